@@ -1,0 +1,57 @@
+/**
+ * The allowed import directions between Corral's packages (see docs/architecture.md).
+ * Only product code (packages/x/src) is checked against the layer rules; tests may use
+ * any package, including @corral/testing.
+ */
+const allowed = {
+  'agent-sandbox': [],
+  testing: ['agent-sandbox'],
+  runner: [],
+  sdk: ['agent-sandbox', 'runner'],
+  orchestrator: ['sdk', 'agent-sandbox', 'runner'],
+  cli: ['sdk', 'agent-sandbox', 'orchestrator', 'runner'],
+};
+
+const layerRules = Object.entries(allowed).map(([pkg, deps]) => ({
+  name: `layer-${pkg}`,
+  comment: `packages/${pkg} may import only: ${deps.length ? deps.join(', ') : 'no other Corral package'}`,
+  severity: 'error',
+  from: { path: `^packages/${pkg}/src/` },
+  to: { path: `^packages/(?!(${[pkg, ...deps].join('|')})/)[^/]+/` },
+}));
+
+module.exports = {
+  forbidden: [
+    ...layerRules,
+    {
+      name: 'runner-has-no-runtime-dependencies',
+      comment: 'The runner is one file that runs wherever Node runs: node builtins only.',
+      severity: 'error',
+      from: { path: '^packages/runner/src/' },
+      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg'] },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: { path: '^packages/[^/]+/src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'product-code-does-not-import-tests',
+      severity: 'error',
+      from: { path: '^packages/[^/]+/src/' },
+      to: { path: '^packages/[^/]+/(test|bench)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(dist|node_modules)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['@corral/source', 'import', 'node', 'default'],
+      extensions: ['.ts', '.js', '.json'],
+    },
+  },
+};

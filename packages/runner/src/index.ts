@@ -1,0 +1,1 @@
+export const RUNNER_DEFAULT_PORT = 8888;

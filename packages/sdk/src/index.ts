@@ -1,0 +1,13 @@
+export type {
+  IsolationInfo,
+  IsolationLevel,
+  NetworkMode,
+  ProviderCapabilities,
+  ProviderCreateOptions,
+  ProvisionedSandbox,
+  ResourceLimits,
+  RunnerEndpoint,
+  SandboxInfo,
+  SandboxProvider,
+  SandboxState,
+} from './provider.js';

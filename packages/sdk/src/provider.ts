@@ -1,0 +1,110 @@
+/**
+ * The seam between the `Sandbox` API and the places sandboxes run. The local provider
+ * (bubblewrap/unshare/gVisor on this machine) implements it now; the Kubernetes provider
+ * (agent-sandbox claims) implements the same interface. A provider only provisions, finds
+ * and destroys sandboxes and says how to reach the runner inside; commands, files and tasks
+ * all go through the runner's HTTP API, whatever the provider.
+ */
+
+/** How strongly a sandbox is separated from its host, strongest first. */
+export type IsolationLevel =
+  /** gVisor `runsc`: a user-space kernel between the sandbox and the host kernel. */
+  | 'gvisor'
+  /** bubblewrap: namespaces (user, pid, net, ipc, uts, mount), no capabilities, minimal fs. */
+  | 'bubblewrap'
+  /** util-linux unshare: namespaces, but a coarser filesystem view than bubblewrap. */
+  | 'unshare'
+  /** A Kubernetes pod, isolated by its RuntimeClass (reported in `IsolationInfo.detail`). */
+  | 'pod'
+  /** A plain process: no isolation at all; only with an explicit opt-in. */
+  | 'none';
+
+export type NetworkMode =
+  | { mode: 'none' }
+  | { mode: 'full' }
+  /** Egress only to these domains (exact, or `*.example.com`), through a filtering proxy. */
+  | { mode: 'allow'; domains: string[] };
+
+export interface ResourceLimits {
+  memoryBytes?: number;
+  /** CPU in cores, e.g. 0.5. */
+  cpus?: number;
+  maxProcesses?: number;
+}
+
+export interface IsolationInfo {
+  level: IsolationLevel;
+  /** Human-readable specifics, e.g. `bwrap 0.8.0, uid 10001, seccomp` or `runtimeClassName: gvisor`. */
+  detail: string;
+  network: NetworkMode;
+  /** The limits actually enforced, which can be fewer than requested (e.g. no cgroups as non-root). */
+  limitsApplied: ResourceLimits;
+  /** Why a requested limit or isolation feature could not be applied, if any. */
+  warnings: string[];
+}
+
+export type SandboxState = 'starting' | 'running' | 'paused' | 'stopped';
+
+export interface SandboxInfo {
+  id: string;
+  provider: string;
+  state: SandboxState;
+  createdAt: Date;
+  isolation: IsolationInfo;
+  labels: Record<string, string>;
+  /** Provider-specific identifiers: claim name, Sandbox name, pid, work directory, ... */
+  metadata: Record<string, string>;
+}
+
+/** Where and how to reach the runner inside a sandbox. */
+export interface RunnerEndpoint {
+  /** `http://host:port` for TCP; for a unix socket, `http://localhost` plus `socketPath`. */
+  baseUrl: string;
+  socketPath?: string;
+  /** Sent on every request (e.g. sandbox-router `X-Sandbox-*` headers). */
+  headers?: Record<string, string>;
+  /** Bearer token the runner requires, if any. */
+  token?: string;
+}
+
+export interface ProvisionedSandbox {
+  info: SandboxInfo;
+  endpoint: RunnerEndpoint;
+}
+
+export interface ProviderCreateOptions {
+  /** Caller-chosen id; providers generate one when absent. */
+  id?: string;
+  labels?: Record<string, string>;
+  env?: Record<string, string>;
+  network?: NetworkMode;
+  limits?: ResourceLimits;
+  /** Upper bound on the sandbox's life; the provider destroys it afterwards. */
+  maxLifetimeMs?: number;
+  /** Startup budget; exceeding it fails the create and destroys what was made. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface ProviderCapabilities {
+  isolation: IsolationLevel;
+  network: ReadonlyArray<NetworkMode['mode']>;
+  resourceLimits: boolean;
+  warmPool: boolean;
+  suspend: boolean;
+  /** Whether a sandbox survives the process that created it (reattach with `Sandbox.connect`). */
+  persistent: boolean;
+}
+
+export interface SandboxProvider {
+  readonly name: string;
+  capabilities(): ProviderCapabilities;
+  create(options: ProviderCreateOptions): Promise<ProvisionedSandbox>;
+  /** Undefined when no such sandbox exists. */
+  get(id: string, options?: { signal?: AbortSignal }): Promise<ProvisionedSandbox | undefined>;
+  list(options?: { labels?: Record<string, string>; signal?: AbortSignal }): Promise<SandboxInfo[]>;
+  /** Idempotent: deleting a missing sandbox succeeds. Leaves no process, mount, cgroup or directory. */
+  delete(id: string, options?: { signal?: AbortSignal }): Promise<void>;
+  /** Releases what the provider holds (warm pools, watches). */
+  close(): Promise<void>;
+}

@@ -1,0 +1,18 @@
+export type {
+  DeleteOptions,
+  GroupVersionResource,
+  KubeObject,
+  ListOptions,
+  ObjectList,
+  ObjectMeta,
+  ObjectStore,
+  OwnerReference,
+  PatchOptions,
+  PatchType,
+  PropagationPolicy,
+  StoreEvent,
+  StoreEventType,
+  Subresource,
+  WatchOptions,
+  WriteOptions,
+} from './store/types.js';
