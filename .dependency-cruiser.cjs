@@ -5,7 +5,7 @@
  */
 const allowed = {
   'agent-sandbox': [],
-  testing: ['agent-sandbox'],
+  testing: ['agent-sandbox', 'sdk', 'runner'],
   runner: [],
   sdk: ['agent-sandbox', 'runner'],
   orchestrator: ['sdk', 'agent-sandbox', 'runner'],

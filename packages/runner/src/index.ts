@@ -1,1 +1,40 @@
-export const RUNNER_DEFAULT_PORT = 8888;
+/**
+ * `@corral/runner` as a library: where the bundled runner is, its defaults, and the wire types
+ * the SDK shares. Importing it never starts a server; the binary's entry is `main.ts`.
+ */
+export {
+  DEFAULT_OUTPUT_BUFFER_BYTES,
+  RUNNER_DEFAULT_PORT,
+  TASK_OUTPUT_TAIL_BYTES,
+} from './constants.js';
+export { runnerBundlePath } from './bundle-path.js';
+export type {
+  CommandEvent,
+  CommandExitEvent,
+  CommandGapEvent,
+  CommandInfo,
+  CommandKillRequest,
+  CommandList,
+  CommandOutputEvent,
+  CommandStartEvent,
+  CommandStartRequest,
+  CommandStatus,
+  DirListing,
+  FileEntry,
+  FileStat,
+  FileType,
+  HealthResponse,
+  LegacyExecuteRequest,
+  LegacyExecuteResponse,
+  LegacyExistsResponse,
+  LegacyHealthResponse,
+  LegacyListEntry,
+  LegacyMessage,
+  RunnerErrorBody,
+  RunnerErrorCode,
+  TaskAccepted,
+  TaskRequest,
+  TaskResult,
+  TaskState,
+  TaskStatus,
+} from './wire.js';

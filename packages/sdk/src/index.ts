@@ -1,3 +1,4 @@
+// Providers: the seam between the Sandbox API and where sandboxes run.
 export type {
   IsolationInfo,
   IsolationLevel,
@@ -11,3 +12,59 @@ export type {
   SandboxProvider,
   SandboxState,
 } from './provider.js';
+
+// The Sandbox facade.
+export { Sandbox } from './sandbox/sandbox.js';
+export { registerProvider, resolveProvider } from './sandbox/default-registry.js';
+export type { ProviderFactory, ProviderVariant } from './sandbox/registry.js';
+export type {
+  NetworkOption,
+  ProviderOption,
+  SandboxCallOptions,
+  SandboxConnectOptions,
+  SandboxCreateOptions,
+  SandboxListOptions,
+} from './sandbox/types.js';
+
+// The local provider.
+export { createLocalProvider, detectIsolation, LocalProvider } from './local/index.js';
+export type { IsolationReport, LocalProviderOptions } from './local/index.js';
+
+// The runner client (what `sandbox.commands`, `.files` and `.tasks` are).
+export { CommandHandle, Commands, Files, RunnerClient, Tasks } from './runner-client/index.js';
+export type {
+  BackgroundRunOptions,
+  CommandInfo,
+  CommandResult,
+  CommandStreamEvent,
+  ConnectOptions,
+  DirListing,
+  FileEntry,
+  FileStat,
+  ReadOptions,
+  RunnerClientOptions,
+  RunOptions,
+  TaskAccepted,
+  TaskRequest,
+  TaskResult,
+  TaskStatus,
+  WriteData,
+  WriteOptions,
+} from './runner-client/index.js';
+
+// Errors.
+export {
+  AbortedError,
+  AuthenticationError,
+  ConflictError,
+  ConnectionError,
+  CorralError,
+  InvalidArgumentError,
+  IsolationUnavailableError,
+  NotFoundError,
+  PathOutsideRootError,
+  PermissionDeniedError,
+  SandboxNotFoundError,
+  TimeoutError,
+} from './errors.js';
+export type { CorralErrorOptions } from './errors.js';

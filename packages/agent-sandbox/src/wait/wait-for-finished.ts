@@ -1,0 +1,81 @@
+import type { KubeObject } from '../client/types.js';
+import {
+  CONDITION_TYPES,
+  FINISHED_REASONS,
+  findCondition,
+  isFinished,
+  readiness,
+  readyReason,
+  type HasConditions,
+} from '../conditions.js';
+import {
+  ClaimFailedError,
+  ObjectDeletedError,
+  SandboxFailedError,
+  WaitTimeoutError,
+} from '../errors/wait-errors.js';
+import { lastSeenOf, withCache, type InformerProvider, type WaitOptions } from './common.js';
+
+export interface Finished<T> {
+  object: T;
+  /** `PodSucceeded` or `PodFailed`. */
+  reason: 'PodSucceeded' | 'PodFailed';
+  message: string | undefined;
+}
+
+/**
+ * Resolves when the claim's or Sandbox's pod reached a terminal phase (`Finished=True`).
+ * Fails with `ObjectDeletedError` if the object is deleted first, with `ClaimFailedError` /
+ * `SandboxFailedError` when a terminal reason other than a finished pod (e.g. expiry) means it
+ * can never finish, and with `WaitTimeoutError` after `timeoutMs`.
+ */
+export async function waitForFinished(
+  client: InformerProvider,
+  kind: 'Sandbox' | 'SandboxClaim',
+  name: string,
+  options: WaitOptions = {},
+): Promise<Finished<KubeObject>> {
+  const namespace = options.namespace ?? client.namespace;
+  return withCache(client, kind, namespace, options.cache, async (cache) => {
+    const found = (await cache.waitFor(
+      name,
+      (object, change) => {
+        if (change === 'DELETED') {
+          throw new ObjectDeletedError(kind, namespace, name, 'its pod to finish');
+        }
+        if (object === undefined) return false;
+        if (isFinished(object as HasConditions)) return true;
+        const reason = readyReason(object as HasConditions);
+        if (
+          readiness(object as HasConditions) === 'terminal' &&
+          reason !== FINISHED_REASONS.podSucceeded &&
+          reason !== FINISHED_REASONS.podFailed
+        ) {
+          const seen = lastSeenOf(kind, namespace, name, object)!;
+          const init = { ...seen, reason: reason ?? 'Unknown' };
+          throw kind === 'SandboxClaim' ? new ClaimFailedError(init) : new SandboxFailedError(init);
+        }
+        return false;
+      },
+      {
+        ...(options.signal !== undefined ? { signal: options.signal } : {}),
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        onTimeout: (last) => {
+          const lastSeen = lastSeenOf(kind, namespace, name, last);
+          return new WaitTimeoutError({
+            waitingFor: `${kind} ${namespace}/${name} to finish`,
+            timeoutMs: options.timeoutMs ?? 0,
+            target: `${kind} ${namespace}/${name}`,
+            ...(lastSeen !== undefined ? { lastSeen } : {}),
+          });
+        },
+      },
+    ))!;
+    const finished = findCondition(found as HasConditions, CONDITION_TYPES.finished);
+    return {
+      object: found,
+      reason: finished?.reason === FINISHED_REASONS.podFailed ? 'PodFailed' : 'PodSucceeded',
+      message: finished?.message,
+    };
+  });
+}

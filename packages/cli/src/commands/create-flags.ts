@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import type { ResourceLimits, SandboxCreateOptions } from '@corral/sdk';
+import { parseDuration } from '../parse/duration.js';
+import { parseEnvPairs, parseLabelPairs } from '../parse/env.js';
+import { parseIsolation } from '../parse/isolation.js';
+import { parseNetwork } from '../parse/network.js';
+import { parsePositiveInteger, parsePositiveNumber } from '../parse/number.js';
+import { parseSize } from '../parse/size.js';
+
+/** The raw strings of the flags every sandbox-creating command shares. */
+export interface CreateFlags {
+  provider: string;
+  isolation?: string;
+  network: string;
+  memory?: string;
+  cpus?: string;
+  pids?: string;
+  env: string[];
+  label: string[];
+  maxLifetime?: string;
+}
+
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function addCreateFlags(command: Command): Command {
+  return command
+    .option('--provider <name>', 'where the sandbox runs: local (kubernetes comes later)', 'local')
+    .option(
+      '--isolation <level>',
+      'require gvisor, bubblewrap, unshare or none (default: strongest available)',
+    )
+    .option('--network <mode>', 'none, full, or allow=<domain>[,<domain>...]', 'none')
+    .option('--memory <size>', 'memory limit, e.g. 512m or 1g')
+    .option('--cpus <n>', 'CPU limit in cores, e.g. 0.5')
+    .option('--pids <n>', 'maximum number of processes, e.g. 128')
+    .option('--env <NAME=value>', 'environment variable (repeatable)', collect, [])
+    .option('--label <key=value>', 'label the sandbox (repeatable)', collect, [])
+    .option('--max-lifetime <duration>', 'delete the sandbox after this long, e.g. 1h');
+}
+
+/** Parses every flag before anything is created, so bad input never leaves a sandbox behind. */
+export function toCreateOptions(
+  flags: CreateFlags,
+): Omit<SandboxCreateOptions, 'provider' | 'signal'> {
+  const limits: ResourceLimits = {};
+  if (flags.memory !== undefined) limits.memoryBytes = parseSize(flags.memory, '--memory');
+  if (flags.cpus !== undefined) limits.cpus = parsePositiveNumber(flags.cpus, '--cpus', '0.5');
+  if (flags.pids !== undefined)
+    limits.maxProcesses = parsePositiveInteger(flags.pids, '--pids', '128');
+  return {
+    network: parseNetwork(flags.network),
+    ...(flags.isolation === undefined ? {} : { isolation: parseIsolation(flags.isolation) }),
+    ...(Object.keys(limits).length > 0 ? { limits } : {}),
+    ...(flags.env.length > 0 ? { env: parseEnvPairs(flags.env) } : {}),
+    labels: { 'corral.dev/created-by': 'cli', ...parseLabelPairs(flags.label) },
+    ...(flags.maxLifetime === undefined
+      ? {}
+      : { maxLifetimeMs: parseDuration(flags.maxLifetime, '--max-lifetime') }),
+  };
+}

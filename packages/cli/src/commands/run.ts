@@ -1,0 +1,54 @@
+import type { Sandbox } from '@corral/sdk';
+import type { CliContext } from '../context.js';
+import { createUi } from '../output/ui.js';
+import type { Ui } from '../output/ui.js';
+import { parseDuration } from '../parse/duration.js';
+import { toCreateOptions } from './create-flags.js';
+import type { CreateFlags } from './create-flags.js';
+import { exitCodeOf, runInSandbox } from './exec-core.js';
+import type { ExecFlags } from './exec-core.js';
+import { withTemporarySandbox } from './lifecycle.js';
+
+export interface RunFlags extends CreateFlags, ExecFlags {
+  json: boolean;
+}
+
+/**
+ * `corral run -- <cmd...>`: a fresh sandbox for one command, removed afterwards. Exits with the
+ * command's exit code. `--env` sets the sandbox's environment.
+ */
+export async function runCommand(
+  argv: string[],
+  flags: RunFlags,
+  ctx: CliContext,
+): Promise<number> {
+  const ui = createUi(ctx, { json: flags.json });
+  // Validate everything first: bad input must fail before a sandbox exists.
+  const createOptions = toCreateOptions(flags);
+  const timeoutMs =
+    flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
+  return withTemporarySandbox(ctx, ui, flags.provider, createOptions, async (sandbox) => {
+    announce(ui, sandbox);
+    const outcome = await runInSandbox(
+      sandbox,
+      argv,
+      { timeoutMs, env: {}, ...(flags.cwd === undefined ? {} : { cwd: flags.cwd }) },
+      ctx,
+      ui,
+    );
+    if (ui.json) ui.result({ ok: true, sandboxId: sandbox.id, ...outcome });
+    return exitCodeOf(outcome);
+  });
+}
+
+/** On a terminal, one dim line says where the command runs; pipes get the command's output only. */
+function announce(ui: Ui, sandbox: Sandbox): void {
+  if (!ui.interactive) return;
+  const { isolation } = sandbox.cachedInfo;
+  ui.status(
+    ui.paint(
+      'dim',
+      `sandbox ${sandbox.id} · ${isolation.level} · network ${isolation.network.mode}`,
+    ),
+  );
+}

@@ -1,0 +1,91 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { InvalidArgumentError, Sandbox } from '@corral/sdk';
+import type { CliContext } from '../../context.js';
+import { createUi } from '../../output/ui.js';
+import { parseCpPair } from '../../parse/cp-spec.js';
+import { withProvider } from '../lifecycle.js';
+
+export interface SandboxCpFlags {
+  provider: string;
+  json: boolean;
+}
+
+/**
+ * `corral sandbox cp <src> <dst>`: one file between the host and a sandbox, `<id>:<path>` on the
+ * sandbox side. `-` as the local side means stdin (upload) or stdout (download). Copying to an
+ * existing directory keeps the source's file name.
+ */
+export async function sandboxCpCommand(
+  source: string,
+  destination: string,
+  flags: SandboxCpFlags,
+  ctx: CliContext,
+): Promise<number> {
+  const ui = createUi(ctx, { json: flags.json });
+  const { from, to } = parseCpPair(source, destination);
+  const remote = from.kind === 'sandbox' ? from : to.kind === 'sandbox' ? to : undefined;
+  if (!remote) throw new InvalidArgumentError('One side of cp must be <id>:<path>.');
+  if (flags.json && from.kind === 'sandbox' && to.path === '-') {
+    throw new InvalidArgumentError(
+      '--json and a download to stdout (-) both write stdout; pick one.',
+    );
+  }
+  return withProvider(ctx, flags.provider, async (provider) => {
+    const sandbox = await Sandbox.connect(remote.id, { provider, signal: ctx.signal });
+    let bytes: number;
+    let target: string;
+    if (from.kind === 'local') {
+      const data = from.path === '-' ? await readAll(ctx.stdin) : await readFile(from.path);
+      target = (await isRemoteDirectory(sandbox, remote.path, ctx.signal))
+        ? joinRemote(remote.path, basename(from.path))
+        : remote.path;
+      await sandbox.files.write(target, data, { signal: ctx.signal });
+      bytes = data.byteLength;
+    } else {
+      const data = await sandbox.files.read(from.path, { format: 'bytes', signal: ctx.signal });
+      bytes = data.byteLength;
+      if (to.path === '-') {
+        ctx.stdout.write(data);
+        return 0;
+      }
+      target = (await isLocalDirectory(to.path)) ? join(to.path, basename(from.path)) : to.path;
+      await writeFile(target, data);
+    }
+    const destinationLabel = to.kind === 'sandbox' ? `${to.id}:${target}` : target;
+    if (ui.json) ui.result({ ok: true, source, destination: destinationLabel, bytes });
+    else ui.status(`Copied ${bytes} bytes to ${destinationLabel}`);
+    return 0;
+  });
+}
+
+async function isLocalDirectory(path: string): Promise<boolean> {
+  return (
+    path.endsWith('/') ||
+    (await stat(path).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  );
+}
+
+async function isRemoteDirectory(
+  sandbox: Sandbox,
+  path: string,
+  signal: AbortSignal,
+): Promise<boolean> {
+  if (path.endsWith('/')) return true;
+  if (!(await sandbox.files.exists(path, { signal }))) return false;
+  return (await sandbox.files.stat(path, { signal })).type === 'directory';
+}
+
+function joinRemote(dir: string, name: string): string {
+  return dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`;
+}
+
+async function readAll(stream: AsyncIterable<Uint8Array | string>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream)
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,38 @@
+import type { CliContext } from '../../context.js';
+import { createUi } from '../../output/ui.js';
+import { toCreateOptions } from '../create-flags.js';
+import type { CreateFlags } from '../create-flags.js';
+
+export interface SandboxCreateFlags extends CreateFlags {
+  json: boolean;
+}
+
+/** `corral sandbox create`: prints the id; the sandbox keeps running after the CLI exits. */
+export async function sandboxCreateCommand(
+  flags: SandboxCreateFlags,
+  ctx: CliContext,
+): Promise<number> {
+  const ui = createUi(ctx, { json: flags.json });
+  const options = toCreateOptions(flags);
+  const spinner = ui.spin('Creating sandbox…');
+  let info;
+  try {
+    info = await ctx.createDetached(flags.provider, options);
+  } finally {
+    spinner.stop();
+  }
+  if (ui.json) {
+    ui.result({ ok: true, sandbox: info });
+    return 0;
+  }
+  ui.data(info.id);
+  ui.status(
+    ui.paint(
+      'dim',
+      `Created sandbox ${info.id} (${info.isolation.level}, network ${info.isolation.network.mode}). Remove it with \`corral sandbox rm ${info.id}\`.`,
+    ),
+  );
+  for (const warning of info.isolation.warnings)
+    ui.status(ui.paint('yellow', `Warning: ${warning}`));
+  return 0;
+}

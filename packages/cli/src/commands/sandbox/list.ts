@@ -1,0 +1,62 @@
+import { Sandbox } from '@corral/sdk';
+import type { SandboxInfo } from '@corral/sdk';
+import type { CliContext } from '../../context.js';
+import { formatTable } from '../../output/table.js';
+import { createUi } from '../../output/ui.js';
+import { parseLabelPairs } from '../../parse/env.js';
+import { withProvider } from '../lifecycle.js';
+
+export interface SandboxListFlags {
+  provider: string;
+  label: string[];
+  json: boolean;
+}
+
+/** `corral sandbox list`: a table on stdout, or a JSON array with `--json`. */
+export async function sandboxListCommand(
+  flags: SandboxListFlags,
+  ctx: CliContext,
+): Promise<number> {
+  const ui = createUi(ctx, { json: flags.json });
+  const labels = parseLabelPairs(flags.label);
+  return withProvider(ctx, flags.provider, async (provider) => {
+    const sandboxes = await Sandbox.list({
+      provider,
+      ...(flags.label.length > 0 ? { labels } : {}),
+      signal: ctx.signal,
+    });
+    if (ui.json) {
+      ui.result(sandboxes);
+    } else if (sandboxes.length === 0) {
+      ui.status('No sandboxes. Create one with `corral sandbox create`.');
+    } else {
+      ui.data(
+        formatTable(['ID', 'STATE', 'ISOLATION', 'NETWORK', 'AGE', 'LABELS'], sandboxes.map(row)),
+      );
+    }
+    return 0;
+  });
+}
+
+function row(info: SandboxInfo): string[] {
+  return [
+    info.id,
+    info.state,
+    info.isolation.level,
+    info.isolation.network.mode === 'allow'
+      ? `allow=${info.isolation.network.domains.join(',')}`
+      : info.isolation.network.mode,
+    age(info.createdAt),
+    Object.entries(info.labels)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(','),
+  ];
+}
+
+function age(createdAt: Date): string {
+  const seconds = Math.max(0, Math.round((Date.now() - new Date(createdAt).getTime()) / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86_400)}d`;
+}

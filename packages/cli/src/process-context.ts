@@ -1,0 +1,37 @@
+import { createLocalProvider, resolveProvider } from '@corral/sdk';
+import type { IsolationLevel, SandboxProvider } from '@corral/sdk';
+import { spawnKeeper } from './detached.js';
+import type { CliContext } from './context.js';
+
+/**
+ * The real context: process streams and environment, and providers configured for a short-lived
+ * CLI process (no warm pool: nothing would use the pre-started sandboxes before the process exits).
+ */
+export function processContext(signal: AbortSignal): CliContext {
+  const env = process.env;
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env,
+    signal,
+    openProvider: (name, options = {}) => openProvider(name, options, env),
+    createDetached: (provider, options) => spawnKeeper(provider, options, signal),
+  };
+}
+
+async function openProvider(
+  name: string,
+  variant: { isolation?: IsolationLevel },
+  env: NodeJS.ProcessEnv,
+): Promise<SandboxProvider> {
+  if (name === 'local') {
+    return createLocalProvider({
+      minReady: 0,
+      ...(variant.isolation === undefined ? {} : { isolation: variant.isolation }),
+      ...(env.CORRAL_STATE_DIR ? { stateDir: env.CORRAL_STATE_DIR } : {}),
+    });
+  }
+  // Every other name goes through the SDK's registry, which knows what is available.
+  return resolveProvider(name, variant);
+}

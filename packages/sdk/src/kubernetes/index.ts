@@ -1,0 +1,15 @@
+/** The Kubernetes provider: sandboxes as agent-sandbox SandboxClaims. */
+export { createKubernetesProvider, KubernetesProvider } from './kubernetes-provider.js';
+export type { DeleteSandboxOptions, SuspendOptions } from './kubernetes-provider.js';
+export type {
+  ConnectionMode,
+  ConnectionOptions,
+  KubernetesCreateOptions,
+  KubernetesProviderOptions,
+} from './options.js';
+export type { ExecOptions, ExecResult } from './exec.js';
+export type { LogsOptions } from './logs.js';
+export type { SignalCleanupDisposer, SignalCleanupOptions } from './signal-cleanup.js';
+export { PortForwardServer } from './port-forward.js';
+export { ROUTER_HEADERS } from './endpoint.js';
+export { CORRAL_LABELS } from './names.js';

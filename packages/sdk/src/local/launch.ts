@@ -1,0 +1,363 @@
+/**
+ * Starts one process inside an OS sandbox and knows how to end it completely. Used by the
+ * provider to start the runner; usable directly to run any command in a sandbox.
+ *
+ * Process chain (root): /bin/sh (joins the sandbox's cgroups, closes inherited fds)
+ *   → exec setpriv (drops to the sandbox's own uid, empties the capability bounding set)
+ *   → exec bwrap/unshare → the command. Each exec keeps the pid, so `child.pid` is the sandbox's
+ * outermost process and every descendant is born inside the cgroups.
+ */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { NetworkMode, ResourceLimits } from '../provider.js';
+import { bwrapArgs, BWRAP_DATA, proxyEnv } from './bwrap-args.js';
+import { createSandboxCgroup, killCgroup, removeSandboxCgroup, cgroupPids } from './cgroups.js';
+import type { CgroupLayout } from './detect.js';
+import { startEgressProxy, type EgressProxy } from './egress-proxy.js';
+import {
+  childExit,
+  inheritableFds,
+  pidsOfUid,
+  signal,
+  within,
+  type ExitStatus,
+} from './host-process.js';
+import { BRIDGE_FILE, BRIDGE_SOURCE, PROXY_SOCKET_FILE } from './net-bridge.js';
+import { INSIDE, SYSTEM_PREFIXES } from './sandbox-fs.js';
+import { buildSeccompFilter, seccompSupported } from './seccomp.js';
+import { unshareArgs } from './unshare-script.js';
+import { gvisorDeleteArgs, writeGvisorBundle } from './gvisor-bundle.js';
+
+export type LaunchLevel = 'gvisor' | 'bubblewrap' | 'unshare' | 'none';
+
+/** Where things are, as seen by the sandboxed process. */
+export interface SandboxPaths {
+  work: string;
+  run: string;
+  /** Each `files` entry's path inside. */
+  files: Record<string, string>;
+  /** The node binary to use inside. */
+  node: string;
+}
+
+export interface LaunchOptions {
+  /** Names the cgroups; `[a-z0-9-]`. */
+  name: string;
+  level: LaunchLevel;
+  /** Host directory holding `work/`, `run/` (and `net/`, `rootfs/` when needed). */
+  baseDir: string;
+  /** Run as this host uid (root providers); the directories are chowned to it. */
+  uid?: number;
+  network: NetworkMode;
+  limits: ResourceLimits;
+  cgroups: CgroupLayout;
+  /** Read-only files to bind in at `/opt/corral/<name>` (bundle, ...). */
+  files?: Record<string, string>;
+  /** Resolves `allow`-mode names to fixed addresses (tests, local mirrors). */
+  proxyHosts?: Record<string, string>;
+  seccomp?: boolean;
+  command(paths: SandboxPaths): string[];
+  env?: Record<string, string>;
+}
+
+export interface LaunchedSandbox {
+  child: ChildProcess;
+  pid: number;
+  paths: SandboxPaths;
+  cgroupDirs: string[];
+  limitsApplied: ResourceLimits;
+  warnings: string[];
+  detail: string;
+  exited: Promise<ExitStatus>;
+  /** SIGTERM, then SIGKILL for everything after `graceMs`; removes cgroups; closes the proxy. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const NAME_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** pids.max for gVisor sandboxes: the Sentry and Gofer are many-threaded Go programs. */
+const GVISOR_PIDS_BACKSTOP = 1024;
+
+function runQuietly(file: string, args: string[]): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { stdio: 'ignore', env: { PATH: '/usr/bin:/bin' } });
+    child.on('error', () => resolve());
+    child.on('exit', () => resolve());
+  });
+}
+
+export function sandboxDirs(baseDir: string) {
+  return {
+    work: join(baseDir, 'work'),
+    run: join(baseDir, 'run'),
+    net: join(baseDir, 'net'),
+    rootfs: join(baseDir, 'rootfs'),
+    oci: join(baseDir, 'oci'),
+    runscRoot: join(baseDir, 'runsc'),
+  };
+}
+
+export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSandbox> {
+  if (!NAME_RE.test(options.name))
+    throw new Error(`invalid sandbox name ${JSON.stringify(options.name)}`);
+  const dirs = sandboxDirs(options.baseDir);
+  const isolated = options.level !== 'none';
+  const warnings: string[] = [];
+  const uid = options.uid;
+  // 0711: the sandbox uid must traverse the base dir to reach its binds, but not list it
+  await mkdir(options.baseDir, { recursive: true, mode: 0o711 });
+  await chmod(options.baseDir, 0o711);
+  await mkdir(dirs.work, { recursive: true, mode: 0o700 });
+  await mkdir(dirs.run, { recursive: true, mode: 0o700 });
+  if (uid !== undefined) {
+    await chown(dirs.work, uid, uid);
+    await chown(dirs.run, uid, uid);
+  }
+
+  const inPaths: SandboxPaths = isolated
+    ? { work: INSIDE.work, run: INSIDE.run, files: {}, node: process.execPath }
+    : { work: dirs.work, run: dirs.run, files: {}, node: process.execPath };
+  const roBinds: { source: string; dest: string }[] = [];
+  for (const [key, source] of Object.entries(options.files ?? {})) {
+    const dest = isolated ? `${INSIDE.opt}/${key}` : source;
+    inPaths.files[key] = dest;
+    if (isolated) roBinds.push({ source, dest });
+  }
+  if (isolated && !SYSTEM_PREFIXES.some((p) => process.execPath.startsWith(p))) {
+    // node outside /usr (nvm, volta, a tarball): bind just the binary
+    inPaths.node = `${INSIDE.opt}/node`;
+    roBinds.push({ source: process.execPath, dest: inPaths.node });
+  }
+
+  const network = options.network.mode;
+  let proxy: EgressProxy | undefined;
+  let cgroupDirs: string[] = [];
+  let child: ChildProcess | undefined;
+  const cleanupPartial = async () => {
+    if (child) {
+      signal(child.pid ?? -1, 'SIGKILL');
+      await childExit(child);
+    }
+    await killCgroup(cgroupDirs);
+    await removeSandboxCgroup(cgroupDirs);
+    await proxy?.close();
+  };
+
+  try {
+    if (network === 'allow') {
+      if (options.level !== 'bubblewrap') {
+        throw new Error(`network mode 'allow' needs bubblewrap isolation (got '${options.level}')`);
+      }
+      await mkdir(dirs.net, { recursive: true, mode: 0o755 });
+      await writeFile(join(dirs.net, BRIDGE_FILE), BRIDGE_SOURCE, { mode: 0o644 });
+      proxy = await startEgressProxy({
+        socketPath: join(dirs.net, PROXY_SOCKET_FILE),
+        domains: options.network.mode === 'allow' ? options.network.domains : [],
+        ...(options.proxyHosts ? { hosts: options.proxyHosts } : {}),
+      });
+    }
+    if (network !== 'full' && !isolated)
+      warnings.push("network isolation unavailable at level 'none': the host network is shared");
+
+    if (options.level === 'gvisor' && network !== 'none') {
+      throw new Error(
+        `network mode '${network}' is not offered with gVisor (runsc always runs with --network=none here)`,
+      );
+    }
+    let limitsApplied: ResourceLimits = {};
+    if (options.cgroups.writable) {
+      const gvisorPids = options.level === 'gvisor' && options.limits.maxProcesses !== undefined;
+      const cgroupLimits = gvisorPids
+        ? { ...options.limits, maxProcesses: GVISOR_PIDS_BACKSTOP }
+        : options.limits;
+      const cgroup = await createSandboxCgroup(options.cgroups, options.name, cgroupLimits);
+      cgroupDirs = cgroup.dirs;
+      limitsApplied = cgroup.applied;
+      warnings.push(...cgroup.warnings);
+      if (gvisorPids) {
+        delete limitsApplied.maxProcesses;
+        warnings.push(
+          `maxProcesses not enforced exactly under gVisor: host pids.max counts the Sentry's threads; a backstop of ${GVISOR_PIDS_BACKSTOP} host tasks applies`,
+        );
+      }
+    } else if (Object.keys(options.limits).length > 0) {
+      warnings.push(
+        `resource limits not applied: cgroups unavailable (${options.cgroups.reason ?? 'not writable'})`,
+      );
+    }
+
+    const env: Record<string, string> = {
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+      HOME: inPaths.work,
+      TMPDIR: '/tmp',
+      LANG: 'C.UTF-8',
+      USER: 'sandbox',
+      ...(network === 'allow' ? proxyEnv() : {}),
+      ...options.env,
+    };
+    let command = options.command(inPaths);
+    if (network === 'allow') {
+      const bridge = `${INSIDE.net}/${BRIDGE_FILE}`;
+      command =
+        command[0] === inPaths.node || command[0] === 'node'
+          ? [command[0], '--import', bridge, ...command.slice(1)]
+          : [inPaths.node, bridge, '--exec', ...command];
+    }
+
+    // argv of the sandbox launcher and the data fds bwrap reads
+    let argv: string[];
+    const data: Buffer[] = [];
+    let detail: string;
+    if (options.level === 'bubblewrap') {
+      const wantSeccomp = options.seccomp !== false && seccompSupported();
+      if (options.seccomp !== false && !wantSeccomp)
+        warnings.push(`seccomp filter not applied: unsupported arch ${process.arch}`);
+      data.push(
+        Buffer.from(BWRAP_DATA.passwd),
+        Buffer.from(BWRAP_DATA.group),
+        Buffer.from(BWRAP_DATA.hosts),
+      );
+      if (wantSeccomp) data.push(buildSeccompFilter());
+      argv = [
+        'bwrap',
+        ...bwrapArgs({
+          workDir: dirs.work,
+          runDir: dirs.run,
+          ...(network === 'allow' ? { netDir: dirs.net } : {}),
+          network,
+          roBinds,
+          env,
+          fds: { passwd: 3, group: 4, hosts: 5, ...(wantSeccomp ? { seccomp: 6 } : {}) },
+          hasEtcSsl: existsSync('/etc/ssl/certs'),
+          hasResolvConf: existsSync('/etc/resolv.conf'),
+          command,
+        }),
+      ];
+      detail = `bwrap, ${uid === undefined ? `uid ${process.getuid?.()}` : `uid ${uid}`}${wantSeccomp ? ', seccomp' : ''}`;
+    } else if (options.level === 'gvisor') {
+      argv = await writeGvisorBundle({
+        bundleDir: dirs.oci,
+        stateRoot: dirs.runscRoot,
+        containerId: options.name,
+        workDir: dirs.work,
+        runDir: dirs.run,
+        roBinds,
+        env,
+        uid: uid ?? process.getuid?.() ?? 0,
+        rootless: process.getuid?.() !== 0,
+        command,
+      });
+      detail = `gVisor runsc (ptrace platform), uid ${uid ?? process.getuid?.()} inside${process.getuid?.() === 0 ? '' : ', rootless'}`;
+    } else if (options.level === 'unshare') {
+      await mkdir(dirs.rootfs, { recursive: true, mode: 0o755 });
+      argv = [
+        'unshare',
+        ...unshareArgs(
+          {
+            rootDir: dirs.rootfs,
+            workDir: dirs.work,
+            runDir: dirs.run,
+            roBinds,
+            env,
+            network: network === 'full' ? 'full' : 'none',
+          },
+          command,
+        ),
+      ];
+      detail = `unshare, ${uid === undefined ? `uid ${process.getuid?.()}` : `uid ${uid}`}, capability-less userns root, no seccomp`;
+      warnings.push(
+        'unshare fallback: no seccomp filter, nested user namespaces allowed, loopback interface down',
+      );
+    } else {
+      argv = command;
+      detail = `plain process group, ${uid === undefined ? `uid ${process.getuid?.()}` : `uid ${uid}`}`;
+    }
+
+    // the wrapper: join cgroups, close fds we did not mean to pass, drop uid, exec
+    const stdioCount = 3 + data.length;
+    const stray = inheritableFds().filter((fd) => fd >= stdioCount);
+    const steps: string[] = [];
+    if (cgroupDirs.length) {
+      steps.push(
+        `for f in ${cgroupDirs.map((d) => `'${d}/cgroup.procs'`).join(' ')}; do echo $$ > "$f" || exit 111; done`,
+      );
+    }
+    const closeRedirs = stray.map((fd) => `${fd}>&-`).join(' ');
+    // runsc stays root (rootful runsc drops privileges itself); everything else drops to the uid
+    const drop =
+      uid === undefined || options.level === 'gvisor'
+        ? ''
+        : `setpriv --reuid=${uid} --regid=${uid} --clear-groups --inh-caps=-all --bounding-set=-all -- `;
+    steps.push(`exec ${drop}"$@" ${closeRedirs}`.trimEnd());
+    const shell = stray.some((fd) => fd > 9) ? '/bin/bash' : '/bin/sh';
+    const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', ...data.map(() => 'pipe' as const)];
+    const spawnEnv = options.level === 'none' ? env : { PATH: '/usr/bin:/bin' };
+    child = spawn(shell, ['-c', steps.join('\n'), 'corral-launch', ...argv], {
+      stdio,
+      env: spawnEnv,
+      detached: true,
+      ...(options.level === 'none' ? { cwd: dirs.work } : {}),
+    });
+    const started = child;
+    data.forEach((buffer, i) => {
+      const stream = started.stdio[3 + i] as NodeJS.WritableStream & {
+        on(e: 'error', f: () => void): void;
+      };
+      stream.on('error', () => undefined);
+      stream.end(buffer);
+    });
+    const spawned = await new Promise<number>((resolve, reject) => {
+      started.once('spawn', () => resolve(started.pid ?? -1));
+      started.once('error', reject);
+    });
+    const exited = childExit(started);
+    const dirsForStop = cgroupDirs;
+    const proxyForStop = proxy;
+    let stopping: Promise<void> | undefined;
+    const stop = (graceMs = 500): Promise<void> =>
+      (stopping ??= (async () => {
+        const done = exited.then(() => undefined);
+        if (options.level === 'gvisor') {
+          // runsc forwards signals to the sandboxed command; the Sentry and Gofer must not get them
+          signal(spawned, 'SIGTERM');
+        } else if (dirsForStop.length) {
+          // SIGTERM the sandboxed processes so the command can exit cleanly; the outermost bwrap or
+          // unshare is spared (it would SIGKILL everything at once), pid-namespace inits ignore it
+          for (const pid of await cgroupPids(dirsForStop)) {
+            if (pid !== spawned || options.level === 'none') signal(pid, 'SIGTERM');
+          }
+        } else {
+          signal(-spawned, 'SIGTERM');
+        }
+        if (!(await within(done, graceMs))) {
+          signal(-spawned, 'SIGKILL');
+          signal(spawned, 'SIGKILL');
+        }
+        await killCgroup(dirsForStop);
+        await done;
+        if (uid !== undefined && dirsForStop.length === 0) {
+          // without cgroups, the uid (this sandbox's alone) is the list of its processes
+          for (const pid of await pidsOfUid(uid)) signal(pid, 'SIGKILL');
+        }
+        if (options.level === 'gvisor')
+          await runQuietly('runsc', gvisorDeleteArgs(dirs.runscRoot, options.name));
+        await removeSandboxCgroup(dirsForStop);
+        await proxyForStop?.close();
+      })());
+    return {
+      child: started,
+      pid: spawned,
+      paths: inPaths,
+      cgroupDirs,
+      limitsApplied,
+      warnings,
+      detail,
+      exited,
+      stop,
+    };
+  } catch (error) {
+    await cleanupPartial();
+    throw error;
+  }
+}

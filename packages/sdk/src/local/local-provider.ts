@@ -1,0 +1,611 @@
+/**
+ * `SandboxProvider` for this machine: each sandbox is the Corral runner started inside an OS
+ * sandbox (bubblewrap by default), reachable only through a unix socket in a host directory
+ * Corral owns. Optional warm pool (`minReady`) of pre-started sandboxes.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Socket } from 'node:net';
+import { runnerBundlePath } from '@corral/runner';
+import {
+  AbortedError,
+  ConflictError,
+  CorralError,
+  InvalidArgumentError,
+  TimeoutError,
+} from '../errors.js';
+import type {
+  IsolationLevel,
+  NetworkMode,
+  ProviderCapabilities,
+  ProviderCreateOptions,
+  ProvisionedSandbox,
+  ResourceLimits,
+  SandboxInfo,
+  SandboxProvider,
+} from '../provider.js';
+import { killCgroup, removeSandboxCgroup } from './cgroups.js';
+import { chooseIsolation, detectIsolation, type IsolationReport } from './detect.js';
+import { pidsOfUid, processStartTime, signal } from './host-process.js';
+import { launchSandbox, type LaunchedSandbox, type LaunchLevel } from './launch.js';
+import {
+  defaultStateDir,
+  listRecordDirs,
+  prepareStateDir,
+  readableCopy,
+  readRecord,
+  RUNNER_SOCKET,
+  writeRecord,
+  type SandboxRecord,
+} from './state.js';
+import { warmUpRunner } from './runner-warmup.js';
+import { WarmPool } from './warm-pool.js';
+
+export interface LocalProviderOptions {
+  /** Where sandbox directories and records live. Default: `CORRAL_STATE_DIR`, else
+   * `$XDG_STATE_HOME/corral`, else `/var/lib/corral` as root, else `~/.local/state/corral`. */
+  stateDir?: string;
+  /** Requested level; default: strongest available of bubblewrap → unshare. */
+  isolation?: IsolationLevel;
+  /** Fall back to a plain process when no sandboxing mechanism works. */
+  allowUnisolated?: boolean;
+  /** Defaults for every sandbox (and the settings of pooled ones). */
+  network?: NetworkMode;
+  limits?: ResourceLimits;
+  /** Pre-started sandboxes to keep ready. Default 0. */
+  minReady?: number;
+  /** The runner bundle to start. Default: `runnerBundlePath()` from `@corral/runner`. */
+  runnerBundle?: string;
+  /** Fixed name → IP answers for the allow-list proxy (tests, local mirrors). */
+  proxyHosts?: Record<string, string>;
+  /** Seccomp deny-list under bubblewrap. Default true. */
+  seccomp?: boolean;
+  /** First host uid for sandboxes when running as root; each sandbox gets its own. Default 10001. */
+  uidBase?: number;
+  /** Startup budget per sandbox when `create` passes none. Default 15 000. */
+  startTimeoutMs?: number;
+  /** Time between SIGTERM and SIGKILL on delete. Default 500. */
+  stopGraceMs?: number;
+}
+
+interface Live {
+  record: SandboxRecord;
+  dir: string;
+  launched: LaunchedSandbox;
+  lifetimeTimer?: NodeJS.Timeout;
+  stderrTail: string;
+}
+
+const ID_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const UID_RANGE = 50_000;
+
+export class LocalProvider implements SandboxProvider {
+  readonly name = 'local';
+  readonly stateDir: string;
+  private readonly live = new Map<string, Live>();
+  private readonly usedUids = new Set<number>();
+  private readonly pool: WarmPool<Live> | undefined;
+  private report: IsolationReport | undefined;
+  private readonly detection: Promise<IsolationReport>;
+  private stateReady: Promise<void> | undefined;
+  private runnerPath: Promise<string> | undefined;
+  private accountUids: Set<number> | undefined;
+  private closed = false;
+
+  constructor(private readonly options: LocalProviderOptions = {}) {
+    this.stateDir = options.stateDir ?? defaultStateDir();
+    this.detection = detectIsolation().then((r) => (this.report = r));
+    // an unhandled rejection here would be reported later by `create`
+    this.detection.catch(() => undefined);
+    const minReady = options.minReady ?? 0;
+    if (!Number.isInteger(minReady) || minReady < 0) {
+      throw new InvalidArgumentError(`minReady must be a non-negative integer, got ${minReady}`);
+    }
+    if (minReady > 0) {
+      this.pool = new WarmPool<Live>({
+        size: minReady,
+        start: async () => {
+          const live = await this.start(newId(), {
+            pooled: true,
+            labels: {},
+            env: {},
+            network: this.defaultNetwork(),
+            limits: this.options.limits ?? {},
+          });
+          try {
+            await warmUpRunner(join(live.dir, 'run', RUNNER_SOCKET), live.record.token);
+          } catch (error) {
+            await this.delete(live.record.id).catch(() => undefined);
+            throw error;
+          }
+          return live;
+        },
+        alive: (l) => l.launched.child.exitCode === null && l.launched.child.signalCode === null,
+        destroy: (l) => this.delete(l.record.id),
+      });
+      this.pool.fill();
+    }
+  }
+
+  capabilities(): ProviderCapabilities {
+    let isolation: IsolationLevel = this.options.isolation ?? 'bubblewrap';
+    if (this.report) {
+      try {
+        isolation = chooseIsolation(this.report, this.chooseOptions());
+      } catch {
+        // reported by create
+      }
+    }
+    return {
+      isolation,
+      network:
+        isolation === 'bubblewrap'
+          ? ['none', 'full', 'allow']
+          : isolation === 'gvisor'
+            ? ['none']
+            : ['none', 'full'],
+      resourceLimits: this.report?.cgroups.writable ?? false,
+      warmPool: true,
+      suspend: false,
+      persistent: false,
+    };
+  }
+
+  /** The level sandboxes get here, after probing (throws `IsolationUnavailableError`). */
+  async isolation(): Promise<{ level: IsolationLevel; report: IsolationReport }> {
+    const report = await this.detection;
+    return { level: chooseIsolation(report, this.chooseOptions()), report };
+  }
+
+  /** Resolves once the warm pool holds `minReady` sandboxes. */
+  async whenPoolReady(options: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.pool?.whenReady(options.signal);
+  }
+
+  async create(options: ProviderCreateOptions = {}): Promise<ProvisionedSandbox> {
+    if (this.closed)
+      throw new CorralError('the local provider is closed', { code: 'PROVIDER_CLOSED' });
+    options.signal?.throwIfAborted();
+    if (options.id !== undefined && !ID_RE.test(options.id)) {
+      throw new InvalidArgumentError(
+        `sandbox id ${JSON.stringify(options.id)} is invalid: use 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit`,
+      );
+    }
+    for (const [k, v] of Object.entries(options.env ?? {})) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || v.includes('\0')) {
+        throw new InvalidArgumentError(
+          `env ${JSON.stringify(k)} is invalid: names are [A-Za-z_][A-Za-z0-9_]*, values have no NUL`,
+        );
+      }
+    }
+    validateLimits(options.limits);
+    const network = options.network ?? this.defaultNetwork();
+    const limits = { ...this.options.limits, ...options.limits };
+    const id = options.id ?? newId();
+    if (this.live.has(id) || (await readRecord(join(this.stateDir, id)))) {
+      throw new ConflictError(
+        `a sandbox with id ${id} already exists; delete it or choose another id`,
+      );
+    }
+    const labels = options.labels ?? {};
+
+    const poolable =
+      this.pool &&
+      Object.keys(options.env ?? {}).length === 0 &&
+      sameJson(network, this.defaultNetwork()) &&
+      sameJson(limits, { ...this.options.limits });
+    const pooled = poolable ? this.pool?.take() : undefined;
+    if (pooled) return this.claim(pooled, id, labels, options.maxLifetimeMs);
+
+    const live = await this.start(id, {
+      pooled: false,
+      labels,
+      env: options.env ?? {},
+      network,
+      limits,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    this.armLifetime(live, options.maxLifetimeMs);
+    if (live.record.expiresAt) await writeRecord(live.dir, live.record);
+    return this.provisioned(live.record, live.dir);
+  }
+
+  async get(
+    id: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ProvisionedSandbox | undefined> {
+    options.signal?.throwIfAborted();
+    if (!ID_RE.test(id)) return undefined;
+    const dir = join(this.stateDir, id);
+    const record = await this.current(dir);
+    return record ? this.provisioned(record, dir) : undefined;
+  }
+
+  async list(
+    options: { labels?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<SandboxInfo[]> {
+    options.signal?.throwIfAborted();
+    const out: SandboxInfo[] = [];
+    for (const dir of await listRecordDirs(this.stateDir)) {
+      const record = await this.current(dir);
+      if (!record) continue;
+      if (Object.entries(options.labels ?? {}).every(([k, v]) => record.labels[k] === v)) {
+        out.push(await this.info(record));
+      }
+    }
+    return out.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  }
+
+  async delete(id: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    options.signal?.throwIfAborted();
+    if (!ID_RE.test(id)) return;
+    const dir = join(this.stateDir, id);
+    const live = this.live.get(id);
+    if (live) {
+      clearTimeout(live.lifetimeTimer);
+      await live.launched.stop(this.options.stopGraceMs ?? 500);
+      this.live.delete(id);
+      if (live.record.uid !== undefined) this.usedUids.delete(live.record.uid);
+      await rm(live.dir, { recursive: true, force: true });
+      return;
+    }
+    const record = await readRecord(dir);
+    if (record) await destroyForeign(record);
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.pool?.close();
+  }
+
+  // ---- internals ----
+
+  private chooseOptions() {
+    return {
+      ...(this.options.isolation ? { isolation: this.options.isolation } : {}),
+      ...(this.options.allowUnisolated ? { allowUnisolated: true } : {}),
+    };
+  }
+
+  private defaultNetwork(): NetworkMode {
+    return this.options.network ?? { mode: 'none' };
+  }
+
+  private async start(
+    id: string,
+    spec: {
+      pooled: boolean;
+      labels: Record<string, string>;
+      env: Record<string, string>;
+      network: NetworkMode;
+      limits: ResourceLimits;
+      timeoutMs?: number;
+      signal?: AbortSignal;
+    },
+  ): Promise<Live> {
+    const { level, report } = await this.isolation();
+    if (level === 'gvisor' && spec.network.mode !== 'none') {
+      throw new InvalidArgumentError(
+        `network mode '${spec.network.mode}' is not offered with gVisor; use { mode: 'none' } or 'bubblewrap'`,
+      );
+    }
+    if (spec.network.mode === 'allow' && level !== 'bubblewrap') {
+      throw new InvalidArgumentError(
+        `network mode 'allow' needs bubblewrap isolation; this sandbox would get '${level}'`,
+      );
+    }
+    if (spec.network.mode === 'allow' && spec.network.domains.length === 0) {
+      throw new InvalidArgumentError(
+        "network mode 'allow' needs at least one domain; use { mode: 'none' } for no network",
+      );
+    }
+    const dropUid = report.root;
+    this.stateReady ??= prepareStateDir(this.stateDir, dropUid);
+    await this.stateReady;
+    const bundle = this.options.runnerBundle ?? runnerBundlePath();
+    this.runnerPath ??= dropUid ? readableCopy(bundle, this.stateDir) : Promise.resolve(bundle);
+    const runner = await this.runnerPath;
+    const dir = join(this.stateDir, id);
+    try {
+      await mkdir(dir, { mode: dropUid ? 0o711 : 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+        throw new ConflictError(`a sandbox with id ${id} already exists`);
+      throw error;
+    }
+    const uid = dropUid ? this.allocateUid() : undefined;
+    const token = randomBytes(24).toString('base64url');
+    const timeoutMs = spec.timeoutMs ?? this.options.startTimeoutMs ?? 15_000;
+    let launched: LaunchedSandbox | undefined;
+    const started = performance.now();
+    try {
+      launched = await launchSandbox({
+        name: id,
+        level: level as LaunchLevel, // 'pod' was rejected by chooseIsolation
+        baseDir: dir,
+        ...(uid === undefined ? {} : { uid }),
+        network: spec.network,
+        limits: spec.limits,
+        cgroups: report.cgroups,
+        files: { 'runner.mjs': runner },
+        ...(this.options.proxyHosts ? { proxyHosts: this.options.proxyHosts } : {}),
+        ...(this.options.seccomp === undefined ? {} : { seccomp: this.options.seccomp }),
+        env: { ...spec.env, CORRAL_RUNNER_TOKEN: token },
+        command: (p) => [
+          p.node,
+          p.files['runner.mjs']!,
+          '--mode',
+          'serve',
+          '--socket',
+          `${p.run}/${RUNNER_SOCKET}`,
+          '--root',
+          p.work,
+        ],
+      });
+      const stderrTail = await waitForListening(
+        launched,
+        timeoutMs - (performance.now() - started),
+        spec.signal,
+      );
+      const record: SandboxRecord = {
+        version: 1,
+        id,
+        pid: launched.pid,
+        ownerPid: process.pid,
+        level,
+        detail: launched.detail,
+        network: spec.network,
+        limitsApplied: launched.limitsApplied,
+        warnings: launched.warnings,
+        createdAt: new Date().toISOString(),
+        labels: spec.labels,
+        cgroupDirs: launched.cgroupDirs,
+        token,
+        pooled: spec.pooled,
+        ...(uid === undefined ? {} : { uid }),
+      };
+      const [pidStart, ownerStart] = await Promise.all([
+        processStartTime(launched.pid),
+        processStartTime(process.pid),
+      ]);
+      if (pidStart) record.pidStartTime = pidStart;
+      if (ownerStart) record.ownerStartTime = ownerStart;
+      await writeRecord(dir, record);
+      const live: Live = { record, dir, launched, stderrTail };
+      this.live.set(id, live);
+      // the sandbox must not keep the caller's process alive; it dies with it (--die-with-parent)
+      launched.child.unref();
+      for (const stream of [launched.child.stdout, launched.child.stderr])
+        (stream as Socket | null)?.unref();
+      return live;
+    } catch (error) {
+      await launched?.stop(0).catch(() => undefined);
+      if (uid !== undefined) this.usedUids.delete(uid);
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  private async claim(
+    live: Live,
+    id: string,
+    labels: Record<string, string>,
+    maxLifetimeMs?: number,
+  ) {
+    const oldId = live.record.id;
+    if (id !== oldId) {
+      const dir = join(this.stateDir, id);
+      // the running sandbox's binds follow the inodes, so renaming its directory is safe
+      await rename(live.dir, dir);
+      this.live.delete(oldId);
+      live.dir = dir;
+      live.record.id = id;
+      this.live.set(id, live);
+    }
+    live.record.pooled = false;
+    live.record.labels = labels;
+    live.record.createdAt = new Date().toISOString();
+    this.armLifetime(live, maxLifetimeMs);
+    await writeRecord(live.dir, live.record);
+    return this.provisioned(live.record, live.dir);
+  }
+
+  private armLifetime(live: Live, maxLifetimeMs: number | undefined) {
+    if (maxLifetimeMs === undefined) return;
+    if (!(maxLifetimeMs > 0))
+      throw new InvalidArgumentError(`maxLifetimeMs must be > 0, got ${maxLifetimeMs}`);
+    live.record.expiresAt = new Date(Date.now() + maxLifetimeMs).toISOString();
+    const id = live.record.id;
+    live.lifetimeTimer = setTimeout(
+      () => void this.delete(live.record.id ?? id).catch(() => undefined),
+      maxLifetimeMs,
+    );
+    live.lifetimeTimer.unref();
+  }
+
+  private allocateUid(): number {
+    const base = this.options.uidBase ?? 10_001;
+    // never hand a sandbox the uid of a real account
+    this.accountUids ??= accountUids();
+    for (let i = 0; i < 1000; i++) {
+      const uid = base + Math.floor(Math.random() * UID_RANGE);
+      if (!this.usedUids.has(uid) && !this.accountUids.has(uid)) {
+        this.usedUids.add(uid);
+        return uid;
+      }
+    }
+    throw new CorralError('no free sandbox uid', { code: 'RESOURCE_EXHAUSTED', retryable: true });
+  }
+
+  /** The record if the sandbox is visible (not an unclaimed pool member); expired or orphaned ones are removed. */
+  private async current(dir: string): Promise<SandboxRecord | undefined> {
+    const live = [...this.live.values()].find((l) => l.dir === dir);
+    const onDisk = await readRecord(dir);
+    if (!onDisk && live) {
+      // deleted by another process: finish our side (it is dead by now) and forget it
+      await this.delete(live.record.id).catch(() => undefined);
+      return undefined;
+    }
+    const record = live?.record ?? onDisk;
+    if (!record) return undefined;
+    const expired = record.expiresAt !== undefined && Date.parse(record.expiresAt) <= Date.now();
+    // the owner died (its sandboxes died with it): clean up what it left, pooled ones included
+    const orphaned = !live && !(await sameProcess(record.ownerPid, record.ownerStartTime));
+    if (expired || orphaned) {
+      await this.delete(record.id).catch(() => undefined);
+      return undefined;
+    }
+    return record.pooled ? undefined : record;
+  }
+
+  private async info(record: SandboxRecord): Promise<SandboxInfo> {
+    const live = this.live.get(record.id);
+    const running = live
+      ? live.launched.child.exitCode === null && live.launched.child.signalCode === null
+      : await sameProcess(record.pid, record.pidStartTime);
+    return {
+      id: record.id,
+      provider: this.name,
+      state: running ? 'running' : 'stopped',
+      createdAt: new Date(record.createdAt),
+      isolation: {
+        level: record.level,
+        detail: record.detail,
+        network: record.network,
+        limitsApplied: record.limitsApplied,
+        warnings: record.warnings,
+      },
+      labels: record.labels,
+      metadata: {
+        pid: String(record.pid),
+        workDir: join(this.stateDir, record.id, 'work'),
+        stateDir: join(this.stateDir, record.id),
+        ...(record.uid === undefined ? {} : { uid: String(record.uid) }),
+        ...(record.expiresAt ? { expiresAt: record.expiresAt } : {}),
+        ...(live?.stderrTail ? { stderrTail: live.stderrTail } : {}),
+      },
+    };
+  }
+
+  private async provisioned(record: SandboxRecord, dir: string): Promise<ProvisionedSandbox> {
+    return {
+      info: await this.info(record),
+      endpoint: {
+        baseUrl: 'http://localhost',
+        socketPath: join(dir, 'run', RUNNER_SOCKET),
+        token: record.token,
+      },
+    };
+  }
+}
+
+export function createLocalProvider(options: LocalProviderOptions = {}): LocalProvider {
+  return new LocalProvider(options);
+}
+
+function accountUids(): Set<number> {
+  try {
+    return new Set(
+      readFileSync('/etc/passwd', 'utf8')
+        .split('\n')
+        .map((line) => Number(line.split(':')[2]))
+        .filter(Number.isInteger),
+    );
+  } catch {
+    return new Set();
+  }
+}
+
+function newId(): string {
+  return `sbx-${randomBytes(8).toString('hex')}`;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function validateLimits(limits: ResourceLimits | undefined): void {
+  if (!limits) return;
+  const check = (name: string, value: number | undefined, min: number) => {
+    if (value !== undefined && !(Number.isFinite(value) && value >= min)) {
+      throw new InvalidArgumentError(`limits.${name} must be a number >= ${min}, got ${value}`);
+    }
+  };
+  check('memoryBytes', limits.memoryBytes, 4 * 1024 * 1024);
+  check('cpus', limits.cpus, 0.01);
+  check('maxProcesses', limits.maxProcesses, 1);
+}
+
+async function sameProcess(pid: number, startTime: string | undefined): Promise<boolean> {
+  const now = await processStartTime(pid);
+  return now !== undefined && (startTime === undefined || now === startTime);
+}
+
+/** Ends a sandbox this process did not start (its owner is another process, or gone). */
+async function destroyForeign(record: SandboxRecord): Promise<void> {
+  if (await sameProcess(record.pid, record.pidStartTime)) {
+    signal(-record.pid, 'SIGKILL');
+    signal(record.pid, 'SIGKILL');
+  }
+  await killCgroup(record.cgroupDirs);
+  if (record.uid !== undefined)
+    for (const pid of await pidsOfUid(record.uid)) signal(pid, 'SIGKILL');
+  await removeSandboxCgroup(record.cgroupDirs);
+}
+
+/**
+ * Waits for the runner's `"msg":"listening"` line. Rejects when the sandbox exits first, the
+ * budget runs out, or the signal fires. Keeps draining both pipes afterwards (a full pipe
+ * would block the runner) and returns the stderr seen so far.
+ */
+function waitForListening(
+  launched: LaunchedSandbox,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<string> {
+  const { child } = launched;
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4096);
+  });
+  return new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const finish = (error?: Error) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      child.off('exit', onExit);
+      lines.close();
+      child.stdout?.resume();
+      if (error) reject(error);
+      else resolve(stderr);
+    };
+    const onExit = (code: number | null, sig: NodeJS.Signals | null) =>
+      finish(
+        new CorralError(
+          `the sandbox exited before its runner was ready (${sig ?? `exit ${code}`}; ${launched.detail}): ${stderr.trim() || 'no output'}`,
+          { code: 'SANDBOX_START_FAILED' },
+        ),
+      );
+    const onAbort = () => finish(new AbortedError(undefined, { cause: signal?.reason }));
+    const timer = setTimeout(
+      () =>
+        finish(
+          new TimeoutError(
+            `the sandbox's runner was not ready within ${Math.round(timeoutMs)} ms: ${stderr.trim()}`,
+          ),
+        ),
+      Math.max(0, timeoutMs),
+    );
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    child.once('exit', onExit);
+    lines.on('line', (line) => {
+      if (line.includes('"msg":"listening"')) finish();
+    });
+  });
+}

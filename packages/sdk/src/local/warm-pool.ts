@@ -1,0 +1,88 @@
+/**
+ * Keeps `size` pre-started items ready. `take()` hands one over at once and starts a replacement
+ * in the background. A failed start is remembered and not retried until the next `take()`, so a
+ * broken host does not spin.
+ */
+import { EventEmitter, once } from 'node:events';
+
+export interface WarmPoolOptions<T> {
+  size: number;
+  start(): Promise<T>;
+  /** Whether a ready item is still usable (e.g. its process has not died). */
+  alive(item: T): boolean;
+  destroy(item: T): Promise<void>;
+}
+
+export class WarmPool<T> {
+  private readonly ready: T[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly events = new EventEmitter();
+  private closed = false;
+  private failures = 0;
+  lastError: unknown;
+
+  constructor(private readonly options: WarmPoolOptions<T>) {
+    this.events.setMaxListeners(0);
+  }
+
+  get readyCount(): number {
+    return this.ready.length;
+  }
+
+  /** Starts filling up to `size`. */
+  fill(): void {
+    while (
+      !this.closed &&
+      this.failures === 0 &&
+      this.ready.length + this.inFlight.size < this.options.size
+    ) {
+      const job: Promise<void> = this.options.start().then(
+        (item) => {
+          this.inFlight.delete(job);
+          if (this.closed) return this.options.destroy(item);
+          this.ready.push(item);
+          this.events.emit('change');
+          this.fill();
+          return undefined;
+        },
+        (error: unknown) => {
+          this.inFlight.delete(job);
+          this.failures++;
+          this.lastError = error;
+          this.events.emit('change');
+        },
+      );
+      this.inFlight.add(job);
+    }
+  }
+
+  /** A ready item, or undefined when none is ready (the caller then starts its own). */
+  take(): T | undefined {
+    this.failures = 0;
+    let item: T | undefined;
+    while ((item = this.ready.shift()) !== undefined) {
+      if (this.options.alive(item)) break;
+      void this.options.destroy(item).catch(() => undefined);
+    }
+    this.fill();
+    return item;
+  }
+
+  /** Resolves once `size` items are ready; rejects if a start fails meanwhile. */
+  async whenReady(signal?: AbortSignal): Promise<void> {
+    this.fill();
+    while (this.ready.length < this.options.size) {
+      if (this.closed) throw new Error('warm pool closed');
+      if (this.failures > 0) throw this.lastError;
+      await once(this.events, 'change', signal ? { signal } : {});
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.events.emit('change');
+    await Promise.allSettled([...this.inFlight]);
+    const items = this.ready.splice(0);
+    await Promise.allSettled(items.map((item) => this.options.destroy(item)));
+  }
+}

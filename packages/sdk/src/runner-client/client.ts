@@ -1,0 +1,44 @@
+import type { HealthResponse } from '@corral/runner';
+import type { RunnerEndpoint } from '../provider.js';
+import { Commands } from './commands.js';
+import { Files } from './files.js';
+import { Tasks } from './tasks.js';
+import { Transport, type TransportOptions } from './transport.js';
+
+export type RunnerClientOptions = TransportOptions;
+
+/**
+ * Talks to one runner (the HTTP server inside a sandbox) over TCP or a unix socket, on one
+ * keep-alive connection pool. Call `close()` when done.
+ */
+export class RunnerClient {
+  readonly commands: Commands;
+  readonly files: Files;
+  readonly tasks: Tasks;
+  private readonly transport: Transport;
+
+  constructor(endpoint: RunnerEndpoint, options: RunnerClientOptions = {}) {
+    this.transport = new Transport(endpoint, options);
+    this.commands = new Commands(this.transport);
+    this.files = new Files(this.transport);
+    this.tasks = new Tasks(this.transport);
+  }
+
+  async health(
+    options: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<HealthResponse> {
+    return this.transport.json<HealthResponse>({
+      method: 'GET',
+      path: '/healthz',
+      idempotent: true,
+      operation: 'health()',
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    });
+  }
+
+  /** Closes pooled connections. Idempotent. */
+  close(): void {
+    this.transport.close();
+  }
+}

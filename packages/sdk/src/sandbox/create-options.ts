@@ -1,0 +1,58 @@
+import { InvalidArgumentError } from '../errors.js';
+import type { NetworkMode, ProviderCreateOptions } from '../provider.js';
+import type { SandboxCreateOptions } from './types.js';
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Validates the facade's options and turns them into the provider's (without the signal). */
+export function toProviderCreateOptions(
+  options: SandboxCreateOptions,
+  network: NetworkMode,
+): Omit<ProviderCreateOptions, 'signal'> {
+  checkDuration('timeoutMs', options.timeoutMs);
+  checkDuration('maxLifetimeMs', options.maxLifetimeMs);
+  checkLimits(options);
+  for (const name of Object.keys(options.env ?? {})) {
+    if (!ENV_NAME.test(name)) {
+      throw new InvalidArgumentError(
+        `env name ${JSON.stringify(name)} is not valid. Use letters, digits and _, not starting with a digit.`,
+      );
+    }
+  }
+  return {
+    network,
+    ...(options.env ? { env: { ...options.env } } : {}),
+    ...(options.labels ? { labels: { ...options.labels } } : {}),
+    ...(options.limits ? { limits: { ...options.limits } } : {}),
+    ...(options.maxLifetimeMs === undefined ? {} : { maxLifetimeMs: options.maxLifetimeMs }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  };
+}
+
+function checkDuration(name: string, value: number | undefined): void {
+  if (value === undefined) return;
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new InvalidArgumentError(
+      `${name} must be a positive number of milliseconds, got ${String(value)}.`,
+    );
+  }
+}
+
+function checkLimits({ limits }: SandboxCreateOptions): void {
+  if (!limits) return;
+  const positive: Array<[string, number | undefined]> = [
+    ['limits.memoryBytes', limits.memoryBytes],
+    ['limits.cpus', limits.cpus],
+    ['limits.maxProcesses', limits.maxProcesses],
+  ];
+  for (const [name, value] of positive) {
+    if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {
+      throw new InvalidArgumentError(`${name} must be a positive number, got ${String(value)}.`);
+    }
+  }
+  if (limits.maxProcesses !== undefined && !Number.isInteger(limits.maxProcesses)) {
+    throw new InvalidArgumentError(
+      `limits.maxProcesses must be a whole number, got ${limits.maxProcesses}.`,
+    );
+  }
+}

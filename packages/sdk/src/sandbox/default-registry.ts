@@ -1,0 +1,36 @@
+import { ProviderRegistry, providerNotAvailable } from './registry.js';
+import type { ProviderFactory, ProviderVariant } from './registry.js';
+import type { SandboxProvider } from '../provider.js';
+
+/** The process-wide registry behind `Sandbox.create({ provider: 'name' })`. */
+export const defaultRegistry = new ProviderRegistry();
+
+defaultRegistry.register('local', async ({ isolation }) => {
+  // Loaded on first use, so importing the SDK costs nothing for callers who bring their own provider.
+  const { createLocalProvider } = await import('../local/index.js');
+  return createLocalProvider(isolation === undefined ? {} : { isolation });
+});
+
+defaultRegistry.register(
+  'kubernetes',
+  providerNotAvailable(
+    'kubernetes',
+    'it ships in the next release. Use provider: "local" (the default) for now.',
+  ),
+);
+
+/**
+ * Adds a provider name for `Sandbox.create({ provider: name })`. The factory runs on first use and
+ * its instance is shared by the whole process until `Sandbox.shutdown()`.
+ */
+export function registerProvider(name: string, factory: ProviderFactory): void {
+  defaultRegistry.register(name, factory);
+}
+
+/** The shared instance behind a provider name (made on first use), e.g. to list across names. */
+export function resolveProvider(
+  name: string,
+  variant: ProviderVariant = {},
+): Promise<SandboxProvider> {
+  return defaultRegistry.resolve(name, variant);
+}

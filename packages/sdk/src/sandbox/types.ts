@@ -1,0 +1,57 @@
+import type { IsolationLevel, ResourceLimits, SandboxProvider } from '../provider.js';
+
+/**
+ * A registered provider name, or a provider instance you made yourself (e.g. a local provider
+ * with your own warm-pool size). Names resolve to one shared instance per process.
+ */
+export type ProviderOption = 'local' | 'kubernetes' | (string & {}) | SandboxProvider;
+
+/**
+ * Outbound network of a sandbox.
+ * - `'none'`: loopback only (the default).
+ * - `'full'`: unrestricted egress.
+ * - `{ allow }`: egress only to these domains (`example.com` or `*.example.com`).
+ */
+export type NetworkOption = 'none' | 'full' | { allow: string[] };
+
+export interface SandboxCreateOptions {
+  /** Where the sandbox runs. @default 'local' */
+  provider?: ProviderOption;
+  /**
+   * Required isolation. When set and the provider cannot give exactly this level, creation fails
+   * with `IsolationUnavailableError` and nothing is left behind.
+   * @default the provider's strongest available level
+   */
+  isolation?: IsolationLevel;
+  /** @default 'none' */
+  network?: NetworkOption;
+  /** Requested limits; `sandbox.info()` reports those actually applied. */
+  limits?: ResourceLimits;
+  /** Environment for every command and task in the sandbox. */
+  env?: Record<string, string>;
+  /** Free-form labels, used by `Sandbox.list({ labels })` and for reaping. */
+  labels?: Record<string, string>;
+  /** Budget for the whole create (provision + runner health check). */
+  timeoutMs?: number;
+  /** The provider destroys the sandbox after this long, whoever holds it. */
+  maxLifetimeMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface SandboxConnectOptions {
+  /** @default 'local' */
+  provider?: ProviderOption;
+  signal?: AbortSignal;
+}
+
+export interface SandboxListOptions {
+  /** @default 'local' */
+  provider?: ProviderOption;
+  /** Only sandboxes that carry all of these labels. */
+  labels?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export interface SandboxCallOptions {
+  signal?: AbortSignal;
+}

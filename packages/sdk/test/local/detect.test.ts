@@ -1,0 +1,77 @@
+/** Detection on this host, and the choice of level (with fake reports for the unavailable cases). */
+import { describe, expect, it } from 'vitest';
+import { IsolationUnavailableError } from '../../src/errors.js';
+import { chooseIsolation, detectIsolation, type IsolationReport } from '../../src/local/index.js';
+import { buildSeccompFilter, SECCOMP_DENIED_SYSCALLS } from '../../src/local/seccomp.js';
+
+const none = { available: false, reason: 'probe failed: nope' };
+const fake = (over: Partial<IsolationReport>): IsolationReport => ({
+  root: false,
+  uid: 1000,
+  gvisor: none,
+  bubblewrap: none,
+  unshare: none,
+  cgroups: { version: 'none', writable: false, delegated: false, parents: {} },
+  ...over,
+});
+
+describe('detectIsolation', () => {
+  it('probes this host once and finds bubblewrap (CI installs it)', async () => {
+    const report = await detectIsolation();
+    expect(await detectIsolation()).toBe(report);
+    expect(report.bubblewrap).toMatchObject({
+      available: true,
+      path: expect.stringContaining('bwrap'),
+    });
+    expect(report.unshare.available).toBe(true);
+    expect(report.root).toBe(process.getuid?.() === 0);
+    if (report.root) expect(report.cgroups.writable).toBe(true);
+    expect(chooseIsolation(report)).toBe('bubblewrap');
+  });
+});
+
+describe('chooseIsolation', () => {
+  const ok = { available: true };
+  it('prefers bubblewrap, then unshare; gvisor and none only when asked', () => {
+    expect(chooseIsolation(fake({ bubblewrap: ok, unshare: ok, gvisor: ok }))).toBe('bubblewrap');
+    expect(chooseIsolation(fake({ unshare: ok, gvisor: ok }))).toBe('unshare');
+    expect(chooseIsolation(fake({ bubblewrap: ok, gvisor: ok }), { isolation: 'gvisor' })).toBe(
+      'gvisor',
+    );
+    expect(chooseIsolation(fake({}), { isolation: 'none' })).toBe('none');
+    expect(chooseIsolation(fake({}), { allowUnisolated: true })).toBe('none');
+  });
+
+  it('says what was tried, why it failed and how to fix it', () => {
+    let error: unknown;
+    try {
+      chooseIsolation(fake({ bubblewrap: { available: false, reason: 'bwrap is not installed' } }));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(IsolationUnavailableError);
+    const message = (error as Error).message;
+    expect(message).toContain('bwrap is not installed');
+    expect(message).toContain('probe failed: nope');
+    expect(message).toContain('apt-get install bubblewrap');
+    expect(message).toContain('user namespaces');
+    expect(message).toContain("isolation: 'none'");
+    expect(() => chooseIsolation(fake({ bubblewrap: ok }), { isolation: 'gvisor' })).toThrow(
+      /runsc/,
+    );
+    expect(() => chooseIsolation(fake({ bubblewrap: ok }), { isolation: 'unshare' })).toThrow(
+      IsolationUnavailableError,
+    );
+  });
+});
+
+describe('seccomp filter', () => {
+  it('is a well-formed BPF program ending in allow/deny returns', () => {
+    const filter = buildSeccompFilter();
+    expect(filter.length % 8).toBe(0);
+    expect(filter.length / 8).toBe(SECCOMP_DENIED_SYSCALLS.length + 8);
+    expect(SECCOMP_DENIED_SYSCALLS).toEqual(
+      expect.arrayContaining(['ptrace', 'mount', 'unshare', 'bpf', 'keyctl']),
+    );
+  });
+});

@@ -1,0 +1,190 @@
+/**
+ * `startFakeCluster()`: a protocol-faithful fake Kubernetes API server on a loopback port, with
+ * the simulated agent-sandbox controller and kubelet running against its store.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { systemClock } from './clock.js';
+import type { Clock } from './clock.js';
+import { startAgentSandboxController } from './controller/index.js';
+import type { AgentSandboxController, AgentSandboxControllerOptions } from './controller/index.js';
+import { startKubelet } from './kubelet/index.js';
+import type { Kubelet, KubeletOptions } from './kubelet/index.js';
+import type { CrdProfile } from './resources/crd-loader.js';
+import type { CrdObject } from './resources/types.js';
+import { createApiServer } from './server/api-server.js';
+import type { SubresourceHandler } from './server/api-server.js';
+import { createFaults } from './server/faults.js';
+import type { Faults } from './server/faults.js';
+import { kubeconfigYaml, makeKubeConfig, writeKubeconfigFile } from './server/kubeconfig.js';
+import { registerPodLog } from './server/pod-log.js';
+import { createRequestLog } from './server/request-log.js';
+import type { RequestLog } from './server/request-log.js';
+import { selfSignedCertificate } from './server/tls.js';
+import { createObjectStore } from './store/object-store.js';
+import type { FakeObjectStore } from './store/object-store.js';
+
+export interface FakeClusterOptions {
+  /**
+   * CRDs to serve: an agent-sandbox profile (`'main'`: v1beta1 storage + deprecated v1alpha1;
+   * `'v0.4.6'`, `'v0.1.0'`: v1alpha1 only) or any CRD objects. Default `'main'`.
+   */
+  crds?: CrdProfile | readonly CrdObject[];
+  /** Namespaces that exist at start; kube-system, kube-public and kube-node-lease are always added. Default `['default']`. */
+  namespaces?: readonly string[];
+  /** Serve HTTPS with a self-signed certificate (made with the `openssl` CLI). Default false. */
+  tls?: boolean;
+  /** Require `Authorization: Bearer <token>` on every request (the kubeconfig carries it). */
+  token?: string;
+  /** Events kept for watch resumption; a watch from an older resourceVersion gets 410. Default 1000. */
+  watchHistorySize?: number;
+  /** Interval of BOOKMARK events on watches with `allowWatchBookmarks=true`. Default 60 000 ms. */
+  bookmarkIntervalMs?: number;
+  /** Cluster time for timestamps, the controller and the kubelet. Default: the system clock. */
+  clock?: Clock;
+  /** Options for the simulated agent-sandbox controller, or `false` to run none. */
+  controller?: false | Omit<AgentSandboxControllerOptions, 'clock'>;
+  /** Options for the simulated kubelet, or `false` to run none (pods then stay Pending). */
+  kubelet?: false | Omit<KubeletOptions, 'clock'>;
+  /** Context, cluster and user name in the kubeconfig. Default `corral-fake`. */
+  contextName?: string;
+  /** Namespace of the kubeconfig context. Default: the first of `namespaces`, else `default`. */
+  namespace?: string;
+}
+
+export interface FakeCluster extends AsyncDisposable {
+  /** `http://127.0.0.1:<port>` (or https). */
+  readonly url: string;
+  /** A client-node KubeConfig pointing at this cluster, usable as is. */
+  readonly kubeConfig: KubeConfig;
+  /** The object store behind the API; in-process reads and writes see the same state. */
+  readonly store: FakeObjectStore;
+  /** Fault injection knobs. */
+  readonly faults: Faults;
+  /** Every request the server saw. */
+  readonly requests: RequestLog;
+  /** The simulated controller, unless `controller: false`. */
+  readonly controller: AgentSandboxController | undefined;
+  /** The simulated kubelet, unless `kubelet: false`. */
+  readonly kubelet: Kubelet | undefined;
+  /** The kubeconfig as YAML text. */
+  kubeconfigYaml(): string;
+  /** Writes a kubeconfig file (mode 0600) for kubectl and other clients. */
+  writeKubeconfig(path: string): Promise<void>;
+  /** Adds a handler for `/{resource}/{name}/{subresource}`, e.g. `('pods', 'exec', …)`. */
+  registerSubresource(resource: string, subresource: string, handler: SubresourceHandler): void;
+  /** Stops the controller and kubelet, ends watches, closes connections and the port. */
+  stop(): Promise<void>;
+}
+
+export async function startFakeCluster(options: FakeClusterOptions = {}): Promise<FakeCluster> {
+  const clock = options.clock ?? systemClock;
+  const namespaces = options.namespaces ?? ['default'];
+  const store = createObjectStore({
+    clock,
+    namespaces,
+    ...(options.crds !== undefined ? { crds: options.crds } : {}),
+    ...(options.watchHistorySize !== undefined
+      ? { watchHistorySize: options.watchHistorySize }
+      : {}),
+  });
+  const faults = createFaults();
+  const log = createRequestLog();
+  let address = '127.0.0.1:0';
+  const api = createApiServer({
+    store,
+    faults,
+    log,
+    bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
+    serverAddress: () => address,
+    ...(options.token !== undefined ? { token: options.token } : {}),
+  });
+  registerPodLog(api);
+
+  const tls = options.tls === true ? selfSignedCertificate() : undefined;
+  const handler = (req: IncomingMessage, res: ServerResponse): void => api.handle(req, res);
+  const server: Server = tls
+    ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler)
+    : createServer(handler);
+  server.keepAliveTimeout = 5_000;
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  // WebSocket subresources (exec, attach, portforward) arrive as upgrades; none is served yet.
+  server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+    const body = JSON.stringify({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: `the fake API server does not serve ${req.url ?? ''} yet`,
+      reason: 'NotFound',
+      code: 404,
+    });
+    socket.end(
+      `HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  address = `127.0.0.1:${port}`;
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const params = {
+    url,
+    namespace: options.namespace ?? namespaces[0] ?? 'default',
+    contextName: options.contextName ?? 'corral-fake',
+    ...(tls ? { caPem: tls.cert } : {}),
+    ...(options.token !== undefined ? { token: options.token } : {}),
+  };
+
+  const controller =
+    options.controller === false
+      ? undefined
+      : startAgentSandboxController(store, { ...options.controller, clock });
+  const kubelet =
+    options.kubelet === false ? undefined : startKubelet(store, { ...options.kubelet, clock });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      await controller?.stop();
+      await kubelet?.stop();
+      api.closeWatches();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections?.();
+        setImmediate(() => {
+          for (const s of sockets) s.destroy();
+        });
+      });
+    })();
+    return stopping;
+  };
+
+  return {
+    url,
+    kubeConfig: makeKubeConfig(params),
+    store,
+    faults,
+    requests: log,
+    controller,
+    kubelet,
+    kubeconfigYaml: () => kubeconfigYaml(params),
+    writeKubeconfig: (path) => writeKubeconfigFile(path, params),
+    registerSubresource: (resource, subresource, h) =>
+      api.registerSubresource(resource, subresource, h),
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}

@@ -1,0 +1,403 @@
+/**
+ * A simulated kubelet (plus scheduler): every pod in the store is "scheduled" at once and
+ * becomes Running and Ready after `startDelayMs` of cluster time, with a unique pod IP, and the
+ * pod status looks as a real kubelet writes it. Tests can make pods succeed, fail, flip
+ * readiness or stay unschedulable.
+ */
+import { formatKubeTime, systemClock, type Clock } from '../clock.js';
+import { createTimers } from '../controller/timers.js';
+import { PODS, isNotFound, isObj, str, type Obj } from '../controller/kube.js';
+import type { KubeObject, ObjectStore } from '../store/types.js';
+import { PodIpAllocator } from './ip-allocator.js';
+import { createSimulatedRuntime, type PodRuntime } from './runtime.js';
+
+export type { PodRuntime, PodStartResult } from './runtime.js';
+export { createSimulatedRuntime } from './runtime.js';
+
+export interface KubeletOptions {
+  clock?: Clock;
+  /** Cluster-time delay between a pod's creation and Running+Ready (default 5; 0 allowed). */
+  startDelayMs?: number;
+  /** What runs pods; the default only simulates. */
+  runtime?: PodRuntime;
+  /** `spec.nodeName` and `status.hostIP` of every pod (default `corral-node-0`, `192.168.0.2`). */
+  nodeName?: string;
+  hostIP?: string;
+}
+
+export interface PodTermination {
+  exitCode?: number;
+  reason?: string;
+  message?: string;
+}
+
+export type PodMatcher = string | ((pod: KubeObject) => boolean);
+
+export interface Kubelet {
+  /** Terminates the pod's containers with `exitCode` (default 0): phase Succeeded, reason Completed. */
+  succeedPod(namespace: string, name: string, exitCode?: number): void;
+  /** Terminates the pod's containers as failed (default exit code 1, reason Error). */
+  failPod(namespace: string, name: string, termination?: PodTermination): void;
+  /** Flips the pod's readiness (Ready and ContainersReady conditions, container `ready`). */
+  setPodReady(namespace: string, name: string, ready: boolean): void;
+  /** Keeps matching pods Pending with `PodScheduled=False/Unschedulable` until unblocked. */
+  blockStart(namespace: string, match: PodMatcher): () => void;
+  /** Resolves once no pod start or stop is in flight (scheduled starts on a manual clock excepted). */
+  whenIdle(): Promise<void>;
+  readonly runtime: PodRuntime;
+  stop(): Promise<void>;
+}
+
+interface Block {
+  namespace: string;
+  match: PodMatcher;
+}
+
+const UNSCHEDULABLE_MESSAGE =
+  '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.';
+
+function podKey(ns: string | undefined, name: string | undefined): string {
+  return `${ns ?? ''}/${name ?? ''}`;
+}
+
+function containersOf(pod: KubeObject): { name: string; image: string }[] {
+  const spec = isObj(pod.spec) ? pod.spec : {};
+  const list = Array.isArray(spec.containers) ? spec.containers : [];
+  return list.filter(isObj).map((c) => ({ name: str(c.name), image: str(c.image) }));
+}
+
+export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): Kubelet {
+  const clock = options.clock ?? systemClock;
+  const timers = createTimers(clock);
+  const runtime = options.runtime ?? createSimulatedRuntime();
+  const startDelayMs = options.startDelayMs ?? 5;
+  const nodeName = options.nodeName ?? 'corral-node-0';
+  const hostIP = options.hostIP ?? '192.168.0.2';
+  const ips = new PodIpAllocator();
+  const known = new Map<
+    string,
+    { uid: string; ip?: string; cancel?: () => void; abort?: AbortController }
+  >();
+  const blocks = new Set<Block>();
+  let inFlight = 0;
+  let idleWaiters: (() => void)[] = [];
+  let stopped = false;
+
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    inFlight++;
+    return promise.finally(() => {
+      inFlight--;
+      if (inFlight === 0) {
+        const waiters = idleWaiters;
+        idleWaiters = [];
+        for (const resolve of waiters) resolve();
+      }
+    });
+  };
+
+  const now = (): string => formatKubeTime(clock.now());
+
+  const patchStatus = (ns: string, name: string, uid: string, status: Obj): void => {
+    const current = store.get(PODS, ns, name);
+    if (current === undefined || current.metadata.uid !== uid) return;
+    try {
+      store.patch(PODS, ns, name, { status }, 'merge', {
+        subresource: 'status',
+        fieldManager: 'kubelet',
+      });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  };
+
+  const isBlocked = (pod: KubeObject): boolean =>
+    [...blocks].some(
+      (b) =>
+        b.namespace === pod.metadata.namespace &&
+        (typeof b.match === 'string' ? b.match === pod.metadata.name : b.match(pod)),
+    );
+
+  const condition = (
+    type: string,
+    status: 'True' | 'False',
+    reason?: string,
+    message?: string,
+  ): Obj => {
+    const c: Obj = { type, status, lastProbeTime: null, lastTransitionTime: now() };
+    if (reason !== undefined) c.reason = reason;
+    if (message !== undefined) c.message = message;
+    return c;
+  };
+
+  const markUnschedulable = (pod: KubeObject): void => {
+    patchStatus(pod.metadata.namespace ?? '', pod.metadata.name ?? '', pod.metadata.uid ?? '', {
+      phase: 'Pending',
+      conditions: [condition('PodScheduled', 'False', 'Unschedulable', UNSCHEDULABLE_MESSAGE)],
+    });
+  };
+
+  const startPod = (pod: KubeObject): void => {
+    const ns = pod.metadata.namespace ?? '';
+    const name = pod.metadata.name ?? '';
+    const uid = pod.metadata.uid ?? '';
+    const entry = known.get(podKey(ns, name));
+    if (entry === undefined || entry.uid !== uid || stopped) return;
+    const abort = new AbortController();
+    entry.abort = abort;
+    void track(
+      runtime.start(pod, abort.signal).then(
+        (result) => {
+          if (abort.signal.aborted || known.get(podKey(ns, name))?.uid !== uid) return;
+          const ip = result.podIP ?? ips.allocate();
+          entry.ip = ip;
+          const started = now();
+          patchStatus(ns, name, uid, {
+            phase: 'Running',
+            hostIP,
+            hostIPs: [{ ip: hostIP }],
+            podIP: ip,
+            podIPs: [{ ip }],
+            startTime: started,
+            conditions: [
+              condition('PodReadyToStartContainers', 'True'),
+              condition('Initialized', 'True'),
+              condition('Ready', 'True'),
+              condition('ContainersReady', 'True'),
+              condition('PodScheduled', 'True'),
+            ],
+            containerStatuses: containersOf(pod).map((c) => ({
+              name: c.name,
+              image: c.image,
+              imageID: `${c.image}@sha256:${'0'.repeat(64)}`,
+              containerID: `containerd://${uid.replace(/-/g, '')}${c.name}`,
+              ready: true,
+              started: true,
+              restartCount: 0,
+              state: { running: { startedAt: started } },
+            })),
+          });
+        },
+        (err: unknown) => {
+          if (abort.signal.aborted) return;
+          const message = err instanceof Error ? err.message : String(err);
+          patchStatus(ns, name, uid, {
+            phase: 'Failed',
+            reason: 'StartError',
+            message,
+          });
+        },
+      ),
+    );
+  };
+
+  const schedulePod = (pod: KubeObject): void => {
+    const k = podKey(pod.metadata.namespace, pod.metadata.name);
+    const existing = known.get(k);
+    if (existing !== undefined && existing.uid === pod.metadata.uid) return;
+    const status = isObj(pod.status) ? pod.status : {};
+    if (status.phase === 'Succeeded' || status.phase === 'Failed' || status.phase === 'Running') {
+      known.set(k, { uid: pod.metadata.uid ?? '' });
+      return;
+    }
+    const entry: { uid: string; cancel?: () => void } = { uid: pod.metadata.uid ?? '' };
+    known.set(k, entry);
+    if (isBlocked(pod)) {
+      markUnschedulable(pod);
+      return;
+    }
+    // The scheduler's binding: spec.nodeName, then PodScheduled=True.
+    try {
+      store.patch(
+        PODS,
+        pod.metadata.namespace,
+        pod.metadata.name ?? '',
+        { spec: { nodeName } },
+        'merge',
+        { fieldManager: 'kube-scheduler' },
+      );
+    } catch {
+      // a store that refuses spec edits on pods just gets no nodeName
+    }
+    patchStatus(pod.metadata.namespace ?? '', pod.metadata.name ?? '', pod.metadata.uid ?? '', {
+      phase: 'Pending',
+      conditions: [condition('PodScheduled', 'True')],
+    });
+    entry.cancel = timers.schedule(startDelayMs, () =>
+      startPod(store.get(PODS, pod.metadata.namespace, pod.metadata.name ?? '') ?? pod),
+    );
+  };
+
+  const forget = (pod: KubeObject): void => {
+    const k = podKey(pod.metadata.namespace, pod.metadata.name);
+    const entry = known.get(k);
+    if (entry === undefined || entry.uid !== pod.metadata.uid) return;
+    known.delete(k);
+    entry.cancel?.();
+    entry.abort?.abort();
+    ips.release(entry.ip);
+    void track(runtime.stop(pod).catch(() => undefined));
+  };
+
+  const unwatch = store.watch(PODS, {}, (event) => {
+    const pod = event.object;
+    if (event.type === 'DELETED') {
+      forget(pod);
+      return;
+    }
+    if (pod.metadata.deletionTimestamp !== undefined) {
+      // Graceful deletion: stop the containers, then let the object go.
+      if ((pod.metadata.finalizers ?? []).length === 0) {
+        forget(pod);
+        setImmediate(() => {
+          try {
+            store.delete(PODS, pod.metadata.namespace, pod.metadata.name ?? '', {
+              preconditions: { uid: pod.metadata.uid ?? '' },
+            });
+          } catch {
+            // already gone or replaced
+          }
+        });
+      }
+      return;
+    }
+    if (event.type === 'ADDED') {
+      // Never write from inside the store's synchronous watch callback.
+      void track(
+        new Promise<void>((resolve) =>
+          setImmediate(() => {
+            const latest = store.get(PODS, pod.metadata.namespace, pod.metadata.name ?? '');
+            if (!stopped && latest !== undefined && latest.metadata.uid === pod.metadata.uid)
+              schedulePod(latest);
+            resolve();
+          }),
+        ),
+      );
+    }
+  });
+
+  const requirePod = (ns: string, name: string): KubeObject => {
+    const pod = store.get(PODS, ns, name);
+    if (pod === undefined) throw new Error(`simulated kubelet: pod ${ns}/${name} not found`);
+    return pod;
+  };
+
+  const terminate = (
+    ns: string,
+    name: string,
+    phase: 'Succeeded' | 'Failed',
+    t: Required<Pick<PodTermination, 'exitCode' | 'reason'>> & PodTermination,
+  ): void => {
+    const pod = requirePod(ns, name);
+    const status = isObj(pod.status) ? pod.status : {};
+    const previous = Array.isArray(status.containerStatuses)
+      ? (status.containerStatuses as Obj[])
+      : [];
+    const finished = now();
+    const uid = pod.metadata.uid ?? '';
+    const entry = known.get(podKey(ns, name));
+    entry?.cancel?.();
+    entry?.abort?.abort();
+    const notReady = phase === 'Succeeded' ? 'PodCompleted' : 'PodFailed';
+    patchStatus(ns, name, uid, {
+      phase,
+      conditions: [
+        condition('PodReadyToStartContainers', 'False'),
+        condition('Initialized', 'True', phase === 'Succeeded' ? 'PodCompleted' : undefined),
+        condition('Ready', 'False', notReady),
+        condition('ContainersReady', 'False', notReady),
+        condition('PodScheduled', 'True'),
+      ],
+      containerStatuses: containersOf(pod).map((c) => {
+        const prev = previous.find((p) => p.name === c.name) ?? {};
+        const running = isObj(prev.state) && isObj(prev.state.running) ? prev.state.running : {};
+        const terminated: Obj = {
+          exitCode: t.exitCode,
+          reason: t.reason,
+          startedAt: running.startedAt ?? finished,
+          finishedAt: finished,
+          containerID: prev.containerID ?? `containerd://${uid.replace(/-/g, '')}${c.name}`,
+        };
+        if (t.message !== undefined) terminated.message = t.message;
+        return {
+          ...prev,
+          name: c.name,
+          image: c.image,
+          ready: false,
+          started: false,
+          restartCount: 0,
+          state: { terminated },
+        };
+      }),
+    });
+    void track(runtime.stop(pod).catch(() => undefined));
+  };
+
+  return {
+    runtime,
+    succeedPod(ns, name, exitCode = 0) {
+      terminate(ns, name, 'Succeeded', { exitCode, reason: 'Completed' });
+    },
+    failPod(ns, name, termination = {}) {
+      terminate(ns, name, 'Failed', {
+        ...termination,
+        exitCode: termination.exitCode ?? 1,
+        reason: termination.reason ?? 'Error',
+      });
+    },
+    setPodReady(ns, name, ready) {
+      const pod = requirePod(ns, name);
+      const status = isObj(pod.status) ? pod.status : {};
+      const containers = containersOf(pod).map((c) => c.name);
+      const reason = ready ? undefined : 'ContainersNotReady';
+      const message = ready
+        ? undefined
+        : `containers with unready status: [${containers.join(' ')}]`;
+      const conditions = (Array.isArray(status.conditions) ? (status.conditions as Obj[]) : []).map(
+        (c) =>
+          c.type === 'Ready' || c.type === 'ContainersReady'
+            ? condition(String(c.type), ready ? 'True' : 'False', reason, message)
+            : c,
+      );
+      const containerStatuses = (
+        Array.isArray(status.containerStatuses) ? (status.containerStatuses as Obj[]) : []
+      ).map((c) => ({ ...c, ready }));
+      patchStatus(ns, name, pod.metadata.uid ?? '', { conditions, containerStatuses });
+    },
+    blockStart(namespace, match) {
+      const block: Block = { namespace, match };
+      blocks.add(block);
+      for (const pod of store.list(PODS, { namespace }).items) {
+        const status = isObj(pod.status) ? pod.status : {};
+        if (status.phase !== 'Pending' && status.phase !== undefined) continue;
+        if (!isBlocked(pod)) continue;
+        const entry = known.get(podKey(namespace, pod.metadata.name));
+        entry?.cancel?.();
+        markUnschedulable(pod);
+      }
+      return () => {
+        blocks.delete(block);
+        for (const pod of store.list(PODS, { namespace }).items) {
+          const status = isObj(pod.status) ? pod.status : {};
+          if (status.phase !== 'Pending' || isBlocked(pod)) continue;
+          known.delete(podKey(namespace, pod.metadata.name));
+          schedulePod(pod);
+        }
+      };
+    },
+    whenIdle() {
+      if (inFlight === 0) return new Promise((resolve) => setImmediate(resolve));
+      return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+    stop() {
+      stopped = true;
+      unwatch();
+      timers.dispose();
+      for (const entry of known.values()) {
+        entry.cancel?.();
+        entry.abort?.abort();
+      }
+      known.clear();
+      return Promise.resolve();
+    },
+  };
+}
