@@ -22,7 +22,9 @@ type Command =
 const withController = process.argv.includes('--controller');
 // Real milliseconds before each reconcile: the controller's latency, so readiness arrives a
 // while after the claim is created, as on a real cluster.
-const reconcileDelayMs = Number(process.argv.find((a) => a.startsWith('--reconcile-delay-ms='))?.split('=')[1] ?? 0);
+const reconcileDelayMs = Number(
+  process.argv.find((a) => a.startsWith('--reconcile-delay-ms='))?.split('=')[1] ?? 0,
+);
 const cluster = await startFakeCluster(
   withController
     ? { controller: { warmPoolAdoptionWaitMs: 0, reconcileDelayMs } }
@@ -41,12 +43,18 @@ process.on('message', (message: Command) => {
       return;
     }
     if (message.cmd === 'watches') {
-      send({ type: 'reply', id: message.id, count: cluster.requests.watches({ resource: message.resource }).length });
+      send({
+        type: 'reply',
+        id: message.id,
+        count: cluster.requests.watches({ resource: message.resource }).length,
+      });
       return;
     }
     for (let i = 0; i < message.names.length; i++) {
       const name = message.names[i]!;
-      cluster.store.patch(CLAIMS_GVR, 'default', name, readyStatus(name), 'merge', { subresource: 'status' });
+      cluster.store.patch(CLAIMS_GVR, 'default', name, readyStatus(name), 'merge', {
+        subresource: 'status',
+      });
       if ((i + 1) % message.perTick === 0) await new Promise((resolve) => setImmediate(resolve));
     }
     send({ type: 'reply', id: message.id, count: message.names.length });

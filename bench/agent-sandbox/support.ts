@@ -21,8 +21,9 @@ export const CLAIMS_GVR = {
 };
 
 function isReadyTrue(event: StoreEvent): boolean {
-  const conditions = (event.object.status as { conditions?: { type: string; status: string }[] } | undefined)
-    ?.conditions;
+  const conditions = (
+    event.object.status as { conditions?: { type: string; status: string }[] } | undefined
+  )?.conditions;
   return conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 }
 

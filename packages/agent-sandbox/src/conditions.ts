@@ -65,7 +65,7 @@ export interface Condition {
 
 /** Anything with `status.conditions` — a Sandbox or a SandboxClaim in either version. */
 export interface HasConditions {
-  metadata?: { generation?: number };
+  metadata?: { generation?: number | undefined } | undefined;
   status?: { conditions?: readonly Condition[] | undefined } | undefined;
 }
 

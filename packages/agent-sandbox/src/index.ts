@@ -182,7 +182,7 @@ export type {
   RequestOptions,
   WriteOptions,
 } from './client/resource-client.js';
-export type { KindInput, KindObject } from './client/kind-types.js';
+export type { KindInput, KindObject, StoredMeta } from './client/kind-types.js';
 export type { KubeObject, ObjectList, ObjectMeta, Scale } from './client/types.js';
 export { ManualClock } from './watch/manual-clock.js';
 export { realClock } from './watch/clock.js';

@@ -42,7 +42,9 @@ describe('README quick start', () => {
 
     await import(pathToFileURL(file).href);
 
-    expect(log).toHaveBeenCalledWith(expect.stringMatching(/^claim task-\w+ → sandbox python-pool-\w+ at \d+\.\d+\.\d+\.\d+$/));
+    expect(log).toHaveBeenCalledWith(
+      expect.stringMatching(/^claim task-\w+ → sandbox python-pool-\w+ at \d+\.\d+\.\d+\.\d+$/),
+    );
     await cluster.controller?.whenIdle();
     const gvr = (group: string, resource: string) => ({ group, version: 'v1beta1', resource });
     for (const [group, resource] of [

@@ -35,6 +35,18 @@ const BY_CODE: Record<string, Mapping> = {
     hint: 'Install bubblewrap (`apt-get install bubblewrap`) or gVisor (`runsc`), or choose another level with --isolation.',
   },
   PROVIDER_UNAVAILABLE: { exitCode: ExitCode.UNAVAILABLE, hint: 'Use --provider local.' },
+  CONFIG_NOT_FOUND: {
+    exitCode: ExitCode.UNAVAILABLE,
+    hint: 'Point Corral at a cluster: set KUBECONFIG, or pass --kubeconfig and --context. `corral doctor` checks the setup.',
+  },
+  AGENT_SANDBOX_NOT_INSTALLED: {
+    exitCode: ExitCode.UNAVAILABLE,
+    hint: 'Install agent-sandbox with its extensions (see docs/deploy.md), then run `corral doctor`.',
+  },
+  CLAIM_FAILED: {
+    exitCode: ExitCode.FAILURE,
+    hint: "The cluster refused or ended the sandbox; `kubectl describe sandboxclaim <id>` shows the claim's Ready condition.",
+  },
   PATH_OUTSIDE_ROOT: {
     exitCode: ExitCode.DENIED,
     hint: "Use a path inside the sandbox's work directory: relative, or absolute under it, without `..` escapes.",

@@ -12,6 +12,10 @@ import { sandboxLogsCommand } from './commands/sandbox/logs.js';
 import { keeperCommand } from './commands/sandbox/keeper.js';
 import { sandboxRmCommand } from './commands/sandbox/rm.js';
 import { cliVersion } from './version.js';
+import { doctorCommand } from './commands/doctor/doctor.js';
+import { poolCreateCommand, poolScaleCommand, poolStatusCommand } from './commands/pool/pool.js';
+import { templateApplyCommand } from './commands/template/apply.js';
+import { addKubeFlags, addOutputFlag } from './kube/flags.js';
 
 /** What the running command reports back to `runCli`. */
 export interface RunState {
@@ -97,6 +101,9 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
   json(sandbox.command('list').alias('ls'))
     .description('list sandboxes')
     .addOption(providerOption())
+    .option('--kubeconfig <path>', 'kubernetes: kubeconfig file')
+    .option('--context <name>', 'kubernetes: kubeconfig context')
+    .option('-n, --namespace <name>', 'kubernetes: namespace')
     .option('--label <key=value>', 'only sandboxes with this label (repeatable)', collect, [])
     .action(
       act(async (flags: Parameters<typeof sandboxListCommand>[0]) =>
@@ -108,6 +115,9 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
     .argument('<id>', 'sandbox id')
     .argument('<command...>', 'the command and its arguments (after --)')
     .addOption(providerOption())
+    .option('--kubeconfig <path>', 'kubernetes: kubeconfig file')
+    .option('--context <name>', 'kubernetes: kubeconfig context')
+    .option('-n, --namespace <name>', 'kubernetes: namespace')
     .option('--env <NAME=value>', 'environment variable for the command (repeatable)', collect, [])
     .option('--cwd <dir>', 'working directory inside the sandbox')
     .option('--timeout <duration>', 'kill the command after this long, e.g. 30s')
@@ -124,6 +134,9 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
     .argument('<src>', 'local path, <id>:<path>, or - for stdin')
     .argument('<dst>', 'local path, <id>:<path>, or - for stdout')
     .addOption(providerOption())
+    .option('--kubeconfig <path>', 'kubernetes: kubeconfig file')
+    .option('--context <name>', 'kubernetes: kubeconfig context')
+    .option('-n, --namespace <name>', 'kubernetes: namespace')
     .action(
       act(async (src: string, dst: string, flags: Parameters<typeof sandboxCpCommand>[2]) =>
         sandboxCpCommand(src, dst, markJson(flags), ctx),
@@ -133,6 +146,9 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
     .description("print a command's output: the task's, or else the latest command's")
     .argument('<id>', 'sandbox id')
     .addOption(providerOption())
+    .option('--kubeconfig <path>', 'kubernetes: kubeconfig file')
+    .option('--context <name>', 'kubernetes: kubeconfig context')
+    .option('-n, --namespace <name>', 'kubernetes: namespace')
     .option('--command <commandId>', 'a specific command (ids from --list)')
     .option('--list', 'list the commands that ran in the sandbox instead', false)
     .action(
@@ -144,12 +160,16 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
     .description('remove sandboxes (idempotent)')
     .argument('[ids...]', 'sandbox ids')
     .addOption(providerOption())
+    .option('--kubeconfig <path>', 'kubernetes: kubeconfig file')
+    .option('--context <name>', 'kubernetes: kubeconfig context')
+    .option('-n, --namespace <name>', 'kubernetes: namespace')
     .option('--all', 'remove every sandbox of the provider', false)
     .action(
       act(async (ids: string[], flags: Parameters<typeof sandboxRmCommand>[1]) =>
         sandboxRmCommand(ids, markJson(flags), ctx),
       ),
     );
+  registerKubeCommands(program, { act, json, state }, ctx);
   program
     .command('__keeper', { hidden: true })
     .description('internal: owns a sandbox made by `sandbox create`')
@@ -157,6 +177,102 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
   return program;
 }
 
+interface Registrar {
+  act: <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
+  json: (command: Command) => Command;
+  state: RunState;
+}
+
+/** `doctor`, `pool` and `template`: the cluster-facing commands with kubectl-like flags. */
+function registerKubeCommands(
+  program: Command,
+  { act, json, state }: Registrar,
+  ctx: CliContext,
+): void {
+  // `-o json` is `--json`: errors then come out as a JSON document too.
+  const markOutput = <T extends { json: boolean; output?: string }>(flags: T): T => {
+    state.json = flags.json || flags.output === 'json';
+    return flags;
+  };
+  addOutputFlag(
+    addKubeFlags(
+      json(program.command('doctor')).description(
+        'check that this machine and the cluster are ready for Corral; a fix for every problem',
+      ),
+    ),
+    ['table', 'json', 'yaml'],
+  )
+    .option(
+      '--provider <name>',
+      'check only local or kubernetes (default: local, plus kubernetes when a kubeconfig exists)',
+    )
+    .option('--runtime-class <name>', 'RuntimeClass the sandbox pods use', 'gvisor')
+    .option(
+      '--warm-pool <name>',
+      'check this SandboxWarmPool (default: every pool in the namespace)',
+    )
+    .option('--timeout <duration>', 'budget of each check', '10s')
+    .action(
+      act(async (flags: Parameters<typeof doctorCommand>[0]) =>
+        doctorCommand(markOutput(flags), ctx),
+      ),
+    );
+
+  const pool = program
+    .command('pool')
+    .description('manage SandboxWarmPools (pre-started sandboxes)');
+  addOutputFlag(addKubeFlags(json(pool.command('create'))))
+    .description('create a SandboxWarmPool from a SandboxTemplate')
+    .argument('<name>', 'pool name')
+    .requiredOption('--template <name>', 'the SandboxTemplate its sandboxes are made from')
+    .requiredOption('--replicas <n>', 'ready sandboxes to keep (0: a cold-start-only pool)')
+    .option(
+      '--update-strategy <type>',
+      'Recreate (replace stale idle sandboxes now) or OnReplenish',
+    )
+    .action(
+      act(async (name: string, flags: Parameters<typeof poolCreateCommand>[1]) =>
+        poolCreateCommand(name, markOutput(flags), ctx),
+      ),
+    );
+  addOutputFlag(addKubeFlags(json(pool.command('scale'))))
+    .description('set the number of ready sandboxes (through the scale subresource)')
+    .argument('<name>', 'pool name')
+    .requiredOption('--replicas <n>', 'ready sandboxes to keep')
+    .action(
+      act(async (name: string, flags: Parameters<typeof poolScaleCommand>[1]) =>
+        poolScaleCommand(name, markOutput(flags), ctx),
+      ),
+    );
+  addOutputFlag(addKubeFlags(json(pool.command('status').alias('ls'))))
+    .description('ready/desired sandboxes, template and selector of each pool')
+    .argument('[name]', 'one pool (default: every pool in the namespace)')
+    .action(
+      act(async (name: string | undefined, flags: Parameters<typeof poolStatusCommand>[1]) =>
+        poolStatusCommand(name, markOutput(flags), ctx),
+      ),
+    );
+
+  const template = program.command('template').description('manage SandboxTemplates');
+  addOutputFlag(addKubeFlags(json(template.command('apply'))))
+    .description(
+      'server-side apply a SandboxTemplate from a file (-f) or from flags (NAME --image)',
+    )
+    .argument('[name]', 'template name (with --image)')
+    .option('-f, --filename <file>', 'YAML file with SandboxTemplate(s); - for stdin')
+    .option('--image <image>', 'container image of the sandbox (the Corral runner)')
+    .option('--port <port>', "the runner's port (default 8888)")
+    .option('--runtime-class <name>', 'RuntimeClass of the pods, e.g. gvisor')
+    .option('--force-conflicts', 'take over fields another manager owns', false)
+    .action(
+      act(async (name: string | undefined, flags: Parameters<typeof templateApplyCommand>[1]) =>
+        templateApplyCommand(name, markOutput(flags), ctx),
+      ),
+    );
+}
+
 function providerOption(): Option {
-  return new Option('--provider <name>', 'where the sandboxes run').default('local');
+  return new Option('--provider <name>', 'where the sandboxes run: local or kubernetes').default(
+    'local',
+  );
 }

@@ -87,16 +87,18 @@ describe('corral run: bad input says what to do', () => {
     expect(run.stderr).toMatch(/Hint: /);
   });
 
-  it('says the kubernetes provider is not available yet (exit 4)', async () => {
+  it('says no Kubernetes configuration was found and how to fix it (exit 4)', async () => {
     const run = await corral(['run', '--provider', 'kubernetes', '--json', '--', 'true'], {
       stateDir,
+      // No kubeconfig anywhere: an empty home and no KUBECONFIG, KUBERNETES_SERVICE_HOST.
+      env: { HOME: stateDir, KUBECONFIG: '', KUBERNETES_SERVICE_HOST: '' },
     });
     expect(run.code).toBe(4);
     expect(JSON.parse(run.stdout)).toMatchObject({
       ok: false,
-      error: { code: 'PROVIDER_UNAVAILABLE' },
+      error: { code: 'CONFIG_NOT_FOUND' },
     });
-    expect(run.stderr).toMatch(/not available yet[\s\S]*Hint: Use --provider local/);
+    expect(run.stderr).toMatch(/Kubernetes configuration[\s\S]*Hint: .*KUBECONFIG/);
   });
 
   it('prints the version and help', async () => {

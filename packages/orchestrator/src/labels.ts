@@ -47,10 +47,7 @@ export function validateTask(task: Task): void {
       `task.message of ${task.taskID} must be a string (use "" for none).`,
     );
   }
-  if (
-    task.timeoutMs !== undefined &&
-    !(Number.isInteger(task.timeoutMs) && task.timeoutMs > 0)
-  ) {
+  if (task.timeoutMs !== undefined && !(Number.isInteger(task.timeoutMs) && task.timeoutMs > 0)) {
     throw new InvalidTaskError(
       `task.timeoutMs of ${task.taskID} must be a positive whole number of milliseconds, got ${String(task.timeoutMs)}.`,
     );

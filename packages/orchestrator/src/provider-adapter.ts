@@ -16,7 +16,12 @@ import {
   type KubeObject,
   type SharedInformer,
 } from '@corral/agent-sandbox';
-import { SandboxNotFoundError, type ProviderCreateOptions, type SandboxInfo, type SandboxProvider } from '@corral/sdk';
+import {
+  SandboxNotFoundError,
+  type ProviderCreateOptions,
+  type SandboxInfo,
+  type SandboxProvider,
+} from '@corral/sdk';
 import { OWNER_LABEL, TASK_ID_LABEL } from './labels.js';
 import type { OrchestratorOptions, Task } from './types.js';
 
@@ -130,10 +135,10 @@ export class ProviderAdapter {
 
   /** The pod's log (tail of at most `maxBytes`), or undefined when the provider has none. */
   async podLogs(id: string, maxBytes: number, signal: AbortSignal): Promise<string | undefined> {
-    const logs = this.#kube?.logs;
-    if (logs === undefined) return undefined;
+    const kube = this.#kube;
+    if (kube?.logs === undefined) return undefined;
     let text = '';
-    for await (const line of logs.call(this.#kube, id, { signal })) {
+    for await (const line of kube.logs(id, { signal })) {
       text += `${line}\n`;
       if (text.length > 2 * maxBytes) text = text.slice(-maxBytes);
     }

@@ -117,9 +117,7 @@ export async function runTask(
   };
   /** Races a step against the pod finishing (Kubernetes); the finish wins as `EndedFirst`. */
   const orEnded = <T>(work: Promise<T>): Promise<T | EndedFirst> =>
-    terminal === undefined
-      ? work
-      : Promise.race([work, terminal.then((f) => new EndedFirst(f))]);
+    terminal === undefined ? work : Promise.race([work, terminal.then((f) => new EndedFirst(f))]);
 
   try {
     // ---- provision
@@ -240,11 +238,17 @@ export async function runTask(
     }
   });
 
-  const outcome = cancelled
-    ? { state: 'cancelled' as const, failure }
-    : failure !== undefined
-      ? { state: failure.code === 'TASK_TIMEOUT' ? ('timed-out' as const) : ('failed' as const), failure }
-      : judge(completion!);
+  let outcome: Outcome;
+  if (failure !== undefined) {
+    const state = cancelled
+      ? 'cancelled'
+      : failure.code === 'TASK_TIMEOUT'
+        ? 'timed-out'
+        : 'failed';
+    outcome = { state, failure };
+  } else {
+    outcome = judge(completion!);
+  }
   return {
     taskID: input.taskID,
     sandboxId: provisioned === undefined && !adopted ? '' : id,
@@ -258,7 +262,9 @@ export async function runTask(
     outputTail,
     ...(podLogs !== undefined ? { podLogs } : {}),
     ...(completion !== undefined
-      ? { completedBy: completion.kind === 'result' ? ('runner' as const) : ('conditions' as const) }
+      ? {
+          completedBy: completion.kind === 'result' ? ('runner' as const) : ('conditions' as const),
+        }
       : {}),
     ...(adopted ? { adopted: true } : {}),
     ...(cleanupError !== undefined ? { cleanupError } : {}),
@@ -350,9 +356,7 @@ async function waitCompletion(
       throw error;
     },
   );
-  const fromConditions = terminal?.then(
-    (finished): Completion => ({ kind: 'finished', finished }),
-  );
+  const fromConditions = terminal?.then((finished): Completion => ({ kind: 'finished', finished }));
   const racers: Promise<Completion | undefined>[] = [fromRunner];
   if (fromConditions) racers.push(fromConditions);
   const deadline =
@@ -370,7 +374,10 @@ async function waitCompletion(
   return Promise.race([fromConditions!, ...(deadline ? [deadline] : [])]);
 }
 
-/** The task's whole buffered output (stdout and stderr interleaved as they came). */
+/**
+ * The task's whole buffered output (stdout and stderr interleaved as they came), replayed from
+ * the runner's buffer, which holds more than the result's tail.
+ */
 async function captureTaskOutput(
   runner: RunnerClient,
   signal: AbortSignal,
@@ -388,6 +395,8 @@ async function captureTaskOutput(
       onStdout: append,
       onStderr: append,
     });
+    // cancelled or given up on: end the process so its output ends (the sandbox goes next anyway)
+    if (status.state === 'running') await handle.kill('SIGKILL', { signal });
     await handle.wait();
     return text.length > MAX_LOG_BYTES ? text.slice(-MAX_LOG_BYTES) : text;
   } catch {
@@ -395,11 +404,13 @@ async function captureTaskOutput(
   }
 }
 
-function judge(completion: Completion): {
+interface Outcome {
   state: TaskState;
   exitCode?: number | null;
   failure?: TaskFailure;
-} {
+}
+
+function judge(completion: Completion): Outcome {
   if (completion.kind === 'finished') {
     const { reason, message } = completion.finished;
     if (reason === 'PodSucceeded') return { state: 'succeeded', exitCode: 0 };

@@ -65,6 +65,8 @@ export interface TaskRecord {
   logs: string;
   /** Last bytes of stdout then stderr, as the runner reported them. */
   outputTail: string;
+  /** The pod's log (Kubernetes), read before cleanup. */
+  podLogs?: string;
   /** How completion was detected. */
   completedBy?: 'runner' | 'conditions';
   /** True when this orchestrator took the sandbox over from an earlier incarnation. */

@@ -18,6 +18,7 @@ export { Sandbox } from './sandbox/sandbox.js';
 export { registerProvider, resolveProvider } from './sandbox/default-registry.js';
 export type { ProviderFactory, ProviderVariant } from './sandbox/registry.js';
 export type {
+  KubernetesPlacement,
   NetworkOption,
   ProviderOption,
   SandboxCallOptions,
@@ -27,8 +28,25 @@ export type {
 } from './sandbox/types.js';
 
 // The local provider.
-export { createLocalProvider, detectIsolation, LocalProvider } from './local/index.js';
-export type { IsolationReport, LocalProviderOptions } from './local/index.js';
+export {
+  chooseIsolation,
+  createLocalProvider,
+  detectIsolation,
+  launchSandbox,
+  LocalProvider,
+} from './local/index.js';
+export type {
+  CgroupLayout,
+  IsolationReport,
+  LaunchedSandbox,
+  LaunchLevel,
+  LaunchOptions,
+  LocalProviderOptions,
+  SandboxPaths,
+} from './local/index.js';
+
+// The Kubernetes provider lives at `@corral/sdk/kubernetes`, so local-only users never load
+// client-node (~0.4 s and ~35 MB at import).
 
 // The runner client (what `sandbox.commands`, `.files` and `.tasks` are).
 export { CommandHandle, Commands, Files, RunnerClient, Tasks } from './runner-client/index.js';

@@ -12,7 +12,9 @@ import type { Clock } from './clock.js';
 import { startAgentSandboxController } from './controller/index.js';
 import type { AgentSandboxController, AgentSandboxControllerOptions } from './controller/index.js';
 import { startKubelet } from './kubelet/index.js';
-import type { Kubelet, KubeletOptions } from './kubelet/index.js';
+import type { Kubelet, KubeletOptions, PodRuntime } from './kubelet/index.js';
+import { createProcessRuntime } from './kubelet/process-runtime.js';
+import type { ProcessRuntimeOptions } from './kubelet/process-runtime.js';
 import type { CrdProfile } from './resources/crd-loader.js';
 import type { CrdObject } from './resources/types.js';
 import { createApiServer } from './server/api-server.js';
@@ -20,7 +22,10 @@ import type { SubresourceHandler } from './server/api-server.js';
 import { createFaults } from './server/faults.js';
 import type { Faults } from './server/faults.js';
 import { kubeconfigYaml, makeKubeConfig, writeKubeconfigFile } from './server/kubeconfig.js';
+import { registerPodExec } from './server/pod-exec.js';
 import { registerPodLog } from './server/pod-log.js';
+import { registerPodPortForward } from './server/pod-portforward.js';
+import { routeUpgrades } from './server/upgrade.js';
 import { createRequestLog } from './server/request-log.js';
 import type { RequestLog } from './server/request-log.js';
 import { selfSignedCertificate } from './server/tls.js';
@@ -48,11 +53,24 @@ export interface FakeClusterOptions {
   /** Options for the simulated agent-sandbox controller, or `false` to run none. */
   controller?: false | Omit<AgentSandboxControllerOptions, 'clock'>;
   /** Options for the simulated kubelet, or `false` to run none (pods then stay Pending). */
-  kubelet?: false | Omit<KubeletOptions, 'clock'>;
+  kubelet?: false | FakeKubeletOptions;
+  /** Exec over `v5.channel.k8s.io` (Kubernetes ≥ 1.30); `false` simulates an older cluster (v4 only). Default true. */
+  execV5?: boolean;
   /** Context, cluster and user name in the kubeconfig. Default `corral-fake`. */
   contextName?: string;
   /** Namespace of the kubeconfig context. Default: the first of `namespaces`, else `default`. */
   namespace?: string;
+}
+
+export interface FakeKubeletOptions extends Omit<KubeletOptions, 'clock' | 'runtime'> {
+  /**
+   * What runs pods: `'simulated'` (default: nothing runs), `'process'` (pods whose container is
+   * the Corral runner really start as local sandboxes with loopback pod IPs; others stay
+   * simulated), or any `PodRuntime`.
+   */
+  runtime?: 'simulated' | 'process' | PodRuntime;
+  /** Options of the `'process'` runtime. */
+  process?: ProcessRuntimeOptions;
 }
 
 export interface FakeCluster extends AsyncDisposable {
@@ -102,7 +120,19 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
     serverAddress: () => address,
     ...(options.token !== undefined ? { token: options.token } : {}),
   });
-  registerPodLog(api);
+  // the runtime is made before the kubelet starts, so the pod subresources can reach it
+  const kubeletOptions = options.kubelet === false ? undefined : (options.kubelet ?? {});
+  const { runtime: runtimeOption, process: processOptions, ...kubeletRest } = kubeletOptions ?? {};
+  const runtime: PodRuntime | undefined =
+    runtimeOption === 'process'
+      ? createProcessRuntime(processOptions)
+      : runtimeOption === 'simulated'
+        ? undefined
+        : runtimeOption;
+  const lookup = (namespace: string, name: string) => runtime?.lookup?.(namespace, name);
+  registerPodLog(api, { lookup });
+  registerPodExec(api, { lookup, ...(options.execV5 !== undefined ? { v5: options.execV5 } : {}) });
+  registerPodPortForward(api, { lookup });
 
   const tls = options.tls === true ? selfSignedCertificate() : undefined;
   const handler = (req: IncomingMessage, res: ServerResponse): void => api.handle(req, res);
@@ -115,21 +145,8 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  // WebSocket subresources (exec, attach, portforward) arrive as upgrades; none is served yet.
-  server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
-    const body = JSON.stringify({
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Failure',
-      message: `the fake API server does not serve ${req.url ?? ''} yet`,
-      reason: 'NotFound',
-      code: 404,
-    });
-    socket.end(
-      `HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  });
+  // WebSocket subresources (exec, portforward) arrive as upgrades and go through the same pipeline
+  routeUpgrades(server, api);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
@@ -153,7 +170,13 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
       ? undefined
       : startAgentSandboxController(store, { ...options.controller, clock });
   const kubelet =
-    options.kubelet === false ? undefined : startKubelet(store, { ...options.kubelet, clock });
+    kubeletOptions === undefined
+      ? undefined
+      : startKubelet(store, {
+          ...kubeletRest,
+          clock,
+          ...(runtime !== undefined ? { runtime } : {}),
+        });
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {

@@ -37,7 +37,7 @@ export { loadCrdDir, loadCrdFile, loadCrdProfile, parseCrdYaml } from './resourc
 export type { CrdProfile } from './resources/crd-loader.js';
 export type { CrdObject } from './resources/types.js';
 export { startFakeCluster } from './cluster.js';
-export type { FakeCluster, FakeClusterOptions } from './cluster.js';
+export type { FakeCluster, FakeClusterOptions, FakeKubeletOptions } from './cluster.js';
 export type {
   ErrorFaultOptions,
   ExpiredMode,
@@ -63,6 +63,7 @@ export type {
 } from './controller/index.js';
 export { createSimulatedRuntime, startKubelet } from './kubelet/index.js';
 export type {
+  ContainerExit,
   Kubelet,
   KubeletOptions,
   PodMatcher,
@@ -70,3 +71,21 @@ export type {
   PodStartResult,
   PodTermination,
 } from './kubelet/index.js';
+export { createProcessRuntime } from './kubelet/process-runtime.js';
+export type { ProcessRuntime, ProcessRuntimeOptions } from './kubelet/process-runtime.js';
+export { isCorralRunnerContainer } from './kubelet/runner-pod-spec.js';
+export type { PodContainer, RunnerContainerPredicate } from './kubelet/runner-pod-spec.js';
+export type {
+  ExecOutcome,
+  ExecRequest,
+  ExecSession,
+  PodProcess,
+  PodProcessState,
+} from './kubelet/pod-process.js';
+export type { ContainerLog, LogLine } from './kubelet/container-log.js';
+export type {
+  LaunchedPodSandbox,
+  SandboxLauncher,
+  SandboxLaunchOptions,
+  SandboxLevel,
+} from './kubelet/sandbox-launcher.js';

@@ -49,10 +49,10 @@ type Handlers<T> = {
   error: (error: unknown) => void;
 };
 
-interface Waiter<T> {
-  check: WaitCheck<T>;
-  last: T | undefined;
-  settle: (error: unknown, value?: T) => void;
+interface Waiter {
+  check: WaitCheck<KubeObject>;
+  last: KubeObject | undefined;
+  settle: (error: unknown, value?: KubeObject) => void;
 }
 
 /**
@@ -63,16 +63,18 @@ interface Waiter<T> {
 export class SharedInformer<T extends KubeObject = KubeObject> {
   readonly kind: SandboxKind;
   readonly namespace: string | undefined;
-  private readonly store = new Map<string, T>();
-  private readonly indexes = new Indexes<T>();
-  private readonly handlers: { [K in keyof Handlers<T>]: Set<Handlers<T>[K]> } = {
+  // Internals hold plain KubeObjects; `T` only shapes the public API, so an informer of a
+  // specific kind is usable where a `SharedInformer<KubeObject>` is expected.
+  private readonly store = new Map<string, KubeObject>();
+  private readonly indexes = new Indexes<KubeObject>();
+  private readonly handlers: { [K in keyof Handlers<KubeObject>]: Set<Handlers<KubeObject>[K]> } = {
     add: new Set(),
     update: new Set(),
     delete: new Set(),
     synced: new Set(),
     error: new Set(),
   };
-  private readonly waiters = new Map<string, Set<Waiter<T>>>();
+  private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly clock: Clock;
   private controller: AbortController | undefined;
   private isSynced = false;
@@ -125,9 +127,28 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     this.release();
   }
 
-  /** Resolves once the first list has been loaded; rejects if the informer fails first. */
-  synced(): Promise<void> {
-    return this.syncedPromise;
+  /**
+   * Resolves once the first list has been loaded; rejects if the informer fails first, or with
+   * `signal.reason` when the signal aborts (the informer keeps running).
+   */
+  synced(options: { signal?: AbortSignal } = {}): Promise<void> {
+    const signal = options.signal;
+    if (signal === undefined || this.isSynced) return this.syncedPromise;
+    if (signal.aborted) return Promise.reject(asError(signal.reason));
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(asError(signal.reason));
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.syncedPromise.then(
+        () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(asError(error));
+        },
+      );
+    });
   }
 
   get hasSynced(): boolean {
@@ -145,13 +166,13 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
   }
 
   get(name: string): T | undefined {
-    return this.store.get(name);
+    return this.store.get(name) as T | undefined;
   }
 
   /** All cached objects, or those carrying every label in `labels`. */
   list(labels?: Record<string, string>): T[] {
     const entries = Object.entries(labels ?? {});
-    if (entries.length === 0) return [...this.store.values()];
+    if (entries.length === 0) return [...this.store.values()] as T[];
     let names: ReadonlySet<string> | undefined;
     for (const [key, value] of entries) {
       const found = this.indexes.lookup(LABEL_INDEX, `${key}=${value}`);
@@ -171,7 +192,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
 
   /** Adds a custom index, computed for the current contents and kept up to date. */
   addIndexer(indexName: string, fn: IndexFunction<T>): void {
-    this.indexes.add(indexName, fn, this.store.entries());
+    this.indexes.add(indexName, fn as IndexFunction<KubeObject>, this.store.entries());
   }
 
   byIndex(indexName: string, key: string): T[] {
@@ -179,7 +200,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
   }
 
   on<E extends keyof Handlers<T>>(event: E, handler: Handlers<T>[E]): () => void {
-    const set = this.handlers[event] as Set<Handlers<T>[E]>;
+    const set = this.handlers[event] as unknown as Set<Handlers<T>[E]>;
     set.add(handler);
     return () => {
       set.delete(handler);
@@ -215,8 +236,8 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
       }
       const timerAbort = new AbortController();
       const onAbort = (): void => waiter.settle(signal?.reason);
-      const waiter: Waiter<T> = {
-        check,
+      const waiter: Waiter = {
+        check: check as WaitCheck<KubeObject>,
         last: this.store.get(name),
         settle: (error, value) => {
           const set = this.waiters.get(name);
@@ -224,7 +245,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
           if (set.size === 0) this.waiters.delete(name);
           timerAbort.abort();
           signal?.removeEventListener('abort', onAbort);
-          if (error === undefined) resolve(value);
+          if (error === undefined) resolve(value as T | undefined);
           else reject(asError(error));
         },
       };
@@ -236,7 +257,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
         this.clock.sleep(options.timeoutMs, timerAbort.signal).then(
           () =>
             waiter.settle(
-              options.onTimeout?.(waiter.last) ??
+              options.onTimeout?.(waiter.last as T | undefined) ??
                 new Error(
                   `Timed out after ${options.timeoutMs} ms waiting for ${this.kind} ${name}.`,
                 ),
@@ -250,7 +271,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     });
   }
 
-  private evaluate(waiter: Waiter<T>, object: T | undefined, change: ChangeType): void {
+  private evaluate(waiter: Waiter, object: KubeObject | undefined, change: ChangeType): void {
     if (object !== undefined) waiter.last = object;
     try {
       if (waiter.check(object, change)) waiter.settle(undefined, object);
@@ -261,7 +282,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
 
   private async run(signal: AbortSignal): Promise<void> {
     try {
-      const events = watchResource<T>(this.provider, this.kind, {
+      const events = watchResource<KubeObject>(this.provider, this.kind, {
         ...this.options,
         signal,
         clock: this.clock,
@@ -277,7 +298,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     }
   }
 
-  private apply(event: WatchEvent<T>): void {
+  private apply(event: WatchEvent<KubeObject>): void {
     if (event.type === 'SYNCED') {
       this.resourceVersion = event.resourceVersion;
       if (!this.isSynced) {
@@ -318,7 +339,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     const out: T[] = [];
     for (const name of names) {
       const object = this.store.get(name);
-      if (object !== undefined) out.push(object);
+      if (object !== undefined) out.push(object as T);
     }
     return out;
   }

@@ -1,9 +1,14 @@
 import type { ResourceInputOf, ResourceOf } from '../schemas/registry.js';
 import type { SandboxKind } from '../resources.js';
 
+/** Metadata the API server always sets on a stored object. */
+export interface StoredMeta {
+  metadata: { name: string; namespace: string; uid: string; resourceVersion: string };
+}
+
 /** An object of `kind` as read from the server, in whichever version the cluster serves. */
 export type KindObject<K extends SandboxKind> =
-  ResourceOf<'v1beta1', K> | ResourceOf<'v1alpha1', K>;
+  (ResourceOf<'v1beta1', K> & StoredMeta) | (ResourceOf<'v1alpha1', K> & StoredMeta);
 
 /** `apiVersion` and `kind` become optional: the client fills in the ones it speaks. */
 type LooseTypeMeta<T> = T extends unknown

@@ -108,7 +108,7 @@ function parseStatusBody(body: unknown): KubernetesStatus | undefined {
   if (typeof body !== 'string') return undefined;
   try {
     const parsed: unknown = JSON.parse(body);
-    return typeof parsed === 'object' && parsed !== null ? (parsed) : undefined;
+    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
   } catch {
     // A proxy in front of the API server may answer with HTML or plain text.
     return { message: body.length > 500 ? `${body.slice(0, 500)}…` : body };

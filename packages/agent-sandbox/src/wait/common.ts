@@ -1,5 +1,6 @@
 import type { SharedInformer } from '../cache/shared-informer.js';
 import type { InformerOptions } from '../cache/shared-informer.js';
+import type { KindObject } from '../client/kind-types.js';
 import type { KubeObject } from '../client/types.js';
 import { findCondition, CONDITION_TYPES, type HasConditions } from '../conditions.js';
 import type { LastSeen } from '../errors/wait-errors.js';
@@ -10,7 +11,10 @@ import type { Clock } from '../watch/clock.js';
 export interface InformerProvider {
   readonly namespace: string;
   readonly clock: Clock;
-  informer(kind: SandboxKind, options?: Omit<InformerOptions, 'clock'>): SharedInformer<KubeObject>;
+  informer<K extends SandboxKind>(
+    kind: K,
+    options?: Omit<InformerOptions, 'clock'>,
+  ): SharedInformer<KindObject<K>>;
 }
 
 export interface WaitOptions {
@@ -35,7 +39,8 @@ export async function withCache<R>(
   fn: (cache: SharedInformer<KubeObject>) => Promise<R>,
 ): Promise<R> {
   if (given !== undefined) return fn(given);
-  const cache = client.informer(kind, { namespace });
+  // Waiters read objects structurally, so the kind-specific informer is used as a KubeObject one.
+  const cache = client.informer(kind, { namespace }) as unknown as SharedInformer<KubeObject>;
   try {
     return await fn(cache);
   } finally {

@@ -154,6 +154,18 @@ describe('SharedInformer', () => {
     await expect(informer.waitFor('b', () => true)).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 
+  it('synced() honours an abort signal without stopping the informer', async () => {
+    const source = new FakeSource();
+    source.listErrors.push(httpError(503));
+    const informer = new SharedInformer(source, 'Sandbox', { clock: new ManualClock() });
+    informer.start();
+    const abort = new AbortController();
+    const waiting = informer.synced({ signal: abort.signal });
+    abort.abort(new Error('no longer needed'));
+    await expect(waiting).rejects.toThrow('no longer needed');
+    informer.stop();
+  });
+
   it('stop() rejects pending waiters and closes the watch', async () => {
     const source = new FakeSource();
     const { informer, conn } = await started(source);

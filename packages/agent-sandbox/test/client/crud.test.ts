@@ -36,11 +36,16 @@ describe('AgentSandboxClient CRUD against the fake cluster', () => {
     const got = await client.templates.get('crud-template');
     expect(got.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
 
-    const patched = await client.templates.patch('crud-template', { metadata: { labels: { team: 'a' } } });
+    const patched = await client.templates.patch('crud-template', {
+      metadata: { labels: { team: 'a' } },
+    });
     expect(patched.metadata.labels).toMatchObject({ team: 'a' });
 
     await expect(client.templates.replace(created)).rejects.toBeInstanceOf(ConflictError);
-    const replaced = await client.templates.replace({ ...patched, metadata: { ...patched.metadata, annotations: { x: 'y' } } });
+    const replaced = await client.templates.replace({
+      ...patched,
+      metadata: { ...patched.metadata, annotations: { x: 'y' } },
+    });
     expect(replaced.metadata.annotations).toMatchObject({ x: 'y' });
 
     const jsonPatched = await client.templates.jsonPatch('crud-template', [
@@ -53,7 +58,9 @@ describe('AgentSandboxClient CRUD against the fake cluster', () => {
     expect(listed.resourceVersion).not.toBe('');
     expect((await client.templates.list({ labelSelector: 'team=b' })).items).toEqual([]);
 
-    const deleted = await client.templates.delete('crud-template', { propagationPolicy: 'Background' });
+    const deleted = await client.templates.delete('crud-template', {
+      propagationPolicy: 'Background',
+    });
     expect(deleted.status).toBe('deleted');
     await expect(client.templates.get('crud-template')).rejects.toBeInstanceOf(NotFoundError);
   });
@@ -66,7 +73,10 @@ describe('AgentSandboxClient CRUD against the fake cluster', () => {
       });
     }
     const names: string[] = [];
-    for await (const pool of client.warmPools.listAll({ labelSelector: 'suite=paging', limit: 2 })) {
+    for await (const pool of client.warmPools.listAll({
+      labelSelector: 'suite=paging',
+      limit: 2,
+    })) {
       names.push(pool.metadata.name);
     }
     expect(names).toHaveLength(5);
@@ -89,13 +99,17 @@ describe('AgentSandboxClient CRUD against the fake cluster', () => {
   });
 
   it('reads and writes the status and scale subresources', async () => {
-    await client.warmPools.create(buildSandboxWarmPool({ name: 'scaled', template: 'none', replicas: 1 }));
+    await client.warmPools.create(
+      buildSandboxWarmPool({ name: 'scaled', template: 'none', replicas: 1 }),
+    );
     const scale = await client.warmPools.getScale('scaled');
     expect(scale.spec?.replicas).toBe(1);
     const scaled = await client.warmPools.scale('scaled', 4);
     expect(scaled.spec?.replicas).toBe(4);
     expect((await client.warmPools.get('scaled')).spec.replicas).toBe(4);
-    const withStatus = await client.warmPools.patchStatus('scaled', { status: { replicas: 4, readyReplicas: 2 } });
+    const withStatus = await client.warmPools.patchStatus('scaled', {
+      status: { replicas: 4, readyReplicas: 2 },
+    });
     expect(withStatus.status).toMatchObject({ readyReplicas: 2 });
     expect((await client.warmPools.getStatus('scaled')).status).toMatchObject({ readyReplicas: 2 });
     await expect(client.templates.getScale('x')).rejects.toBeInstanceOf(UnsupportedRequestError);
@@ -113,7 +127,10 @@ describe('AgentSandboxClient CRUD against the fake cluster', () => {
   });
 
   it('sends the caller`s object unchanged, including fields no schema knows', async () => {
-    const template = { ...buildSandboxTemplate({ name: 'extra-fields', image: 'busybox' }), futureField: { keep: true } };
+    const template = {
+      ...buildSandboxTemplate({ name: 'extra-fields', image: 'busybox' }),
+      futureField: { keep: true },
+    };
     const created = await client.templates.create(template);
     expect(template).not.toHaveProperty('status');
     expect(created.metadata.name).toBe('extra-fields');
@@ -136,11 +153,13 @@ describe('AgentSandboxClient CRUD against the fake cluster', () => {
   });
 
   it('deletes with preconditions', async () => {
-    const created = await client.templates.create(buildSandboxTemplate({ name: 'precond', image: 'busybox' }));
+    const created = await client.templates.create(
+      buildSandboxTemplate({ name: 'precond', image: 'busybox' }),
+    );
     await expect(
       client.templates.delete('precond', { preconditions: { uid: 'not-the-uid' } }),
     ).rejects.toBeInstanceOf(ConflictError);
-    await client.templates.delete('precond', { preconditions: { uid: created.metadata.uid! } });
+    await client.templates.delete('precond', { preconditions: { uid: created.metadata.uid } });
     await expect(client.templates.get('precond')).rejects.toBeInstanceOf(NotFoundError);
   });
 });

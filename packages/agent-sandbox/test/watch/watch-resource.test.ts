@@ -223,9 +223,10 @@ describe('watchResource abort while the consumer holds an event', () => {
   it('opens no watch after an abort that happened while suspended at SYNCED', async () => {
     const source = new FakeSource();
     const abort = new AbortController();
-    const iterator = watchResource(source, 'Sandbox', { clock: new ManualClock(), signal: abort.signal })[
-      Symbol.asyncIterator
-    ]();
+    const iterator = watchResource(source, 'Sandbox', {
+      clock: new ManualClock(),
+      signal: abort.signal,
+    })[Symbol.asyncIterator]();
     expect((await iterator.next()).value).toMatchObject({ type: 'SYNCED' });
     abort.abort();
     expect(await iterator.next()).toEqual({ done: true, value: undefined });

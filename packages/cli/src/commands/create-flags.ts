@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { InvalidArgumentError } from '@corral/sdk';
 import type { ResourceLimits, SandboxCreateOptions } from '@corral/sdk';
 import { parseDuration } from '../parse/duration.js';
 import { parseEnvPairs, parseLabelPairs } from '../parse/env.js';
@@ -6,9 +7,11 @@ import { parseIsolation } from '../parse/isolation.js';
 import { parseNetwork } from '../parse/network.js';
 import { parsePositiveInteger, parsePositiveNumber } from '../parse/number.js';
 import { parseSize } from '../parse/size.js';
+import { addKubeFlags } from '../kube/flags.js';
+import type { KubePlacementFlags } from '../kube/provider.js';
 
 /** The raw strings of the flags every sandbox-creating command shares. */
-export interface CreateFlags {
+export interface CreateFlags extends KubePlacementFlags {
   provider: string;
   isolation?: string;
   network: string;
@@ -23,8 +26,12 @@ export interface CreateFlags {
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function addCreateFlags(command: Command): Command {
-  return command
-    .option('--provider <name>', 'where the sandbox runs: local (kubernetes comes later)', 'local')
+  return addKubeFlags(
+    command
+      .option('--provider <name>', 'where the sandbox runs: local or kubernetes', 'local')
+      .option('--warm-pool <name>', 'kubernetes: the SandboxWarmPool to claim from')
+      .option('--template <name>', 'kubernetes: the SandboxTemplate (v1alpha1 clusters only)'),
+  )
     .option(
       '--isolation <level>',
       'require gvisor, bubblewrap, unshare or none (default: strongest available)',
@@ -42,6 +49,7 @@ export function addCreateFlags(command: Command): Command {
 export function toCreateOptions(
   flags: CreateFlags,
 ): Omit<SandboxCreateOptions, 'provider' | 'signal'> {
+  checkKubeFlags(flags);
   const limits: ResourceLimits = {};
   if (flags.memory !== undefined) limits.memoryBytes = parseSize(flags.memory, '--memory');
   if (flags.cpus !== undefined) limits.cpus = parsePositiveNumber(flags.cpus, '--cpus', '0.5');
@@ -52,9 +60,32 @@ export function toCreateOptions(
     ...(flags.isolation === undefined ? {} : { isolation: parseIsolation(flags.isolation) }),
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
     ...(flags.env.length > 0 ? { env: parseEnvPairs(flags.env) } : {}),
-    labels: { 'corral.dev/created-by': 'cli', ...parseLabelPairs(flags.label) },
+    // corral.dev/ labels are the Kubernetes provider's own (it refuses them from callers).
+    labels: {
+      ...(flags.provider === 'kubernetes' ? {} : { 'corral.dev/created-by': 'cli' }),
+      ...parseLabelPairs(flags.label),
+    },
     ...(flags.maxLifetime === undefined
       ? {}
       : { maxLifetimeMs: parseDuration(flags.maxLifetime, '--max-lifetime') }),
   };
+}
+
+/** Kubernetes flags name a cluster; with any other provider they would be silently ignored. */
+export function checkKubeFlags(flags: { provider: string } & KubePlacementFlags): void {
+  if (flags.provider === 'kubernetes') return;
+  const given = (
+    [
+      ['--warm-pool', flags.warmPool],
+      ['--template', flags.template],
+      ['--kubeconfig', flags.kubeconfig],
+      ['--context', flags.context],
+      ['--namespace', flags.namespace],
+    ] as const
+  ).filter(([, value]) => value !== undefined);
+  if (given.length > 0) {
+    throw new InvalidArgumentError(
+      `${given.map(([name]) => name).join(', ')} only apply to Kubernetes; add --provider kubernetes.`,
+    );
+  }
 }

@@ -8,6 +8,7 @@ import type { CreateFlags } from './create-flags.js';
 import { exitCodeOf, runInSandbox } from './exec-core.js';
 import type { ExecFlags } from './exec-core.js';
 import { withTemporarySandbox } from './lifecycle.js';
+import { withKubernetes } from '../kube/provider.js';
 
 export interface RunFlags extends CreateFlags, ExecFlags {
   json: boolean;
@@ -27,7 +28,8 @@ export async function runCommand(
   const createOptions = toCreateOptions(flags);
   const timeoutMs =
     flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
-  return withTemporarySandbox(ctx, ui, flags.provider, createOptions, async (sandbox) => {
+  const kctx = withKubernetes(ctx, flags);
+  return withTemporarySandbox(kctx, ui, flags.provider, createOptions, async (sandbox) => {
     announce(ui, sandbox);
     const outcome = await runInSandbox(
       sandbox,

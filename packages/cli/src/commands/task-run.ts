@@ -7,6 +7,7 @@ import { toCreateOptions } from './create-flags.js';
 import type { CreateFlags } from './create-flags.js';
 import { exitCodeOf } from './exec-core.js';
 import { withTemporarySandbox } from './lifecycle.js';
+import { withKubernetes } from '../kube/provider.js';
 
 export interface TaskRunFlags extends CreateFlags {
   message: string;
@@ -27,7 +28,12 @@ export async function taskRunCommand(flags: TaskRunFlags, ctx: CliContext): Prom
   const timeoutMs =
     flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
   const taskID = flags.taskId ?? `task-${randomBytes(4).toString('hex')}`;
-  return withTemporarySandbox(ctx, ui, flags.provider, createOptions, async (sandbox) => {
+  const kctx = withKubernetes(ctx, flags);
+  const placed =
+    flags.provider === 'kubernetes'
+      ? { ...createOptions, kubernetes: { taskId: taskID } }
+      : createOptions;
+  return withTemporarySandbox(kctx, ui, flags.provider, placed, async (sandbox) => {
     const spinner = ui.spin(`Running task ${taskID}…`);
     let result;
     try {

@@ -2,7 +2,7 @@
  * The one place where `@corral/agent-sandbox` errors (and aborts) become the SDK's `CorralError`
  * classes. Every public method of the Kubernetes provider lets errors pass through `toSdkError`.
  */
-import { AgentSandboxError } from '@corral/agent-sandbox';
+import { AgentSandboxError, translateError } from '@corral/agent-sandbox';
 import {
   AbortedError,
   AuthenticationError,
@@ -11,6 +11,7 @@ import {
   CorralError,
   InvalidArgumentError,
   IsolationUnavailableError,
+  NotFoundError,
   PermissionDeniedError,
   SandboxNotFoundError,
   TimeoutError,
@@ -21,6 +22,11 @@ export interface ErrorContext {
   signal?: AbortSignal | undefined;
   /** What was being done, prefixed to the message, e.g. `Creating sandbox corral-1a2b3c4d`. */
   doing?: string;
+  /**
+   * What a 404 means: a missing sandbox (`SandboxNotFoundError`, the default) or another missing
+   * resource such as a pool or template (`NotFoundError`).
+   */
+  notFound?: 'sandbox' | 'resource';
 }
 
 function httpStatusOf(e: AgentSandboxError): number | undefined {
@@ -28,7 +34,8 @@ function httpStatusOf(e: AgentSandboxError): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
-export function toSdkError(e: unknown, context: ErrorContext = {}): CorralError {
+export function toSdkError(raw: unknown, context: ErrorContext = {}): CorralError {
+  const e = raw instanceof CorralError ? raw : translateError(raw, context.signal);
   const prefix = context.doing === undefined ? '' : `${context.doing}: `;
   if (context.signal?.aborted === true) {
     if (e instanceof AbortedError) return e;
@@ -52,7 +59,9 @@ export function toSdkError(e: unknown, context: ErrorContext = {}): CorralError 
   switch (e.code) {
     case 'NOT_FOUND':
     case 'OBJECT_DELETED':
-      return new SandboxNotFoundError(message, base);
+      return context.notFound === 'resource'
+        ? new NotFoundError(message, base)
+        : new SandboxNotFoundError(message, base);
     case 'WAIT_TIMEOUT':
       return new TimeoutError(message, base);
     case 'FORBIDDEN':

@@ -60,6 +60,16 @@ export function exitCodeOf(status: V1Status): number | undefined {
   return Number.isInteger(code) ? code : undefined;
 }
 
+/** client-node rejects with ws's `ErrorEvent` (not an `Error`): read its message. */
+function errorText(e: unknown): string {
+  if (typeof e === 'object' && e !== null) {
+    const r = e as { message?: unknown; error?: { message?: unknown } };
+    if (typeof r.message === 'string' && r.message !== '') return r.message;
+    if (typeof r.error?.message === 'string') return r.error.message;
+  }
+  return String(e);
+}
+
 export async function execInPod(
   kubeConfig: KubeConfig,
   target: { namespace: string; pod: string; container: string },
@@ -153,13 +163,16 @@ export async function execInPod(
           else socket.on('close', complete);
         },
         (e: unknown) => {
-          const message = e instanceof Error ? e.message : String(e);
-          const notFound = /\b404\b/.test(message);
+          const message = errorText(e);
+          // ws reports a refused upgrade as "Unexpected server response: <status>"; the Status
+          // body (why) is lost. A 4xx is a refusal (no pod, container not running, nothing to
+          // exec into), anything else a transport failure.
+          const status = Number(/Unexpected server response: (\d{3})/.exec(message)?.[1]);
           finish(
-            notFound
-              ? new CorralError(`exec in ${where} was refused: ${message}`, {
+            status >= 400 && status < 500
+              ? new CorralError(`exec in ${where} was refused (HTTP ${status}): ${message}`, {
                   code: 'EXEC_FAILED',
-                  httpStatus: 404,
+                  httpStatus: status,
                   cause: e,
                 })
               : new ConnectionError(`exec in ${where} could not start: ${message}`, { cause: e }),

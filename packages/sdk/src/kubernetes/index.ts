@@ -13,3 +13,5 @@ export type { SignalCleanupDisposer, SignalCleanupOptions } from './signal-clean
 export { PortForwardServer } from './port-forward.js';
 export { ROUTER_HEADERS } from './endpoint.js';
 export { CORRAL_LABELS } from './names.js';
+export { toSdkError } from './errors-map.js';
+export type { ErrorContext } from './errors-map.js';

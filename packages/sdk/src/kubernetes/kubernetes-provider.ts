@@ -20,6 +20,7 @@ import {
   type ClaimReady,
   type HasConditions,
   type InformerProvider,
+  type KindObject,
   type KubeObject,
   type SharedInformer,
 } from '@corral/agent-sandbox';
@@ -73,16 +74,23 @@ interface Ref {
 }
 
 interface Caches {
-  claims: SharedInformer;
-  sandboxes: SharedInformer;
+  claims: SharedInformer<KindObject<'SandboxClaim'>>;
+  sandboxes: SharedInformer<KindObject<'Sandbox'>>;
+}
+
+/** The waiters read objects structurally; a kind-typed cache serves them as is. */
+function asCache(informer: SharedInformer<KindObject<'SandboxClaim'>>): SharedInformer {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed by older @corral/agent-sandbox typings
+  return informer as unknown as SharedInformer;
 }
 
 /**
- * `AgentSandboxClient` is meant to be an `InformerProvider`, but its `informer()` returns
- * kind-typed caches that TypeScript does not accept as `SharedInformer<KubeObject>`; at runtime
- * they are the same objects.
+ * `AgentSandboxClient` is an `InformerProvider`; older revisions of `@corral/agent-sandbox` typed
+ * `InformerProvider.informer` so that the client did not type-check as one. Drop this once the
+ * fixed typing (kind-generic `informer<K>()`) is committed.
  */
 function informers(client: AgentSandboxClient): InformerProvider {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- see above
   return client as unknown as InformerProvider;
 }
 
@@ -195,7 +203,7 @@ export class KubernetesProvider implements SandboxProvider {
     try {
       const ready = await waitForClaimReady(informers(this.client), ref.name, {
         namespace: ref.namespace,
-        cache: caches.claims,
+        cache: asCache(caches.claims),
         timeoutMs: options.timeoutMs ?? this.#options.readyTimeoutMs,
         ...(signal !== undefined ? { signal } : {}),
       });
@@ -340,7 +348,7 @@ export class KubernetesProvider implements SandboxProvider {
         await waitForDeleted(informers(this.client), 'SandboxClaim', ref.name, {
           namespace: ref.namespace,
           timeoutMs: options.timeoutMs ?? this.#options.cleanupTimeoutMs,
-          ...(this.#closed ? {} : { cache: this.#cachesFor(ref.namespace).claims }),
+          ...(this.#closed ? {} : { cache: asCache(this.#cachesFor(ref.namespace).claims) }),
           ...(signal !== undefined ? { signal } : {}),
         });
       }
@@ -478,10 +486,9 @@ export class KubernetesProvider implements SandboxProvider {
       existing.claims.release();
       existing.sandboxes.release();
     }
-    const provider = informers(this.client);
     const caches: Caches = {
-      claims: provider.informer('SandboxClaim', { namespace }),
-      sandboxes: provider.informer('Sandbox', { namespace }),
+      claims: this.client.informer('SandboxClaim', { namespace }),
+      sandboxes: this.client.informer('Sandbox', { namespace }),
     };
     this.#caches.set(namespace, caches);
     return caches;

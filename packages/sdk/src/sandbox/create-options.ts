@@ -26,7 +26,13 @@ export function toProviderCreateOptions(
     ...(options.limits ? { limits: { ...options.limits } } : {}),
     ...(options.maxLifetimeMs === undefined ? {} : { maxLifetimeMs: options.maxLifetimeMs }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    // Providers that do not place sandboxes on Kubernetes ignore these keys.
+    ...definedEntries(options.kubernetes ?? {}),
   };
+}
+
+function definedEntries(object: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
 }
 
 function checkDuration(name: string, value: number | undefined): void {

@@ -1,4 +1,4 @@
-import { ProviderRegistry, providerNotAvailable } from './registry.js';
+import { ProviderRegistry } from './registry.js';
 import type { ProviderFactory, ProviderVariant } from './registry.js';
 import type { SandboxProvider } from '../provider.js';
 
@@ -11,13 +11,12 @@ defaultRegistry.register('local', async ({ isolation }) => {
   return createLocalProvider(isolation === undefined ? {} : { isolation });
 });
 
-defaultRegistry.register(
-  'kubernetes',
-  providerNotAvailable(
-    'kubernetes',
-    'it ships in the next release. Use provider: "local" (the default) for now.',
-  ),
-);
+defaultRegistry.register('kubernetes', async () => {
+  // client-node is heavy to load; only callers who name this provider pay for it. The kubeconfig
+  // comes from KUBECONFIG / ~/.kube/config / the pod's service account, its context's namespace.
+  const { createKubernetesProvider } = await import('../kubernetes/index.js');
+  return createKubernetesProvider();
+});
 
 /**
  * Adds a provider name for `Sandbox.create({ provider: name })`. The factory runs on first use and

@@ -35,7 +35,21 @@ export interface SandboxCreateOptions {
   timeoutMs?: number;
   /** The provider destroys the sandbox after this long, whoever holds it. */
   maxLifetimeMs?: number;
+  /** Where a Kubernetes sandbox comes from; ignored by other providers. */
+  kubernetes?: KubernetesPlacement;
   signal?: AbortSignal;
+}
+
+/** Placement of a sandbox on Kubernetes (agent-sandbox claims). */
+export interface KubernetesPlacement {
+  /** @default the provider's namespace (kubeconfig context, else `default`) */
+  namespace?: string;
+  /** The `SandboxWarmPool` to claim from (a `replicas: 0` pool gives cold starts). */
+  warmPool?: string;
+  /** The `SandboxTemplate` to claim from (v1alpha1 clusters only). */
+  template?: string;
+  /** Recorded as the claim's `corral.dev/task-id` label. */
+  taskId?: string;
 }
 
 export interface SandboxConnectOptions {

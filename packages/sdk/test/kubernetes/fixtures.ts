@@ -48,10 +48,15 @@ export function pool(
   };
 }
 
+/** Provider options; `undefined` removes a fixture default (e.g. `warmPool: undefined`). */
+export type Overrides = {
+  [K in keyof KubernetesProviderOptions]?: KubernetesProviderOptions[K] | undefined;
+};
+
 export interface Env {
   cluster: FakeCluster;
   version: Version;
-  provider(options?: KubernetesProviderOptions): KubernetesProvider;
+  provider(options?: Overrides): KubernetesProvider;
   claims(): KubeObject[];
   sandboxes(): KubeObject[];
   /** Resolves when `check` holds for the store (checked on every store event; no polling). */
@@ -102,14 +107,17 @@ export async function startEnv(
     cluster,
     version,
     provider(providerOptions = {}) {
-      const provider = createKubernetesProvider({
+      const merged: Overrides = {
         kubeConfig: cluster.kubeConfig,
         warmPool: 'cold',
         owner: 'test-owner',
         readyTimeoutMs: 10_000,
         connection: { mode: 'direct' },
         ...providerOptions,
-      });
+      };
+      const provider = createKubernetesProvider(
+        Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)),
+      );
       providers.push(provider);
       return provider;
     },

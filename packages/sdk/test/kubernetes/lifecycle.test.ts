@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- tests read untyped status JSON */
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, SandboxNotFoundError } from '../../src/errors.js';
 import { NS, PODS, gvr, startEnv, type Env } from './fixtures.js';
@@ -156,7 +155,7 @@ describe('logs', () => {
     expect(all).toEqual(['one', 'two', 'three']);
     await provider.delete(info.id);
     await expect(async () => {
-      for await (const _ of provider.logs(info.id)) break;
+      for await (const line of provider.logs(info.id)) expect(line).toBeUndefined();
     }).rejects.toBeInstanceOf(SandboxNotFoundError);
   });
 });

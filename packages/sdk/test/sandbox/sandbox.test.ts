@@ -162,11 +162,19 @@ describe('Sandbox (local provider)', () => {
 });
 
 describe('provider registry', () => {
-  it('reports that the kubernetes provider is not available yet', async () => {
-    const error = await Sandbox.create({ provider: 'kubernetes' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CorralError);
-    expect(error).toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
-    expect((error as Error).message).toMatch(/not available yet/);
+  it('resolves "kubernetes" lazily and says when no cluster configuration exists', async () => {
+    const saved = { ...process.env };
+    process.env.HOME = await mkdtemp(join(tmpdir(), 'corral-nohome-'));
+    process.env.KUBECONFIG = '';
+    delete process.env.KUBERNETES_SERVICE_HOST;
+    try {
+      const error = await Sandbox.create({ provider: 'kubernetes' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CorralError);
+      expect(error).toMatchObject({ code: 'CONFIG_NOT_FOUND' });
+      expect((error as Error).message).toMatch(/kubeconfig|KUBECONFIG/i);
+    } finally {
+      process.env = saved;
+    }
   });
 
   it('names the registered providers for an unknown name', async () => {

@@ -11,7 +11,7 @@ import type { KubeObject, ObjectStore } from '../store/types.js';
 import { PodIpAllocator } from './ip-allocator.js';
 import { createSimulatedRuntime, type PodRuntime } from './runtime.js';
 
-export type { PodRuntime, PodStartResult } from './runtime.js';
+export type { ContainerExit, PodRuntime, PodStartResult } from './runtime.js';
 export { createSimulatedRuntime } from './runtime.js';
 
 export interface KubeletOptions {
@@ -76,7 +76,7 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
   const ips = new PodIpAllocator();
   const known = new Map<
     string,
-    { uid: string; ip?: string; cancel?: () => void; abort?: AbortController }
+    { uid: string; ip?: string; cancel?: () => void; abort?: AbortController; terminated?: boolean }
   >();
   const blocks = new Set<Block>();
   let inFlight = 0;
@@ -176,6 +176,17 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
               state: { running: { startedAt: started } },
             })),
           });
+          // containers that end by themselves: terminated as the kubelet writes it
+          void result.exited?.then((exit) => {
+            if (stopped || entry.terminated || known.get(podKey(ns, name)) !== entry) return;
+            const current = store.get(PODS, ns, name);
+            if (current === undefined || current.metadata.uid !== uid) return;
+            const t = {
+              ...exit,
+              reason: exit.reason ?? (exit.exitCode === 0 ? 'Completed' : 'Error'),
+            };
+            terminate(ns, name, exit.exitCode === 0 ? 'Succeeded' : 'Failed', t);
+          });
         },
         (err: unknown) => {
           if (abort.signal.aborted) return;
@@ -235,7 +246,7 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
     entry.cancel?.();
     entry.abort?.abort();
     ips.release(entry.ip);
-    void track(runtime.stop(pod).catch(() => undefined));
+    void track((runtime.remove ?? runtime.stop).call(runtime, pod).catch(() => undefined));
   };
 
   const unwatch = store.watch(PODS, {}, (event) => {
@@ -297,6 +308,7 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
     const entry = known.get(podKey(ns, name));
     entry?.cancel?.();
     entry?.abort?.abort();
+    if (entry !== undefined) entry.terminated = true;
     const notReady = phase === 'Succeeded' ? 'PodCompleted' : 'PodFailed';
     patchStatus(ns, name, uid, {
       phase,
@@ -388,7 +400,7 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
       if (inFlight === 0) return new Promise((resolve) => setImmediate(resolve));
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
-    stop() {
+    async stop() {
       stopped = true;
       unwatch();
       timers.dispose();
@@ -397,7 +409,8 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
         entry.abort?.abort();
       }
       known.clear();
-      return Promise.resolve();
+      // pod processes must not outlive the kubelet
+      await runtime.close?.();
     },
   };
 }

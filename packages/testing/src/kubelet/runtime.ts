@@ -1,19 +1,40 @@
 /**
  * The seam between the simulated kubelet and whatever "runs" a pod. The default runtime only
- * simulates; a later runtime can start real processes and report their address.
+ * simulates; the process runtime (`process-runtime.ts`) starts Corral runner pods as local
+ * sandboxes and reports their address, exit, logs, exec and ports through `PodProcess`.
  */
 import type { KubeObject } from '../store/types.js';
+import type { PodProcess } from './pod-process.js';
+
+/** How a pod's container ended by itself; the kubelet writes it as `state.terminated`. */
+export interface ContainerExit {
+  exitCode: number;
+  /** Default: `Completed` for exit code 0, else `Error`. */
+  reason?: string;
+  message?: string;
+}
 
 export interface PodStartResult {
   /** The pod's address; the kubelet allocates one from 10.244.0.0/16 when omitted. */
   podIP?: string;
+  /**
+   * Resolves when the pod's containers exit on their own (not when `stop` ends them); the
+   * kubelet then marks the pod Succeeded (exit 0) or Failed. Omitted: the pod runs until stopped.
+   */
+  exited?: Promise<ContainerExit>;
 }
 
 export interface PodRuntime {
-  /** Starts the pod's containers; resolves when they run (the kubelet then marks it Running). */
+  /** Starts the pod's containers; resolves when they run and are ready (the kubelet then marks it Running). */
   start(pod: KubeObject, signal: AbortSignal): Promise<PodStartResult>;
-  /** Stops the pod's containers (pod deleted, or terminated through the kubelet API). */
+  /** Stops the pod's containers (pod terminated through the kubelet API, or its containers exited). */
   stop(pod: KubeObject): Promise<void>;
+  /** The pod object is gone: stop and release everything (address, logs). Default: `stop`. */
+  remove?(pod: KubeObject): Promise<void>;
+  /** The pod's running container, for logs, exec and port-forward; undefined for simulated pods. */
+  lookup?(namespace: string, name: string): PodProcess | undefined;
+  /** Stops every pod (the kubelet is stopping). */
+  close?(): Promise<void>;
 }
 
 /** Runs nothing: every pod starts at once and stops at once. */

@@ -1,6 +1,7 @@
 /** The built-in kinds Corral touches, served without CRD schemas. */
 import { withApiVersion } from '../conversion/generic.js';
 import type { ResourceType } from './types.js';
+import { WORKLOAD_BUILTINS } from './workload-builtins.js';
 
 interface BuiltinSpec {
   group: string;
@@ -123,6 +124,7 @@ const SPECS: BuiltinSpec[] = [
     shortNames: ['netpol'],
     fieldSelectors: META_FIELDS,
   },
+  ...WORKLOAD_BUILTINS,
 ];
 
 export function builtinResources(): ResourceType[] {

@@ -1,50 +1,45 @@
 /**
- * `GET /api/v1/namespaces/{ns}/pods/{name}/log`. Nothing runs in the fake's pods, so the log
- * text is whatever a test (or the simulated kubelet) put in the pod annotation
- * `testing.corral.dev/log`. `follow` is not streamed: the current text is returned and the
- * response ends.
+ * `GET /api/v1/namespaces/{ns}/pods/{name}/log`. For a pod that really runs (the process
+ * runtime), the container's captured stdout and stderr, streamed with `follow`
+ * (`pod-log-stream.ts`). For a simulated pod, the text of the pod annotation
+ * `testing.corral.dev/log` (`tailLines`, `limitBytes`; `follow` returns the current text and ends).
  */
-import { badRequest, notFound } from '../store/status-error.js';
-import { isPlainObject } from '../store/patch.js';
+import { badRequest } from '../store/status-error.js';
 import type { ApiServer } from './api-server.js';
+import { parseLogQuery, streamContainerLog } from './pod-log-stream.js';
+import { resolvePodTarget, type PodProcessLookup } from './pod-target.js';
 
 export const POD_LOG_ANNOTATION = 'testing.corral.dev/log';
 
-export function registerPodLog(api: ApiServer): void {
-  api.registerSubresource('pods', 'log', ({ req, res, url, route, store, record }) => {
+export function registerPodLog(api: ApiServer, options: { lookup?: PodProcessLookup } = {}): void {
+  api.registerSubresource('pods', 'log', (ctx) => {
+    const { req, res, url, record } = ctx;
     if (req.method !== 'GET') throw badRequest('only GET is supported on pods/log');
-    const name = route.name!;
-    const pod = store.get({ group: '', version: 'v1', resource: 'pods' }, route.namespace, name);
-    if (pod === undefined) throw notFound('', 'pods', name);
-    const containers = (
-      isPlainObject(pod.spec) && Array.isArray(pod.spec.containers) ? pod.spec.containers : []
-    ).filter(isPlainObject);
-    const requested = url.searchParams.get('container');
-    const names = containers.map((c) => String(c.name));
-    if (requested === null && names.length > 1) {
+    const target = resolvePodTarget(ctx, options.lookup);
+    const { name, container, phase, pod } = target;
+    if (phase === 'Pending' || target.process?.state === 'starting') {
       throw badRequest(
-        `a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`,
+        `container "${container}" in pod "${name}" is waiting to start: ContainerCreating`,
       );
     }
-    if (requested !== null && !names.includes(requested)) {
-      throw badRequest(`container ${requested} is not valid for pod ${name}`);
+    const previous = url.searchParams.get('previous');
+    if (previous === 'true' || previous === '1') {
+      throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
     }
-    const phase = isPlainObject(pod.status) ? pod.status.phase : undefined;
-    if (phase === 'Pending') {
-      throw badRequest(
-        `container "${requested ?? names[0] ?? ''}" in pod "${name}" is waiting to start: ContainerCreating`,
-      );
+    const query = parseLogQuery(url);
+    if (target.process !== undefined) {
+      streamContainerLog(res, record, target.process.log, query);
+      return;
     }
     let text = pod.metadata.annotations?.[POD_LOG_ANNOTATION] ?? '';
-    const tail = url.searchParams.get('tailLines');
-    if (tail !== null) {
+    if (query.tailLines !== undefined) {
       const lines = text.split('\n');
       const trailing = text.endsWith('\n') ? lines.pop() : undefined;
-      text = lines.slice(-Number(tail)).join('\n') + (trailing !== undefined ? '\n' : '');
-      if (Number(tail) === 0) text = '';
+      text = lines.slice(-query.tailLines).join('\n') + (trailing !== undefined ? '\n' : '');
+      if (query.tailLines === 0) text = '';
     }
-    const limit = url.searchParams.get('limitBytes');
-    if (limit !== null) text = Buffer.from(text).subarray(0, Number(limit)).toString('utf8');
+    if (query.limitBytes !== undefined)
+      text = Buffer.from(text).subarray(0, query.limitBytes).toString('utf8');
     record.status = 200;
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private' });
     res.end(text);

@@ -5,8 +5,11 @@ import type { CliContext } from '../../context.js';
 import { createUi } from '../../output/ui.js';
 import { parseCpPair } from '../../parse/cp-spec.js';
 import { withProvider } from '../lifecycle.js';
+import { withKubernetes } from '../../kube/provider.js';
+import type { KubeFlags } from '../../kube/flags.js';
+import { checkKubeFlags } from '../create-flags.js';
 
-export interface SandboxCpFlags {
+export interface SandboxCpFlags extends KubeFlags {
   provider: string;
   json: boolean;
 }
@@ -23,6 +26,7 @@ export async function sandboxCpCommand(
   ctx: CliContext,
 ): Promise<number> {
   const ui = createUi(ctx, { json: flags.json });
+  checkKubeFlags(flags);
   const { from, to } = parseCpPair(source, destination);
   const remote = from.kind === 'sandbox' ? from : to.kind === 'sandbox' ? to : undefined;
   if (!remote) throw new InvalidArgumentError('One side of cp must be <id>:<path>.');
@@ -31,7 +35,7 @@ export async function sandboxCpCommand(
       '--json and a download to stdout (-) both write stdout; pick one.',
     );
   }
-  return withProvider(ctx, flags.provider, async (provider) => {
+  return withProvider(withKubernetes(ctx, flags), flags.provider, async (provider) => {
     const sandbox = await Sandbox.connect(remote.id, { provider, signal: ctx.signal });
     let bytes: number;
     let target: string;

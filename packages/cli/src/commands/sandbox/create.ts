@@ -2,6 +2,7 @@ import type { CliContext } from '../../context.js';
 import { createUi } from '../../output/ui.js';
 import { toCreateOptions } from '../create-flags.js';
 import type { CreateFlags } from '../create-flags.js';
+import { withKubernetes } from '../../kube/provider.js';
 
 export interface SandboxCreateFlags extends CreateFlags {
   json: boolean;
@@ -17,7 +18,7 @@ export async function sandboxCreateCommand(
   const spinner = ui.spin('Creating sandbox…');
   let info;
   try {
-    info = await ctx.createDetached(flags.provider, options);
+    info = await withKubernetes(ctx, flags).createDetached(flags.provider, options);
   } finally {
     spinner.stop();
   }

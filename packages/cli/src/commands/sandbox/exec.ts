@@ -6,8 +6,15 @@ import { parseEnvPairs } from '../../parse/env.js';
 import { exitCodeOf, runInSandbox } from '../exec-core.js';
 import type { ExecFlags } from '../exec-core.js';
 import { withProvider } from '../lifecycle.js';
+import { withKubernetes } from '../../kube/provider.js';
+import type { KubeFlags } from '../../kube/flags.js';
+import { checkKubeFlags } from '../create-flags.js';
+import { connectRunner, podAccess } from '../../kube/pod-fallback.js';
+import type { PodAccess } from '../../kube/pod-fallback.js';
+import { InvalidArgumentError } from '@corral/sdk';
+import type { Ui } from '../../output/ui.js';
 
-export interface SandboxExecFlags extends ExecFlags {
+export interface SandboxExecFlags extends ExecFlags, KubeFlags {
   provider: string;
   env: string[];
   json: boolean;
@@ -21,11 +28,18 @@ export async function sandboxExecCommand(
   ctx: CliContext,
 ): Promise<number> {
   const ui = createUi(ctx, { json: flags.json });
+  checkKubeFlags(flags);
   const env = parseEnvPairs(flags.env);
   const timeoutMs =
     flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
-  return withProvider(ctx, flags.provider, async (provider) => {
-    const sandbox = await Sandbox.connect(id, { provider, signal: ctx.signal });
+  return withProvider(withKubernetes(ctx, flags), flags.provider, async (provider) => {
+    const pods = flags.provider === 'kubernetes' ? podAccess(provider) : undefined;
+    const sandbox =
+      pods === undefined
+        ? await Sandbox.connect(id, { provider, signal: ctx.signal })
+        : await connectRunner(id, provider, ctx.signal);
+    if (sandbox === undefined)
+      return execThroughApi(id, argv, flags, { timeoutMs, env }, pods!, ctx);
     const outcome = await runInSandbox(
       sandbox,
       argv,
@@ -36,4 +50,49 @@ export async function sandboxExecCommand(
     if (ui.json) ui.result({ ok: true, sandboxId: sandbox.id, ...outcome });
     return exitCodeOf(outcome);
   });
+}
+
+/**
+ * The runner is out of reach: run through the API server's pods/exec instead. Output arrives when
+ * the command ends, and --env/--cwd have no equivalent there.
+ */
+async function execThroughApi(
+  id: string,
+  argv: string[],
+  flags: SandboxExecFlags,
+  options: { timeoutMs: number | undefined; env: Record<string, string> },
+  pods: PodAccess,
+  ctx: CliContext,
+): Promise<number> {
+  const ui: Ui = createUi(ctx, { json: flags.json });
+  if (Object.keys(options.env).length > 0 || flags.cwd !== undefined) {
+    throw new InvalidArgumentError(
+      `The runner of sandbox ${id} is not reachable from here, and the pods/exec fallback cannot set --env or --cwd; ` +
+        "drop them, or wrap the command: -- sh -c 'cd dir && NAME=value cmd'.",
+    );
+  }
+  ui.status(ui.paint('dim', `runner of ${id} not reachable; using the pods/exec API`));
+  const started = performance.now();
+  const result = await pods.exec(id, argv, {
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    signal: ctx.signal,
+  });
+  if (ui.json) {
+    ui.result({
+      ok: true,
+      sandboxId: id,
+      command: argv,
+      exitCode: result.exitCode,
+      signal: null,
+      timedOut: false,
+      durationMs: Math.round(performance.now() - started),
+      stdout: result.stdout,
+      stderr: result.stderr,
+      via: 'pods/exec',
+    });
+  } else {
+    ctx.stdout.write(result.stdout);
+    ctx.stderr.write(result.stderr);
+  }
+  return result.exitCode;
 }

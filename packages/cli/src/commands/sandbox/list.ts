@@ -5,8 +5,11 @@ import { formatTable } from '../../output/table.js';
 import { createUi } from '../../output/ui.js';
 import { parseLabelPairs } from '../../parse/env.js';
 import { withProvider } from '../lifecycle.js';
+import { withKubernetes } from '../../kube/provider.js';
+import type { KubeFlags } from '../../kube/flags.js';
+import { checkKubeFlags } from '../create-flags.js';
 
-export interface SandboxListFlags {
+export interface SandboxListFlags extends KubeFlags {
   provider: string;
   label: string[];
   json: boolean;
@@ -18,8 +21,9 @@ export async function sandboxListCommand(
   ctx: CliContext,
 ): Promise<number> {
   const ui = createUi(ctx, { json: flags.json });
+  checkKubeFlags(flags);
   const labels = parseLabelPairs(flags.label);
-  return withProvider(ctx, flags.provider, async (provider) => {
+  return withProvider(withKubernetes(ctx, flags), flags.provider, async (provider) => {
     const sandboxes = await Sandbox.list({
       provider,
       ...(flags.label.length > 0 ? { labels } : {}),

@@ -4,8 +4,12 @@ import type { CliContext } from '../../context.js';
 import { formatTable } from '../../output/table.js';
 import { createUi } from '../../output/ui.js';
 import { withProvider } from '../lifecycle.js';
+import { withKubernetes } from '../../kube/provider.js';
+import type { KubeFlags } from '../../kube/flags.js';
+import { checkKubeFlags } from '../create-flags.js';
+import { podAccess } from '../../kube/pod-fallback.js';
 
-export interface SandboxLogsFlags {
+export interface SandboxLogsFlags extends KubeFlags {
   provider: string;
   command?: string;
   list: boolean;
@@ -24,7 +28,19 @@ export async function sandboxLogsCommand(
   ctx: CliContext,
 ): Promise<number> {
   const ui = createUi(ctx, { json: flags.json });
-  return withProvider(ctx, flags.provider, async (provider) => {
+  checkKubeFlags(flags);
+  return withProvider(withKubernetes(ctx, flags), flags.provider, async (provider) => {
+    const pods = flags.provider === 'kubernetes' ? podAccess(provider) : undefined;
+    // On Kubernetes the sandbox's log is its pod's: the runner's own output and what it ran.
+    if (pods !== undefined && !flags.list && flags.command === undefined) {
+      const lines: string[] = [];
+      for await (const line of pods.logs(id, { signal: ctx.signal })) {
+        if (ui.json) lines.push(line);
+        else ctx.stdout.write(`${line}\n`);
+      }
+      if (ui.json) ui.result({ ok: true, sandboxId: id, source: 'pod', lines });
+      return 0;
+    }
     const sandbox = await Sandbox.connect(id, { provider, signal: ctx.signal });
     if (flags.list) {
       const commands = await sandbox.commands.list({ signal: ctx.signal });

@@ -2,8 +2,11 @@ import { InvalidArgumentError, Sandbox } from '@corral/sdk';
 import type { CliContext } from '../../context.js';
 import { createUi } from '../../output/ui.js';
 import { withProvider } from '../lifecycle.js';
+import { withKubernetes } from '../../kube/provider.js';
+import type { KubeFlags } from '../../kube/flags.js';
+import { checkKubeFlags } from '../create-flags.js';
 
-export interface SandboxRmFlags {
+export interface SandboxRmFlags extends KubeFlags {
   provider: string;
   all: boolean;
   json: boolean;
@@ -16,6 +19,7 @@ export async function sandboxRmCommand(
   ctx: CliContext,
 ): Promise<number> {
   const ui = createUi(ctx, { json: flags.json });
+  checkKubeFlags(flags);
   if (flags.all === ids.length > 0) {
     throw new InvalidArgumentError(
       flags.all
@@ -23,7 +27,7 @@ export async function sandboxRmCommand(
         : 'Name at least one sandbox id (see `corral sandbox list`), or pass --all to remove every sandbox.',
     );
   }
-  return withProvider(ctx, flags.provider, async (provider) => {
+  return withProvider(withKubernetes(ctx, flags), flags.provider, async (provider) => {
     const targets = flags.all
       ? (await Sandbox.list({ provider, signal: ctx.signal })).map((info) => info.id)
       : [...new Set(ids)];

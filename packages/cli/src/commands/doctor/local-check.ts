@@ -1,0 +1,44 @@
+import { detectIsolation } from '@corral/sdk';
+import type { Check, CheckOutcome } from './types.js';
+
+/** The strongest isolation the local provider can use on this machine. */
+export const localIsolationCheck: Check = {
+  id: 'local-isolation',
+  title: 'local isolation',
+  async run(): Promise<CheckOutcome> {
+    const report = await detectIsolation();
+    const available = (['gvisor', 'bubblewrap', 'unshare'] as const).filter(
+      (level) => report[level].available,
+    );
+    const data = {
+      root: report.root,
+      gvisor: report.gvisor,
+      bubblewrap: report.bubblewrap,
+      unshare: report.unshare,
+      cgroups: report.cgroups.version,
+      limits: report.cgroups.writable,
+    };
+    const limits = report.cgroups.writable
+      ? `resource limits via cgroups ${report.cgroups.version}`
+      : `no resource limits (${report.cgroups.reason ?? 'cgroups not writable'})`;
+    const best = available[0];
+    if (best === undefined) {
+      return {
+        status: 'fail',
+        detail: `no sandboxing mechanism works here (bubblewrap: ${report.bubblewrap.reason ?? 'missing'})`,
+        fix: 'Install bubblewrap (`apt-get install bubblewrap`) or gVisor (`runsc`), or allow unprivileged user namespaces (`sysctl kernel.unprivileged_userns_clone=1`).',
+        data,
+      };
+    }
+    const detail = `${best} (available: ${available.join(', ')}); ${limits}`;
+    if (best !== 'gvisor' && best !== 'bubblewrap') {
+      return {
+        status: 'warn',
+        detail,
+        fix: 'unshare alone is weak isolation: install bubblewrap (`apt-get install bubblewrap`) or gVisor (`runsc`).',
+        data,
+      };
+    }
+    return { status: 'ok', detail, data };
+  },
+};

@@ -1,0 +1,122 @@
+import { EXTENSIONS_GROUP, buildSandboxTemplate } from '@corral/agent-sandbox';
+import type { KubeObject } from '@corral/agent-sandbox';
+import { InvalidArgumentError } from '@corral/sdk';
+import type { CliContext } from '../../context.js';
+import { connectKube } from '../../kube/connect.js';
+import { toCliError } from '../../kube/errors.js';
+import type { KubeFlags } from '../../kube/flags.js';
+import { outputFormat } from '../../kube/flags.js';
+import { printAction, printObjects } from '../../kube/output.js';
+import { parsePositiveInteger } from '../../parse/number.js';
+import { loadTemplateManifests } from './load-manifests.js';
+
+export interface TemplateApplyFlags extends KubeFlags {
+  filename?: string;
+  image?: string;
+  port?: string;
+  runtimeClass?: string;
+  forceConflicts: boolean;
+  output?: string;
+  json: boolean;
+}
+
+/**
+ * `corral template apply -f file.yaml` or `corral template apply NAME --image IMG`: server-side
+ * apply (field manager `corral`) of SandboxTemplates, validated before anything is sent.
+ */
+export async function templateApplyCommand(
+  name: string | undefined,
+  flags: TemplateApplyFlags,
+  ctx: CliContext,
+): Promise<number> {
+  const format = outputFormat(flags);
+  if ((name === undefined) === (flags.filename === undefined)) {
+    throw new InvalidArgumentError(
+      name === undefined
+        ? 'Give a template file with -f file.yaml, or a NAME with --image to build one.'
+        : 'Give either a NAME (with --image) or -f file.yaml, not both.',
+    );
+  }
+  if (name !== undefined && flags.image === undefined) {
+    throw new InvalidArgumentError(
+      `--image is required to build template ${name}, e.g. --image ghcr.io/corral-dev/runner:0.1.0.`,
+    );
+  }
+  if (name === undefined && (flags.image ?? flags.port ?? flags.runtimeClass) !== undefined) {
+    throw new InvalidArgumentError(
+      '--image, --port and --runtime-class build a template; with -f the file says everything.',
+    );
+  }
+  const port =
+    flags.port === undefined ? undefined : parsePositiveInteger(flags.port, '--port', '8888');
+  // Everything local is checked before the cluster is contacted.
+  const manifests =
+    flags.filename === undefined
+      ? undefined
+      : await loadTemplateManifests(flags.filename, ctx.stdin);
+  const { client, namespace } = connectKube(flags, ctx);
+  const applied: KubeObject[] = [];
+  let current = name ?? '';
+  try {
+    const served =
+      (await client.servedVersions({ signal: ctx.signal })).groups[EXTENSIONS_GROUP]?.served ?? [];
+    const objects: KubeObject[] = [];
+    if (manifests === undefined) {
+      const version = await client.templates.apiVersion();
+      objects.push(
+        buildSandboxTemplate({
+          name: name!,
+          namespace,
+          image: flags.image!,
+          version,
+          labels: { 'app.kubernetes.io/managed-by': 'corral' },
+          ...(port === undefined ? {} : { port }),
+          ...(flags.runtimeClass === undefined ? {} : { runtimeClassName: flags.runtimeClass }),
+        }),
+      );
+    } else {
+      for (const { object, source } of manifests) {
+        const version = object.apiVersion.split('/')[1] ?? '';
+        if (!(served as string[]).includes(version)) {
+          throw new InvalidArgumentError(
+            `${source}: the cluster does not serve ${object.apiVersion} (it serves ${served.join(', ') || 'no agent-sandbox extensions version'}); ` +
+              `use the manifests under deploy/${served[0] ?? 'v1beta1'}.`,
+          );
+        }
+        const ns = object.metadata.namespace;
+        if (ns !== undefined && flags.namespace !== undefined && ns !== flags.namespace) {
+          throw new InvalidArgumentError(
+            `${source}: the namespace in the file (${ns}) does not match -n ${flags.namespace}; drop one of them.`,
+          );
+        }
+        objects.push(object);
+      }
+    }
+    for (const object of objects) {
+      current = object.metadata?.name ?? '';
+      applied.push(
+        await client.templates.apply(object as never, {
+          namespace: object.metadata?.namespace ?? namespace,
+          force: flags.forceConflicts,
+          signal: ctx.signal,
+        }),
+      );
+    }
+  } catch (error) {
+    throw toCliError(error, `Applying SandboxTemplate ${current}`.trimEnd(), ctx.signal);
+  } finally {
+    client.close();
+  }
+  if (applied.length === 1) printAction(ctx, format, applied[0]!, 'serverside-applied');
+  else if (format === 'table')
+    for (const object of applied) printAction(ctx, format, object, 'serverside-applied');
+  else
+    printObjects(
+      ctx,
+      format,
+      applied,
+      { headers: [], row: () => [], empty: '' },
+      { single: false },
+    );
+  return 0;
+}

@@ -1,0 +1,52 @@
+/**
+ * A host-side TCP listener on `<podIP>:<port>` that forwards each connection to the runner's
+ * unix socket inside the sandbox's run directory. The sandbox itself keeps network `none`; the
+ * pod IP answers because the host listens for it.
+ */
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+
+export interface TcpProxy {
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Listens (rejects with the listen error, e.g. EADDRINUSE); connections go to `socketPath`. */
+export async function startTcpProxy(options: {
+  host: string;
+  port: number;
+  socketPath: string;
+}): Promise<TcpProxy> {
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  };
+  const server: Server = createServer((client) => {
+    track(client);
+    const upstream = createConnection(options.socketPath);
+    track(upstream);
+    // a refused upstream (runner not listening yet, or gone) resets the client, as a closed port would
+    upstream.once('error', () => client.resetAndDestroy());
+    client.once('error', () => upstream.destroy());
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: options.host, port: options.port, exclusive: true }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    host: options.host,
+    port: options.port,
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      })),
+  };
+}
