@@ -18,7 +18,7 @@ import {
 } from '@corral/sdk';
 import { createOrchestrator, type TaskRecord } from '@corral/orchestrator';
 import { startFakeCluster, type KubeObject, type PodRuntime } from '@corral/testing';
-import { createKubernetesProvider } from '../../packages/sdk/src/kubernetes/index.js';
+import { createKubernetesProvider } from '@corral/sdk/kubernetes';
 import { type Benchmark, type BenchRow, median, percentile } from '../lib.js';
 import { startStubRunner, type StubRunner } from './stub-runner.js';
 

@@ -217,7 +217,11 @@ export type { InformerProvider, WaitOptions } from './wait/common.js';
 export { chooseVersion, discoverServedVersions } from './discovery/served-versions.js';
 export type { GroupVersions, ServedVersions } from './discovery/served-versions.js';
 export { resolveClaimRequest } from './discovery/claim-request.js';
-export type { ClaimRequest, ClaimSpecFragment, PoolTemplateLookup } from './discovery/claim-request.js';
+export type {
+  ClaimRequest,
+  ClaimSpecFragment,
+  PoolTemplateLookup,
+} from './discovery/claim-request.js';
 export { loadKubeConfig } from './kubeconfig/load-kube-config.js';
 export type { LoadKubeConfigOptions, LoadedKubeConfig } from './kubeconfig/load-kube-config.js';
 export { AgentSandboxError } from './errors/base.js';

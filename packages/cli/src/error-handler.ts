@@ -63,6 +63,10 @@ const BY_CODE: Record<string, Mapping> = {
     exitCode: ExitCode.CONFLICT,
     hint: 'Check the current state and retry, or use a new sandbox.',
   },
+  ALREADY_EXISTS: {
+    exitCode: ExitCode.CONFLICT,
+    hint: 'Pick another name, or change the existing object instead of creating it.',
+  },
   TASK_ALREADY_ASSIGNED: {
     exitCode: ExitCode.CONFLICT,
     hint: 'A sandbox runs one task. Create a new sandbox for the next task.',

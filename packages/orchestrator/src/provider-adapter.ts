@@ -126,7 +126,7 @@ export class ProviderAdapter {
           if (change === 'DELETED' || object === undefined) {
             throw new SandboxNotFoundError(`Sandbox ${id} is gone (its claim was deleted).`);
           }
-          return terminalOf(object as HasConditions) !== undefined;
+          return terminalOf(object) !== undefined;
         },
         { signal },
       )

@@ -1,10 +1,7 @@
 /** A fake cluster whose pods run the real runner, with a template, a cold pool and a warm pool. */
 import { startFakeCluster, type FakeCluster, type KubeObject } from '@corral/testing';
 // The SDK's index does not export the Kubernetes provider yet; its module is stable.
-import {
-  createKubernetesProvider,
-  type KubernetesProvider,
-} from '../../sdk/src/kubernetes/index.js';
+import { createKubernetesProvider, type KubernetesProvider } from '@corral/sdk/kubernetes';
 import { runnerPods, type RunnerPods } from './runner-pods.js';
 
 export const NS = 'default';

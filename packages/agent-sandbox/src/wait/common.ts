@@ -2,7 +2,7 @@ import type { SharedInformer } from '../cache/shared-informer.js';
 import type { InformerOptions } from '../cache/shared-informer.js';
 import type { KindObject } from '../client/kind-types.js';
 import type { KubeObject } from '../client/types.js';
-import { findCondition, CONDITION_TYPES, type HasConditions } from '../conditions.js';
+import { findCondition, CONDITION_TYPES } from '../conditions.js';
 import type { LastSeen } from '../errors/wait-errors.js';
 import type { SandboxKind } from '../resources.js';
 import type { Clock } from '../watch/clock.js';
@@ -55,7 +55,7 @@ export function lastSeenOf(
   object: KubeObject | undefined,
 ): LastSeen | undefined {
   if (object === undefined) return undefined;
-  const ready = findCondition(object as HasConditions, CONDITION_TYPES.ready);
+  const ready = findCondition(object, CONDITION_TYPES.ready);
   return { kind, namespace, name, reason: ready?.reason, message: ready?.message };
 }
 

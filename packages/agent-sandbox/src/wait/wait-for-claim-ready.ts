@@ -1,6 +1,6 @@
 import type { KubeObject } from '../client/types.js';
 import type { KindObject } from '../client/kind-types.js';
-import { readiness, type HasConditions } from '../conditions.js';
+import { readiness } from '../conditions.js';
 import { ClaimFailedError, ObjectDeletedError, WaitTimeoutError } from '../errors/wait-errors.js';
 import {
   isTerminating,
@@ -51,7 +51,7 @@ export async function waitForClaimReady(
           throw new ObjectDeletedError('SandboxClaim', namespace, name, WAITING_FOR);
         }
         if (object === undefined) return false;
-        const state = readiness(object as HasConditions);
+        const state = readiness(object);
         if (state === 'terminal') {
           const seen = lastSeenOf('SandboxClaim', namespace, name, object)!;
           throw new ClaimFailedError({ ...seen, reason: seen.reason ?? 'Unknown' });

@@ -6,7 +6,6 @@ import {
   isFinished,
   readiness,
   readyReason,
-  type HasConditions,
 } from '../conditions.js';
 import {
   ClaimFailedError,
@@ -44,10 +43,10 @@ export async function waitForFinished(
           throw new ObjectDeletedError(kind, namespace, name, 'its pod to finish');
         }
         if (object === undefined) return false;
-        if (isFinished(object as HasConditions)) return true;
-        const reason = readyReason(object as HasConditions);
+        if (isFinished(object)) return true;
+        const reason = readyReason(object);
         if (
-          readiness(object as HasConditions) === 'terminal' &&
+          readiness(object) === 'terminal' &&
           reason !== FINISHED_REASONS.podSucceeded &&
           reason !== FINISHED_REASONS.podFailed
         ) {
@@ -71,7 +70,7 @@ export async function waitForFinished(
         },
       },
     ))!;
-    const finished = findCondition(found as HasConditions, CONDITION_TYPES.finished);
+    const finished = findCondition(found, CONDITION_TYPES.finished);
     return {
       object: found,
       reason: finished?.reason === FINISHED_REASONS.podFailed ? 'PodFailed' : 'PodSucceeded',

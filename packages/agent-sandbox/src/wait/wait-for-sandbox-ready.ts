@@ -1,5 +1,5 @@
 import type { KindObject } from '../client/kind-types.js';
-import { readiness, type HasConditions } from '../conditions.js';
+import { readiness } from '../conditions.js';
 import { ObjectDeletedError, SandboxFailedError, WaitTimeoutError } from '../errors/wait-errors.js';
 import {
   isTerminating,
@@ -28,7 +28,7 @@ export async function waitForSandboxReady(
           throw new ObjectDeletedError('Sandbox', namespace, name, 'the Sandbox to become Ready');
         }
         if (object === undefined) return false;
-        const state = readiness(object as HasConditions);
+        const state = readiness(object);
         if (state === 'terminal') {
           const seen = lastSeenOf('Sandbox', namespace, name, object)!;
           throw new SandboxFailedError({ ...seen, reason: seen.reason ?? 'Unknown' });

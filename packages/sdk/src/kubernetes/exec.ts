@@ -94,6 +94,7 @@ export async function execInPod(
 
   return new Promise<ExecResult>((resolve, reject) => {
     let ws: { close(): void } | undefined;
+    let protocol: string | undefined;
     let done = false;
     let timer: NodeJS.Timeout | undefined;
     const finish = (error: Error | undefined, result?: ExecResult): void => {
@@ -117,9 +118,17 @@ export async function execInPod(
     }
     const complete = (): void => {
       if (status === undefined) {
+        // The command may have run: never invite a retry. On v4 (Kubernetes < 1.30) client-node
+        // closes the socket when stdin ends, before the status arrives.
+        const v4Stdin = stdin !== null && protocol?.startsWith('v4.') === true;
         finish(
           new ConnectionError(
-            `exec in ${where} ended without an exit status (the pod may have been deleted or the connection dropped).`,
+            v4Stdin
+              ? `exec in ${where} lost its exit status: the API server speaks only ${protocol} ` +
+                  '(Kubernetes < 1.30), where closing stdin closes the connection. Upgrade the ' +
+                  "cluster, or pass the input another way (write a file, then ['sh', '-c', 'cmd < file'])."
+              : `exec in ${where} ended without an exit status (the pod may have been deleted or the connection dropped).`,
+            { retryable: false },
           ),
         );
         return;
@@ -159,6 +168,7 @@ export async function execInPod(
       .then(
         (socket) => {
           ws = socket;
+          protocol = (socket as { protocol?: unknown }).protocol as string | undefined;
           if (done) socket.close();
           else socket.on('close', complete);
         },

@@ -108,7 +108,7 @@ export function toSandboxInfo(
   if (fqdn !== undefined) metadata.serviceFQDN = fqdn;
   const launchType = sandbox?.metadata?.labels?.[LABELS.launchType];
   if (launchType !== undefined) metadata.launchType = launchType;
-  const ready = findCondition(claim as HasConditions, CONDITION_TYPES.ready);
+  const ready = findCondition(claim, CONDITION_TYPES.ready);
   if (ready?.reason !== undefined) metadata.readyReason = ready.reason;
 
   const runtimeClass = (sandbox as SandboxLike | undefined)?.spec?.podTemplate?.spec

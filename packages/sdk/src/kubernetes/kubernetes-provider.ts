@@ -157,6 +157,11 @@ export class KubernetesProvider implements SandboxProvider {
   }
 
   /** The connection mode in use (`auto` resolved). */
+  /** The `corral.dev/owner` label value this provider puts on its claims. */
+  get owner(): string {
+    return this.#options.owner;
+  }
+
   get connectionMode(): ResolvedOptions['connection']['mode'] {
     return this.#options.connection.mode;
   }

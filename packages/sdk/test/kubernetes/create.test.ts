@@ -37,7 +37,7 @@ describe('create (v1beta1)', () => {
       taskId: 'task-42',
       warmPool: 'cold',
     });
-    expect(endpoint.baseUrl).toMatch(/^http:\/\/10\.244\.\d+\.\d+:8888$/);
+    expect(endpoint.baseUrl).toMatch(/^http:\/\/127\.244\.\d+\.\d+:8888$/);
 
     const claim = env.cluster.store.get(gvr('sandboxclaims'), NS, info.id)!;
     expect(claim.apiVersion).toBe('extensions.agents.x-k8s.io/v1beta1');
@@ -80,7 +80,7 @@ describe('create (v1beta1)', () => {
       [ROUTER_HEADERS.id]: info.metadata.sandboxName,
       [ROUTER_HEADERS.namespace]: NS,
       [ROUTER_HEADERS.port]: '8888',
-      [ROUTER_HEADERS.podIP]: expect.stringMatching(/^10\.244\./),
+      [ROUTER_HEADERS.podIP]: expect.stringMatching(/^127\.244\./),
       Authorization: 'Bearer s3cr3t',
     });
     await provider.delete(info.id);
@@ -119,7 +119,7 @@ describe('create (v1alpha1 only, CRD profile v0.4.6)', () => {
     const warmClaim = env.cluster.store.get(gvr('sandboxclaims', 'v1alpha1'), NS, warm.info.id)!;
     expect(warmClaim.spec).toMatchObject({ sandboxTemplateRef: { name: 'tpl' }, warmpool: 'warm' });
     expect(warm.info.metadata.sandboxName).toMatch(/^warm-/);
-    expect(warm.endpoint.baseUrl).toMatch(/^http:\/\/10\.244\./);
+    expect(warm.endpoint.baseUrl).toMatch(/^http:\/\/127\.244\./);
 
     await byTemplate.delete(cold.info.id);
     await byPool.delete(warm.info.id);

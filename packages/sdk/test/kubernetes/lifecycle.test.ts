@@ -89,7 +89,7 @@ describe('suspend and resume', () => {
 
       const resumed = await provider.resume(info.id);
       expect(resumed.info.state).toBe('running');
-      expect(resumed.endpoint.baseUrl).toMatch(/^http:\/\/10\.244\./);
+      expect(resumed.endpoint.baseUrl).toMatch(/^http:\/\/127\.244\./);
       expect(resumed.endpoint.baseUrl).not.toBe(endpoint.baseUrl);
       expect(e.cluster.store.get(PODS, NS, sandboxName)).toBeDefined();
       await provider.delete(info.id);

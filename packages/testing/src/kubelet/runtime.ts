@@ -15,7 +15,7 @@ export interface ContainerExit {
 }
 
 export interface PodStartResult {
-  /** The pod's address; the kubelet allocates one from 10.244.0.0/16 when omitted. */
+  /** The pod's address; the kubelet allocates one from 127.244.0.0/16 when omitted. */
   podIP?: string;
   /**
    * Resolves when the pod's containers exit on their own (not when `stop` ends them); the

@@ -74,7 +74,7 @@ describe('claim → sandbox (v1beta1)', () => {
       message: 'Pod is Ready',
     });
     const podIP = (pod.status as any).podIP as string;
-    expect(podIP).toMatch(/^10\.244\./);
+    expect(podIP).toMatch(/^127\.244\./);
     expect((c.status as any).sandbox).toEqual({ name: 'c1', podIPs: [podIP] });
     expect((h.store.get(G.sandboxes, NS, 'c1')!.status as any).selector).toBe(
       `agents.x-k8s.io/sandbox-name-hash=${nameHash('c1')}`,

@@ -41,7 +41,7 @@ describe('end to end through client-node', () => {
         )
         .then((req) => setTimeout(() => req.abort(), 10_000));
     });
-    expect(ready.status.sandbox.podIPs[0]).toMatch(/^10\.244\./);
+    expect(ready.status.sandbox.podIPs[0]).toMatch(/^127\.244\./);
     await api.deleteNamespacedCustomObject({
       group: GROUP,
       version: 'v1beta1',

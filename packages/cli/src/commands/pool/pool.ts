@@ -65,7 +65,7 @@ export async function poolCreateCommand(
     return 0;
   } catch (error) {
     const translated = toCliError(error, doing, ctx.signal);
-    if (translated.code === 'CONFLICT') {
+    if (translated.code === 'ALREADY_EXISTS') {
       translated.message += ` Change its size with \`corral pool scale ${name} --replicas N -n ${namespace}\`.`;
     }
     throw translated;
