@@ -1,0 +1,52 @@
+/**
+ * `Sandbox.create({ provider: 'kubernetes' })` by name: the registry loads the Kubernetes provider
+ * lazily from the current kubeconfig, and `kubernetes: { namespace, warmPool }` places the claim.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Sandbox } from '@corral/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REAL_CLUSTER, startE2eCluster, type E2eCluster } from './e2e-cluster.js';
+
+let cluster: E2eCluster;
+let dir: string;
+const savedKubeconfig = process.env.KUBECONFIG;
+
+beforeAll(async () => {
+  cluster = await startE2eCluster();
+  dir = await mkdtemp(join(tmpdir(), 'corral-facade-'));
+  if (cluster.fake) {
+    const path = join(dir, 'kubeconfig');
+    await cluster.fake.writeKubeconfig(path);
+    process.env.KUBECONFIG = path;
+  }
+});
+
+afterAll(async () => {
+  await Sandbox.shutdown();
+  if (savedKubeconfig === undefined) delete process.env.KUBECONFIG;
+  else process.env.KUBECONFIG = savedKubeconfig;
+  await cluster?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe(`Sandbox.create({ provider: 'kubernetes' }) (${REAL_CLUSTER ? 'real cluster' : 'fake cluster, real runner pods'})`, () => {
+  it('creates a claim in the given namespace and pool, runs a command, and kill removes the claim', async () => {
+    const sandbox = await Sandbox.create({
+      provider: 'kubernetes',
+      kubernetes: { namespace: cluster.namespace, warmPool: cluster.servePool },
+      timeoutMs: REAL_CLUSTER ? 180_000 : 30_000,
+    });
+    try {
+      expect(sandbox.provider.name).toBe('kubernetes');
+      expect(await cluster.claimNames({ any: true })).toHaveLength(1);
+      const result = await sandbox.commands.run(['sh', '-c', 'echo from-$((6 * 7))']);
+      expect(result).toMatchObject({ exitCode: 0, stdout: 'from-42\n' });
+      expect((await sandbox.info()).isolation.level).toBe('pod');
+    } finally {
+      await sandbox.kill();
+    }
+    expect(await cluster.claimNames({ any: true })).toEqual([]);
+  });
+});
