@@ -125,6 +125,9 @@ export function classifyReadyReason(reason: string | undefined): ReasonClass {
 /** Classifies an object's current readiness from its conditions. */
 export function readiness(obj: HasConditions): ReasonClass {
   if (isReady(obj)) return 'ready';
+  // The controller never restarts a terminal pod. Some versions (alpha-only clusters) leave Ready
+  // at DependenciesNotReady and report the end only through Finished=True.
+  if (isFinished(obj)) return 'terminal';
   const reason = readyReason(obj);
   return classifyReadyReason(reason) === 'ready' ? 'waiting' : classifyReadyReason(reason);
 }

@@ -6,17 +6,23 @@
  *   `warm` whose members are Ready before `startKubeEnv` resolves;
  * - template `deaf` behind pool `deaf` (replicas 0): a container that is not the runner, so the
  *   pod is simulated: Running and Ready with a 127.244.x.y pod IP on which nothing answers
- *   (connection refused): a runner that never becomes reachable.
+ *   (connection refused): a runner that never becomes reachable;
+ * - template `broken` behind pool `broken` (replicas 0): the runner with a flag it refuses, so it
+ *   exits before listening and the pod fails to start (`StartError`).
  *
- * `verifyClean()` is every test's last word: no Corral claim left, every pod that served a claim
- * gone, and no runner process left behind.
+ * Runner sandboxes are launched through a recording wrapper of the SDK's `launchSandbox`, so
+ * `verifyClean()`, every test's last word, can check that no Corral claim is left, every pod that
+ * served a claim is gone, and no runner process (nor any process of its sandbox uid) outlived its
+ * pod; `stop()` checks the same for the pool members the cluster stops.
  */
 import { expect } from 'vitest';
+import { launchSandbox } from '@corral/sdk';
 import {
   startFakeCluster,
   type FakeCluster,
   type KubeObject,
   type ProcessRuntime,
+  type SandboxLauncher,
 } from '@corral/testing';
 // The SDK's index does not export the Kubernetes provider yet; its module is stable.
 import { createKubernetesProvider, type KubernetesProvider } from '@corral/sdk/kubernetes';
@@ -56,8 +62,12 @@ export interface KubeEnv {
   corralClaims(): KubeObject[];
   /** Resolves when `check` holds (re-checked on every store event of `gvr`). */
   until(gvr: Gvr, check: () => boolean, timeoutMs?: number): Promise<void>;
-  /** Runner processes seen so far, by pod name (pods that started a sandbox). */
-  runners(): Map<string, { pid: number | undefined; hostUid: number | undefined }>;
+  /** Names of the pods whose runner was started (and printed `listening`, or failed to). */
+  runners(): Set<string>;
+  /** How many runner sandboxes were launched. */
+  launchedCount(): number;
+  /** Calls `listener` once, the next time a pod's runner sandbox is launched (its runner is starting). */
+  onLaunch(listener: () => void): void;
   /**
    * Asserts that nothing a test made is left: no Corral claim, no pod (or runner process) that
    * served a claim; only unclaimed warm-pool members may still run.
@@ -66,7 +76,12 @@ export interface KubeEnv {
   stop(): Promise<void>;
 }
 
-function template(name: string, version: ApiVersion, image: string): KubeObject {
+function template(
+  name: string,
+  version: ApiVersion,
+  image: string,
+  args: string[] = [],
+): KubeObject {
   return {
     apiVersion: `extensions.agents.x-k8s.io/${version}`,
     kind: 'SandboxTemplate',
@@ -79,6 +94,7 @@ function template(name: string, version: ApiVersion, image: string): KubeObject 
             {
               name: 'runner',
               image,
+              args,
               env: [{ name: 'CORRAL_RUNNER_MODE', value: 'oneshot' }],
               ports: [{ containerPort: 8888 }],
             },
@@ -101,10 +117,7 @@ function pool(name: string, templateName: string, replicas: number, version: Api
 /** `CORRAL_TESTING_POD_ISOLATION=none|unshare|bubblewrap` forces the pods' sandbox mechanism. */
 function isolation(): { isolation?: 'none' | 'unshare' | 'bubblewrap' } {
   const forced = process.env.CORRAL_TESTING_POD_ISOLATION as
-    | 'none'
-    | 'unshare'
-    | 'bubblewrap'
-    | undefined;
+    'none' | 'unshare' | 'bubblewrap' | undefined;
   return forced ? { isolation: forced } : {};
 }
 
@@ -112,22 +125,27 @@ export async function startKubeEnv(
   options: { version?: ApiVersion; warmReplicas?: number } = {},
 ): Promise<KubeEnv> {
   const version = options.version ?? 'v1beta1';
+  // every runner sandbox ever launched, to check that none outlives its pod
+  const launched: { pid: number; hostUid: number | undefined }[] = [];
+  const launchListeners: (() => void)[] = [];
+  const launcher: SandboxLauncher = async (launchOptions) => {
+    const sandbox = await launchSandbox(launchOptions);
+    launched.push({ pid: sandbox.pid, hostUid: launchOptions.uid });
+    for (const listener of launchListeners.splice(0)) listener();
+    return sandbox;
+  };
   const cluster = await startFakeCluster({
     crds: version === 'v1beta1' ? 'main' : 'v0.4.6',
-    kubelet: { startDelayMs: 0, runtime: 'process', process: isolation() },
+    kubelet: { startDelayMs: 0, runtime: 'process', process: { ...isolation(), launcher } },
   });
   const runtime = cluster.kubelet!.runtime as ProcessRuntime;
   const claimsGvr = gvrOf('sandboxclaims', version);
   const sandboxesGvr = gvrOf('sandboxes', version);
   const providers: KubernetesProvider[] = [];
-  const runners = new Map<string, { pid: number | undefined; hostUid: number | undefined }>();
-  // every pod's runner process, recorded while it exists (checked after the pod is gone)
+  const runners = new Set<string>();
   const stopRecording = cluster.store.watch(PODS, { namespace: NS }, (event) => {
     const name = event.object.metadata.name ?? '';
-    const proc = runtime.lookup(NS, name);
-    if (proc?.pid !== undefined && !runners.has(name)) {
-      runners.set(name, { pid: proc.pid, hostUid: proc.hostUid });
-    }
+    if (runtime.lookup(NS, name)?.pid !== undefined) runners.add(name);
   });
 
   const until: KubeEnv['until'] = (gvr, check, timeoutMs = 15_000) =>
@@ -150,8 +168,10 @@ export async function startKubeEnv(
     cluster.store.create(gvrOf(resource, version), object);
   create('sandboxtemplates', template('tpl', version, RUNNER_IMAGE));
   create('sandboxtemplates', template('deaf', version, DEAF_IMAGE));
-  create('sandboxwarmpools', pool('cold', 'tpl', 0, version));
-  create('sandboxwarmpools', pool('deaf', 'deaf', 0, version));
+  create('sandboxtemplates', template('broken', version, RUNNER_IMAGE, ['--no-such-flag']));
+  for (const name of ['cold', 'deaf', 'broken']) {
+    create('sandboxwarmpools', pool(name, name === 'cold' ? 'tpl' : name, 0, version));
+  }
   const warm = options.warmReplicas ?? 0;
   if (warm > 0) {
     create('sandboxwarmpools', pool('warm', 'tpl', warm, version));
@@ -163,6 +183,8 @@ export async function startKubeEnv(
   }
 
   const claims = () => cluster.store.list(claimsGvr, { namespace: NS }).items;
+  const corralClaims = () =>
+    claims().filter((c) => c.metadata.labels?.['corral.dev/owner'] !== undefined);
   /** Whether pod `pod` belongs to an unclaimed warm-pool member (allowed to outlive a test). */
   const isPoolMember = (pod: KubeObject): boolean => {
     const owner = pod.metadata.ownerReferences?.find((r) => r.controller === true);
@@ -175,11 +197,12 @@ export async function startKubeEnv(
     );
   };
   const pods = () => cluster.store.list(PODS, { namespace: NS }).items;
-  const checkGone = async (names: string[]) => {
-    for (const name of names) {
-      const { pid, hostUid } = runners.get(name)!;
-      expect(await processGone(pid), `runner process of pod ${name} (pid ${pid})`).toBe(true);
-      expect(await processesOfUid(hostUid), `processes of pod ${name}'s uid`).toEqual([]);
+  /** Every launched runner except those in `alive` has no process left (nor its uid). */
+  const checkGone = async (alive: Set<number>) => {
+    for (const { pid, hostUid } of launched) {
+      if (alive.has(pid)) continue;
+      expect(await processGone(pid), `runner process ${pid}`).toBe(true);
+      expect(await processesOfUid(hostUid), `processes of runner ${pid}'s uid`).toEqual([]);
     }
   };
   let stopped = false;
@@ -190,13 +213,12 @@ export async function startKubeEnv(
     claimsGvr,
     runtime,
     provider(owner, providerOptions = {}) {
-      const cold =
-        version === 'v1beta1' ? { warmPool: 'cold' } : { template: 'tpl' as string | undefined };
+      const cold = version === 'v1beta1' ? { warmPool: 'cold' } : { template: 'tpl' };
+      const given =
+        providerOptions.warmPool !== undefined || providerOptions.template !== undefined;
       const provider = createKubernetesProvider({
         kubeConfig: cluster.kubeConfig,
-        ...(providerOptions.warmPool !== undefined || providerOptions.template !== undefined
-          ? providerOptions
-          : cold),
+        ...(given ? providerOptions : cold),
         owner,
         readyTimeoutMs: 15_000,
         connection: { mode: 'direct' },
@@ -205,22 +227,26 @@ export async function startKubeEnv(
       return provider;
     },
     claims,
-    corralClaims: () =>
-      claims().filter((c) => c.metadata.labels?.['corral.dev/owner'] !== undefined),
+    corralClaims,
     until,
     runners: () => runners,
+    launchedCount: () => launched.length,
+    onLaunch(listener) {
+      launchListeners.push(listener);
+    },
     async verifyClean() {
-      expect(claims().filter((c) => c.metadata.labels?.['corral.dev/owner'] !== undefined)).toEqual(
-        [],
-      );
+      expect(corralClaims()).toEqual([]);
       // the controller deletes a claim's Sandbox and pod after the claim; wait for that
       await until(PODS, () => pods().every(isPoolMember));
       await cluster.kubelet!.whenIdle();
       const live = new Set(pods().map((p) => p.metadata.name ?? ''));
+      const alive = new Set<number>();
       for (const proc of runtime.processes()) {
         expect(live.has(proc.name), `runner of deleted pod ${proc.name} still tracked`).toBe(true);
+        if (proc.pid !== undefined) alive.add(proc.pid);
       }
-      await checkGone([...runners.keys()].filter((name) => !live.has(name)));
+      // only unclaimed pool members' runners may still run
+      await checkGone(alive);
     },
     async stop() {
       if (stopped) return;
@@ -229,7 +255,7 @@ export async function startKubeEnv(
       await Promise.all(providers.map((p) => p.close()));
       await cluster.stop();
       // pool members too: the cluster's kubelet stops every pod it ran
-      await checkGone([...runners.keys()]);
+      await checkGone(new Set());
     },
   };
 }

@@ -2,7 +2,7 @@ import type { SharedInformer } from '../cache/shared-informer.js';
 import type { InformerOptions } from '../cache/shared-informer.js';
 import type { KindObject } from '../client/kind-types.js';
 import type { KubeObject } from '../client/types.js';
-import { findCondition, CONDITION_TYPES } from '../conditions.js';
+import { classifyReadyReason, findCondition, CONDITION_TYPES } from '../conditions.js';
 import type { LastSeen } from '../errors/wait-errors.js';
 import type { SandboxKind } from '../resources.js';
 import type { Clock } from '../watch/clock.js';
@@ -56,7 +56,13 @@ export function lastSeenOf(
 ): LastSeen | undefined {
   if (object === undefined) return undefined;
   const ready = findCondition(object, CONDITION_TYPES.ready);
-  return { kind, namespace, name, reason: ready?.reason, message: ready?.message };
+  const finished = findCondition(object, CONDITION_TYPES.finished);
+  // A finished pod explains the outcome better than a Ready reason that says "still waiting".
+  const cause =
+    finished?.status === 'True' && classifyReadyReason(ready?.reason) !== 'terminal'
+      ? finished
+      : ready;
+  return { kind, namespace, name, reason: cause?.reason, message: cause?.message };
 }
 
 export function isTerminating(object: KubeObject | undefined): boolean {
