@@ -266,6 +266,7 @@ export async function runTask(
           completedBy: completion.kind === 'result' ? ('runner' as const) : ('conditions' as const),
         }
       : {}),
+    ...(completion?.kind === 'result' ? { result: completion.result } : {}),
     ...(adopted ? { adopted: true } : {}),
     ...(cleanupError !== undefined ? { cleanupError } : {}),
   };

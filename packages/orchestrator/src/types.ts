@@ -1,5 +1,5 @@
 import type { Clock } from '@corral/agent-sandbox';
-import type { ProviderCreateOptions, SandboxProvider } from '@corral/sdk';
+import type { ProviderCreateOptions, SandboxProvider, TaskResult } from '@corral/sdk';
 
 /** One unit of work: one sandbox, one `POST /task`, one record. */
 export interface Task {
@@ -69,6 +69,8 @@ export interface TaskRecord {
   podLogs?: string;
   /** How completion was detected. */
   completedBy?: 'runner' | 'conditions';
+  /** The runner's own result (exit code, signal, timings, output tails) when it reported one. */
+  result?: TaskResult;
   /** True when this orchestrator took the sandbox over from an earlier incarnation. */
   adopted?: boolean;
   /** Set when deleting the sandbox failed; the sweeper retries. */

@@ -16,6 +16,7 @@ export type {
 // The Sandbox facade.
 export { Sandbox } from './sandbox/sandbox.js';
 export { registerProvider, resolveProvider } from './sandbox/default-registry.js';
+export { providerCreateOptions } from './sandbox/create-options.js';
 export type { ProviderFactory, ProviderVariant } from './sandbox/registry.js';
 export type {
   KubernetesPlacement,

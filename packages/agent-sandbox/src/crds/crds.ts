@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import { RESOURCES } from '../resources.js';
 import type { ApiVersionName, SandboxKind } from '../resources.js';
-import { SCHEMAS } from '../schemas/registry.js';
+import { SCHEMAS, V0_1_0_SCHEMAS } from '../schemas/registry.js';
 import { openApiSchemaOf } from './openapi.js';
 import type { JsonSchemaProps } from './openapi.js';
 
@@ -13,13 +13,15 @@ import type { JsonSchemaProps } from './openapi.js';
  * Which versions a set of CRDs serves: `v1beta1+v1alpha1` (like upstream v0.5.x: beta stored,
  * alpha served and deprecated), `v1alpha1` (like v0.4.x) or `v1beta1` (like v1.0).
  */
-export const CRD_PROFILES = ['v1beta1+v1alpha1', 'v1alpha1', 'v1beta1'] as const;
+export const CRD_PROFILES = ['v1beta1+v1alpha1', 'v1alpha1', 'v1beta1', 'v0.1.0'] as const;
 export type CrdProfile = (typeof CRD_PROFILES)[number];
 
 const PROFILE_VERSIONS: Readonly<Record<CrdProfile, readonly ApiVersionName[]>> = {
   'v1beta1+v1alpha1': ['v1beta1', 'v1alpha1'],
   v1alpha1: ['v1alpha1'],
   v1beta1: ['v1beta1'],
+  // The first release: the alpha API in its original shapes (claim `sandboxTemplateRef` only).
+  'v0.1.0': ['v1alpha1'],
 };
 
 export interface PrinterColumn {
@@ -118,13 +120,17 @@ function crdVersion(kind: SandboxKind, version: ApiVersionName, profile: CrdProf
     name: version,
     served: true,
     storage: version === versions[0],
-    schema: { openAPIV3Schema: cachedOpenApi(SCHEMAS[version][kind]) },
+    schema: {
+      openAPIV3Schema: cachedOpenApi(
+        profile === 'v0.1.0' ? V0_1_0_SCHEMAS.v1alpha1[kind] : SCHEMAS[version][kind],
+      ),
+    },
   };
   if (version === 'v1alpha1' && versions.includes('v1beta1')) {
     out.deprecated = true;
     out.deprecationWarning = `${group}/v1alpha1 ${kind} is deprecated; use ${group}/v1beta1 ${kind} instead`;
   }
-  const columns = PRINTER_COLUMNS[kind][version];
+  const columns = profile === 'v0.1.0' ? [] : PRINTER_COLUMNS[kind][version];
   if (columns.length > 0) out.additionalPrinterColumns = columns.map((c) => ({ ...c }));
   const sub = RESOURCES[kind].subresources[version];
   if (sub.length > 0) {

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createOrchestrator, type TaskPhase, type TaskRecord } from '@corral/orchestrator';
+import { AbortedError, CorralError, providerCreateOptions, type TaskResult } from '@corral/sdk';
 import type { CliContext } from '../context.js';
 import { createUi } from '../output/ui.js';
 import type { Ui } from '../output/ui.js';
@@ -6,8 +8,9 @@ import { parseDuration } from '../parse/duration.js';
 import { toCreateOptions } from './create-flags.js';
 import type { CreateFlags } from './create-flags.js';
 import { exitCodeOf } from './exec-core.js';
-import { withTemporarySandbox } from './lifecycle.js';
+import { withProvider } from './lifecycle.js';
 import { withKubernetes } from '../kube/provider.js';
+import { ExitCode } from '../exit-codes.js';
 
 export interface TaskRunFlags extends CreateFlags {
   message: string;
@@ -18,9 +21,10 @@ export interface TaskRunFlags extends CreateFlags {
 }
 
 /**
- * `corral task run`: the seeds' flow. A fresh sandbox gets one task through the task protocol
- * (`POST /task`), the CLI waits for the result, prints it and removes the sandbox. Exits with
- * the task's exit code.
+ * `corral task run`: the seeds' flow, through the orchestrator. A fresh sandbox gets one task
+ * (`POST /task`); completion comes from the runner's result or, on Kubernetes, from the claim's
+ * `Finished` condition (a one-shot runner exits with its task); logs are read before the sandbox
+ * is removed. Exits with the task's exit code.
  */
 export async function taskRunCommand(flags: TaskRunFlags, ctx: CliContext): Promise<number> {
   const ui = createUi(ctx, { json: flags.json });
@@ -29,58 +33,101 @@ export async function taskRunCommand(flags: TaskRunFlags, ctx: CliContext): Prom
     flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
   const taskID = flags.taskId ?? `task-${randomBytes(4).toString('hex')}`;
   const kctx = withKubernetes(ctx, flags);
-  const placed =
-    flags.provider === 'kubernetes'
-      ? { ...createOptions, kubernetes: { taskId: taskID } }
-      : createOptions;
-  return withTemporarySandbox(kctx, ui, flags.provider, placed, async (sandbox) => {
-    const spinner = ui.spin(`Running task ${taskID}…`);
-    let result;
-    try {
-      await sandbox.tasks.submit(
-        {
+  const variant =
+    createOptions.isolation === undefined ? {} : { isolation: createOptions.isolation };
+  return withProvider(
+    kctx,
+    flags.provider,
+    async (provider) => {
+      const orchestrator = createOrchestrator({
+        provider,
+        concurrency: 1,
+        sweepOnStart: false,
+        sweepIntervalMs: 0,
+        sandboxDefaults: providerCreateOptions(createOptions),
+      });
+      const spinner = ui.spin(`Running task ${taskID}…`);
+      let record: TaskRecord;
+      try {
+        record = await orchestrator.runTask(
+          {
+            taskID,
+            message: flags.message,
+            ...(flags.command === undefined ? {} : { command: flags.command }),
+            ...(timeoutMs === undefined ? {} : { timeoutMs }),
+          },
+          { signal: ctx.signal },
+        );
+      } finally {
+        spinner.stop();
+        await orchestrator.close();
+      }
+      if (record.state === 'cancelled') {
+        throw new AbortedError(`Task ${taskID} was cancelled; its sandbox was removed.`);
+      }
+      if (record.failure !== undefined && record.exitCode === undefined) {
+        throw new CorralError(
+          `Task ${taskID} failed while ${phaseWords[record.failure.phase]}: ${record.failure.message}`,
+          { code: record.failure.code },
+        );
+      }
+      const exitCode = record.result
+        ? exitCodeOf(record.result)
+        : (record.exitCode ?? (record.state === 'timed-out' ? ExitCode.TIMEOUT : ExitCode.FAILURE));
+      if (ui.json) {
+        ui.result({
+          ok: true,
+          sandboxId: record.sandboxId,
           taskID,
-          message: flags.message,
-          ...(flags.command === undefined ? {} : { command: flags.command }),
-          ...(timeoutMs === undefined ? {} : { timeoutMs }),
-        },
-        { signal: ctx.signal },
-      );
-      result = await sandbox.tasks.wait({ signal: ctx.signal });
-    } finally {
-      spinner.stop();
-    }
-    const exitCode = exitCodeOf(result);
-    if (ui.json) ui.result({ ok: true, sandboxId: sandbox.id, taskID, exitCode, result });
-    else printResult(ui, taskID, result, exitCode);
-    return exitCode;
-  });
+          exitCode,
+          state: record.state,
+          ...(record.result ? { result: record.result } : {}),
+          phases: record.phases,
+          completedBy: record.completedBy,
+        });
+      } else {
+        printRecord(ui, record, exitCode);
+      }
+      return exitCode;
+    },
+    variant,
+  );
 }
 
-interface PrintableResult {
-  exitCode: number | null;
-  signal: string | null;
-  timedOut: boolean;
-  durationMs: number;
-  startedAt: string;
-  endedAt: string;
-  stdoutTail: string;
-  stderrTail: string;
-  error?: string;
-}
+const phaseWords: Record<TaskPhase, string> = {
+  queued: 'queued',
+  provision: 'creating the sandbox',
+  reachable: 'reaching the runner',
+  accepted: 'submitting the task',
+  run: 'running',
+  logs: 'reading the logs',
+  cleanup: 'removing the sandbox',
+};
 
-function printResult(ui: Ui, taskID: string, result: PrintableResult, exitCode: number): void {
-  const how = result.timedOut
+function printRecord(ui: Ui, record: TaskRecord, exitCode: number): void {
+  const result: TaskResult | undefined = record.result;
+  const how = result?.timedOut
     ? 'timed out'
-    : result.signal
+    : result?.signal
       ? `killed by ${result.signal}`
-      : `exited ${String(result.exitCode)}`;
+      : `exited ${String(result ? result.exitCode : exitCode)}`;
+  const seconds = ((result?.durationMs ?? record.phases.runMs) / 1000).toFixed(2);
   const colour = exitCode === 0 ? 'green' : 'red';
-  ui.data(ui.paint(colour, `Task ${taskID} ${how} in ${(result.durationMs / 1000).toFixed(2)} s`));
-  ui.data(ui.paint('dim', `started ${result.startedAt}, ended ${result.endedAt}`));
-  if (result.error) ui.data(ui.paint('red', `error: ${result.error}`));
-  section(ui, 'stdout (tail)', result.stdoutTail);
-  section(ui, 'stderr (tail)', result.stderrTail);
+  ui.data(ui.paint(colour, `Task ${record.taskID} ${how} in ${seconds} s`));
+  const p = record.phases;
+  ui.data(
+    ui.paint(
+      'dim',
+      `sandbox ${p.provisionMs.toFixed(0)} ms, runner reachable ${p.reachableMs.toFixed(0)} ms, accepted ${p.acceptedMs.toFixed(0)} ms, run ${p.runMs.toFixed(0)} ms, cleanup ${p.cleanupMs.toFixed(0)} ms`,
+    ),
+  );
+  if (result?.error) ui.data(ui.paint('red', `error: ${result.error}`));
+  if (result) {
+    section(ui, 'stdout (tail)', result.stdoutTail);
+    section(ui, 'stderr (tail)', result.stderrTail);
+  } else {
+    section(ui, 'logs (tail)', record.logs.slice(-4096));
+  }
 }
 
 function section(ui: Ui, title: string, text: string): void {

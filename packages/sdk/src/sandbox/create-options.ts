@@ -1,14 +1,18 @@
 import { InvalidArgumentError } from '../errors.js';
-import type { NetworkMode, ProviderCreateOptions } from '../provider.js';
+import type { ProviderCreateOptions } from '../provider.js';
+import { toNetworkMode } from './network.js';
 import type { SandboxCreateOptions } from './types.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Validates the facade's options and turns them into the provider's (without the signal). */
-export function toProviderCreateOptions(
-  options: SandboxCreateOptions,
-  network: NetworkMode,
+/**
+ * The provider-level options for `Sandbox.create`-style options (validated; `network` as a
+ * `NetworkMode`), for callers that drive a `SandboxProvider` directly, such as the orchestrator.
+ */
+export function providerCreateOptions(
+  options: Omit<SandboxCreateOptions, 'provider' | 'signal'>,
 ): Omit<ProviderCreateOptions, 'signal'> {
+  const network = toNetworkMode(options.network ?? 'none');
   checkDuration('timeoutMs', options.timeoutMs);
   checkDuration('maxLifetimeMs', options.maxLifetimeMs);
   checkLimits(options);

@@ -2,9 +2,8 @@ import { IsolationUnavailableError, SandboxNotFoundError } from '../errors.js';
 import type { ProvisionedSandbox, SandboxInfo, SandboxProvider } from '../provider.js';
 import { RunnerClient } from '../runner-client/index.js';
 import { asTimeout, cleanupSignal, deadlineSignal, throwIfAborted } from './abort.js';
-import { toNetworkMode } from './network.js';
 import { defaultRegistry } from './default-registry.js';
-import { toProviderCreateOptions } from './create-options.js';
+import { providerCreateOptions } from './create-options.js';
 import type {
   SandboxCallOptions,
   SandboxConnectOptions,
@@ -55,10 +54,7 @@ export class Sandbox implements AsyncDisposable {
    */
   static async create(options: SandboxCreateOptions = {}): Promise<Sandbox> {
     throwIfAborted(options.signal, 'Sandbox.create');
-    const providerOptions = toProviderCreateOptions(
-      options,
-      toNetworkMode(options.network ?? 'none'),
-    );
+    const providerOptions = providerCreateOptions(options);
     const provider = await defaultRegistry.resolve(
       options.provider,
       options.isolation === undefined ? {} : { isolation: options.isolation },

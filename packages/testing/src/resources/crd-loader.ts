@@ -31,7 +31,7 @@ const PROFILE_DIRS: Record<CrdProfile, string> = {
 const PACKAGE_PROFILES: Record<CrdProfile, string> = {
   main: 'v1beta1+v1alpha1',
   'v0.4.6': 'v1alpha1',
-  'v0.1.0': 'v1alpha1',
+  'v0.1.0': 'v0.1.0',
 };
 
 function isCrd(doc: unknown): doc is CrdObject {
