@@ -1,4 +1,6 @@
 /* eslint-disable @typescript-eslint/no-unsafe-return -- tests read untyped JSON answers */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { call, jsonBody, startRunner } from './helpers.js';
 
@@ -19,7 +21,10 @@ describe('task protocol (one-shot mode, the default)', () => {
         jsonBody({
           taskID: 't-1',
           message: 'hello',
-          command: 'echo out $CORRAL_TASK_ID; echo err >&2; exit 3',
+          // Holds until the test has sent its second task: a one-shot runner exits with its
+          // task, and a request arriving after that would find nobody to answer it.
+          command:
+            'while [ ! -e release ]; do sleep 0.01; done; echo out $CORRAL_TASK_ID; echo err >&2; exit 3',
         }),
       );
       expect(accepted.status).toBe(202);
@@ -27,6 +32,7 @@ describe('task protocol (one-shot mode, the default)', () => {
       const second = await call(runner, 'POST', '/task', jsonBody({ taskID: 't-2', message: 'x' }));
       expect(second.status).toBe(409);
       expect(second.json.code).toBe('TASK_ALREADY_ASSIGNED');
+      await writeFile(join(runner.root, 'release'), '');
       const done = (await waiting).json;
       expect(done).toMatchObject({
         state: 'exited',
