@@ -327,30 +327,5 @@ export async function waitForObject(
   });
 }
 
-/** True when no live (non-zombie) process has pid `pid`. */
-export async function processGone(pid: number | undefined): Promise<boolean> {
-  if (pid === undefined) return true;
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    return /^State:\s+Z/m.test(status);
-  } catch {
-    return true;
-  }
-}
-
-/** Live processes of host uid `uid` (the process runtime gives each root-run sandbox its own). */
-export async function processesOfUid(uid: number | undefined): Promise<number[]> {
-  if (uid === undefined) return [];
-  const out: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const status = await readFile(`/proc/${entry}/status`, 'utf8');
-      if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) === uid && !/^State:\s+Z/m.test(status))
-        out.push(Number(entry));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
-}
+// Process checks shared with the fake cluster's own pod tests.
+export { processGone, processesOfUid } from '../../../testing/test/pods/harness.js';
