@@ -10,64 +10,35 @@ const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
 export type NameRule = 'subdomain' | 'label' | 'dns1035';
 
+/** Each name rule: the longest name, the pattern, and the apiserver's wording when it fails. */
+const NAME_RULES: Record<NameRule, { maxLength: number; pattern: RegExp; describe: string }> = {
+  label: {
+    maxLength: 63,
+    pattern: DNS1123_LABEL,
+    describe:
+      "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+  },
+  dns1035: {
+    maxLength: 63,
+    pattern: DNS1035_LABEL,
+    describe:
+      "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+  },
+  subdomain: {
+    maxLength: 253,
+    pattern: DNS1123_SUBDOMAIN,
+    describe:
+      "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+  },
+};
+
 export function nameErrors(name: string, rule: NameRule, field = 'metadata.name'): FieldError[] {
-  if (rule === 'label') {
-    if (name.length > 63)
-      return [
-        {
-          type: 'FieldValueInvalid',
-          field,
-          detail: `Invalid value: "${name}": must be no more than 63 characters`,
-        },
-      ];
-    if (!DNS1123_LABEL.test(name)) {
-      return [
-        {
-          type: 'FieldValueInvalid',
-          field,
-          detail: `Invalid value: "${name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
-        },
-      ];
-    }
-    return [];
-  }
-  if (rule === 'dns1035') {
-    if (name.length > 63)
-      return [
-        {
-          type: 'FieldValueInvalid',
-          field,
-          detail: `Invalid value: "${name}": must be no more than 63 characters`,
-        },
-      ];
-    if (!DNS1035_LABEL.test(name)) {
-      return [
-        {
-          type: 'FieldValueInvalid',
-          field,
-          detail: `Invalid value: "${name}": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`,
-        },
-      ];
-    }
-    return [];
-  }
-  if (name.length > 253)
-    return [
-      {
-        type: 'FieldValueInvalid',
-        field,
-        detail: `Invalid value: "${name}": must be no more than 253 characters`,
-      },
-    ];
-  if (!DNS1123_SUBDOMAIN.test(name)) {
-    return [
-      {
-        type: 'FieldValueInvalid',
-        field,
-        detail: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
-      },
-    ];
-  }
+  const { maxLength, pattern, describe } = NAME_RULES[rule];
+  const invalid = (why: string): FieldError[] => [
+    { type: 'FieldValueInvalid', field, detail: `Invalid value: "${name}": ${why}` },
+  ];
+  if (name.length > maxLength) return invalid(`must be no more than ${maxLength} characters`);
+  if (!pattern.test(name)) return invalid(describe);
   return [];
 }
 
