@@ -8,6 +8,20 @@ export {
 export type { ApiVersionName, ResourceDescriptor, SandboxKind } from './resources.js';
 export { ANNOTATIONS, LABELS, RESERVED_PREFIXES, nameHash } from './names.js';
 export {
+  applyManifestEdits,
+  convertManifestsToV1beta1,
+  planV1beta1Conversion,
+} from './convert/convert-to-v1beta1.js';
+export type {
+  ConversionSource,
+  ConvertOptions,
+  ConvertedManifests,
+  DocumentConversion,
+  ManifestConversion,
+  ManifestEdit,
+  ManifestPath,
+} from './convert/convert-to-v1beta1.js';
+export {
   CLAIM_READY_REASONS,
   CONDITION_TYPES,
   FINISHED_REASONS,

@@ -269,6 +269,18 @@ function registerKubeCommands(
         templateApplyCommand(name, markOutput(flags), ctx),
       ),
     );
+  template
+    .command('convert')
+    .description('rewrite v1alpha1 (or v0.1.0) agent-sandbox manifests for v1beta1; offline')
+    .option('-f, --filename <file>', 'YAML file with agent-sandbox manifests; - for stdin')
+    .option('--from <release>', 'what the input was written for: v1alpha1 or v0.1.0', 'v1alpha1')
+    .option('-o, --output <format>', 'yaml or json', 'yaml')
+    .action(
+      act(async (flags: { filename?: string; from?: string; output?: string }) => {
+        const { templateConvertCommand } = await import('./commands/template/convert.js');
+        return templateConvertCommand(flags, ctx);
+      }),
+    );
 }
 
 function providerOption(): Option {
