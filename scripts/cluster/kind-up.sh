@@ -8,7 +8,7 @@
 #   CORRAL_API_VERSION     deploy/<version> to apply: v1beta1 (default) or v1alpha1
 #   CORRAL_GVISOR          1 (default) = runner pods on gVisor; 0 = plain runc, no runsc needed
 #   RUNSC_DIR              host directory with runsc and containerd-shim-runsc-v1 (default: /usr/local/bin)
-#   CORRAL_RUNNER_IMAGE    optional runner image to use instead of the placeholder; a local
+#   CORRAL_RUNNER_IMAGE    optional image with the runner inside, instead of node:22-slim + the runner ConfigMap; a local
 #                          Docker image is loaded into the cluster with `kind load docker-image`
 #   KIND_NODE_IMAGE        optional kindest/node image (default: kind's own default)
 set -euo pipefail

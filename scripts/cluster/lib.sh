@@ -139,10 +139,12 @@ apply_corral() {
     sleep 10
   done
   if [[ -n "${CORRAL_RUNNER_IMAGE:-}" ]]; then
+    # Your image runs its own runner (its ENTRYPOINT): drop the command and the ConfigMap mount
+    # that would run (and shadow) the bundled one.
     log "using runner image $CORRAL_RUNNER_IMAGE"
     kc -n "$CORRAL_NAMESPACE" patch sandboxtemplates.extensions.agents.x-k8s.io corral-runner \
       --type=json \
-      -p "[{\"op\":\"replace\",\"path\":\"/spec/podTemplate/spec/containers/0/image\",\"value\":\"$CORRAL_RUNNER_IMAGE\"}]" \
+      -p "[{\"op\":\"replace\",\"path\":\"/spec/podTemplate/spec/containers/0/image\",\"value\":\"$CORRAL_RUNNER_IMAGE\"},{\"op\":\"remove\",\"path\":\"/spec/podTemplate/spec/containers/0/command\"},{\"op\":\"remove\",\"path\":\"/spec/podTemplate/spec/containers/0/volumeMounts/0\"}]" \
       >/dev/null
   fi
 }
@@ -161,9 +163,9 @@ Corral's runner manifests are applied (context: $KUBE_CONTEXT, namespace: $CORRA
 Next steps:
   kubectl --context $KUBE_CONTEXT -n $CORRAL_NAMESPACE get sandboxwarmpools,sandboxes,pods
 
-  The warm pool fills once the runner image can be pulled. The manifests name a placeholder
-  (ghcr.io/corral-dev/runner:0.1.0); to use your own build, re-run with CORRAL_RUNNER_IMAGE=<image>
-  (see docs/deploy.md).
+  The warm pool fills once the nodes have pulled node:22-slim (the runner itself comes from the
+  ConfigMap corral-runner-<hash>); to use an image with the runner inside instead, re-run with
+  CORRAL_RUNNER_IMAGE=<image> (see docs/deploy.md).
 
   Claim a runner by hand, look at it, and delete it:
     kubectl --context $KUBE_CONTEXT -n $CORRAL_NAMESPACE create -f - <<'YAML'

@@ -8,7 +8,7 @@
 #   AGENT_SANDBOX_VERSION  agent-sandbox release tag (default: v0.5.6)
 #   CORRAL_API_VERSION     deploy/<version> to apply: v1beta1 (default) or v1alpha1
 #   CORRAL_GVISOR          1 (default) = gvisor addon + runner pods on gVisor; 0 = plain runc
-#   CORRAL_RUNNER_IMAGE    optional runner image to use instead of the placeholder; a local
+#   CORRAL_RUNNER_IMAGE    optional image with the runner inside, instead of node:22-slim + the runner ConfigMap; a local
 #                          Docker image is copied in with `minikube image load`
 set -euo pipefail
 

@@ -160,6 +160,20 @@ export type {
 export { DEFAULT_CONTAINER_NAME, DEFAULT_SANDBOX_PORT, buildPodSpec } from './builders/pod-spec.js';
 export type { PodSpecOptions } from './builders/pod-spec.js';
 export { buildSandboxTemplate } from './builders/sandbox-template.js';
+export {
+  CONFIG_MAP_MAX_BYTES,
+  DEFAULT_RUNNER_BASE_IMAGE,
+  RUNNER_BUNDLE_KEY,
+  RUNNER_MOUNT_PATH,
+  RUNNER_SHA256_ANNOTATION,
+  RUNNER_VERSION_LABEL,
+  RUNNER_WORKSPACE_PATH,
+  buildRunnerConfigMap,
+  runnerBundleSha256,
+  runnerConfigMapName,
+  runnerFromConfigMap,
+} from './builders/runner-config-map.js';
+export type { RunnerConfigMapOptions } from './builders/runner-config-map.js';
 export type {
   SandboxTemplateOptions,
   VolumeClaimTemplateInput,

@@ -256,11 +256,14 @@ function registerKubeCommands(
   const template = program.command('template').description('manage SandboxTemplates');
   addOutputFlag(addKubeFlags(json(template.command('apply'))))
     .description(
-      'server-side apply a SandboxTemplate from a file (-f) or from flags (NAME --image)',
+      'server-side apply a SandboxTemplate from a file (-f), or build NAME: a stock Node image running the runner from a ConfigMap (or --image with the runner inside)',
     )
-    .argument('[name]', 'template name (with --image)')
+    .argument('[name]', 'template name to build (without -f)')
     .option('-f, --filename <file>', 'YAML file with SandboxTemplate(s); - for stdin')
-    .option('--image <image>', 'container image of the sandbox (the Corral runner)')
+    .option(
+      '--image <image>',
+      'an image whose entrypoint is the Corral runner (default: node:22-slim + ConfigMap)',
+    )
     .option('--port <port>', "the runner's port (default 8888)")
     .option('--runtime-class <name>', 'RuntimeClass of the pods, e.g. gvisor')
     .option('--force-conflicts', 'take over fields another manager owns', false)

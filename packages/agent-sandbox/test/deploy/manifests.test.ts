@@ -5,6 +5,7 @@
  * CRDs' openAPIV3Schema; the runner's security settings; the RBAC grants; and that the
  * v1beta1 and v1alpha1 sets stay in step.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,7 +85,11 @@ function loadDocs(file: string): Doc[] {
 
 const FILES = yamlFiles(DEPLOY_DIR);
 const DOCS = FILES.flatMap(loadDocs);
-const MANIFESTS = DOCS.filter((d) => d.obj.kind !== 'Kustomization');
+/** kustomize transformer configurations (deploy/runner/name-reference.yaml), not API objects. */
+const isKustomizeConfiguration = (d: Doc): boolean => 'nameReference' in d.obj;
+const MANIFESTS = DOCS.filter(
+  (d) => d.obj.kind !== 'Kustomization' && !isKustomizeConfiguration(d),
+);
 const KUSTOMIZATIONS = DOCS.filter((d) => d.obj.kind === 'Kustomization');
 
 function groupOf(apiVersion: unknown): string {
@@ -308,7 +313,19 @@ describe.each(VERSIONS)('deploy/%s', (version) => {
 
   it('serves the runner on 8888 named http, ready on GET /healthz, in oneshot mode', () => {
     const [runner] = containers;
-    expect(runner?.image).toBe('ghcr.io/corral-dev/runner:0.1.0');
+    // A stock Node image running the bundle from the generated ConfigMap: no image of Corral's.
+    expect(runner?.image).toBe('node:22-slim');
+    expect(runner?.command).toEqual(['node', '/opt/corral/runner.mjs']);
+    expect(runner?.volumeMounts).toContainEqual({
+      name: 'runner',
+      mountPath: '/opt/corral',
+      readOnly: true,
+    });
+    expect(at(template, 'spec.podTemplate.spec.volumes')).toContainEqual({
+      name: 'runner',
+      configMap: { name: 'corral-runner' },
+    });
+    expect(runner?.env).toContainEqual({ name: 'CORRAL_RUNNER_ROOT', value: '/workspace' });
     expect(runner?.ports).toEqual([{ name: 'http', containerPort: 8888, protocol: 'TCP' }]);
     expect(at(runner, 'readinessProbe.httpGet.path')).toBe('/healthz');
     expect(['http', 8888]).toContain(at(runner, 'readinessProbe.httpGet.port'));
@@ -394,6 +411,7 @@ describe.each(VERSIONS)('deploy/%s', (version) => {
     const resources = arr(at(kustomization?.obj, 'resources'), 'resources').map(String);
     const files = new Set(docsOf(version).map((d) => d.file.slice(version.length + 1)));
     files.delete('runtimeclass-gvisor.yaml');
+    files.add('../runner'); // the runner bundle's ConfigMap generator
     expect(new Set(resources)).toEqual(files);
   });
 
@@ -568,3 +586,40 @@ describe.skipIf(!alphaCrdsPresent)(
     });
   },
 );
+
+describe('deploy/runner: the runner bundle as a ConfigMap', () => {
+  const bundle = join(REPO_ROOT, 'packages', 'runner', 'dist', 'runner.mjs');
+  const copy = join(DEPLOY_DIR, 'runner', 'runner.mjs');
+
+  it('holds the current runner (run `npm run sync:deploy` after changing the runner)', () => {
+    // The suite's global setup has just built dist/runner.mjs from source.
+    expect(readFileSync(copy, 'utf8') === readFileSync(bundle, 'utf8')).toBe(true);
+  });
+
+  const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
+  const hasKubectl = kubectl.status === 0;
+  it.skipIf(!hasKubectl)(
+    `kustomize makes one hashed ConfigMap and points every template at it${hasKubectl ? '' : ' (skipped: kubectl not installed)'}`,
+    () => {
+      for (const dir of ['v1beta1', 'v1alpha1', 'gvisor/v1beta1', 'gvisor/v1alpha1']) {
+        const built = spawnSync('kubectl', ['kustomize', join(DEPLOY_DIR, dir)], {
+          encoding: 'utf8',
+          maxBuffer: 16 * 2 ** 20,
+        });
+        expect(built.stderr, dir).toBe('');
+        const objects = parseAllDocuments(built.stdout).map((d) => obj(d.toJS(), dir));
+        const maps = objects.filter((o) => o.kind === 'ConfigMap');
+        expect(maps, dir).toHaveLength(1);
+        const name = String(at(maps[0], 'metadata.name'));
+        expect(name, dir).toMatch(/^corral-runner-[a-z0-9]{10}$/);
+        expect(at(maps[0], 'metadata.namespace')).toBe(NAMESPACE);
+        expect(obj(at(maps[0], 'data'), dir)['runner.mjs']).toBe(readFileSync(copy, 'utf8'));
+        const template = objects.find((o) => o.kind === 'SandboxTemplate');
+        expect(at(template, 'spec.podTemplate.spec.volumes'), dir).toContainEqual({
+          name: 'runner',
+          configMap: { name },
+        });
+      }
+    },
+  );
+});

@@ -58,7 +58,7 @@ describe('corral doctor against a set-up cluster', () => {
     expect(table.stdout).toMatch(/^ok\s+agent-sandbox controller\s+.*--extensions on$/m);
     expect(table.stdout).toMatch(/^ok\s+warm pool\s+corral-runner 2\/2 ready/m);
     expect(table.stdout).not.toMatch(/^(fail|warn|skip)\s/m);
-    expect(table.stdout).toMatch(/^0 failed, 0 warnings, 17 ok$/m);
+    expect(table.stdout).toMatch(/^0 failed, 0 warnings, 18 ok$/m);
 
     const json = await cluster.call(['doctor', '-n', NAMESPACE, '-o', 'json']);
     expect(json.code).toBe(0);
@@ -175,7 +175,7 @@ describe('corral doctor on a broken setup', () => {
         /^skip\s+agent-sandbox CRDs\s+skipped: cluster reachable failed$/m,
       );
       expect(run.stdout).toMatch(/^skip\s+warm pool\s+skipped: agent-sandbox CRDs was skipped$/m);
-      expect(run.stdout).toMatch(/^1 failed, 0 warnings, 1 ok, 15 skipped$/m);
+      expect(run.stdout).toMatch(/^1 failed, 0 warnings, 1 ok, 16 skipped$/m);
     } finally {
       await cluster.stop();
     }

@@ -14,6 +14,7 @@ import { renderTable, summarize, summaryLine } from './render.js';
 import { runChecks } from './run-checks.js';
 import type { Check, DoctorOptions, DoctorState } from './types.js';
 import { warmPoolCheck } from './warm-pool-check.js';
+import { runnerTemplateCheck } from './runner-template-check.js';
 
 /** `corral doctor` exits 1 when any check failed (warnings and skips do not count). */
 export const DOCTOR_FAILED_EXIT_CODE = 1;
@@ -72,6 +73,7 @@ export function checksFor(options: DoctorOptions): Check[] {
           namespaceCheck,
           ...permissionChecks(),
           warmPoolCheck,
+          runnerTemplateCheck,
         ];
   return [...local, ...kube];
 }

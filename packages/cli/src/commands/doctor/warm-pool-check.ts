@@ -54,7 +54,7 @@ export const warmPoolCheck: Check = {
       return {
         status: 'warn',
         detail: `no SandboxWarmPool in ${ns}; every sandbox needs one to claim from`,
-        fix: `Apply Corral's pool and template (\`kubectl apply -k deploy/v1beta1\`) or run \`corral template apply <name> --image <runner image> -n ${ns}\` and \`corral pool create <name> --template <name> --replicas 2 -n ${ns}\`.`,
+        fix: `Apply Corral's pool and template (\`kubectl apply -k deploy/v1beta1\`) or run \`corral template apply <name> -n ${ns}\` and \`corral pool create <name> --template <name> --replicas 2 -n ${ns}\`.`,
       };
     }
     const health = await Promise.all(pools.map((pool) => poolHealth(state, client, pool, signal)));
@@ -67,7 +67,7 @@ export const warmPoolCheck: Check = {
       return {
         status: 'fail',
         detail: `${summary}; template missing for ${missing.map((p) => p.name).join(', ')}`,
-        fix: `Create the template: \`corral template apply ${missing[0]!.template} --image <runner image> -n ${ns}\` (or apply deploy/v1beta1/sandboxtemplate.yaml).`,
+        fix: `Create the template: \`corral template apply ${missing[0]!.template} -n ${ns}\` (or apply deploy/v1beta1/sandboxtemplate.yaml).`,
         data,
       };
     }

@@ -1,5 +1,6 @@
-import { EXTENSIONS_GROUP, buildSandboxTemplate } from '@corral/agent-sandbox';
+import { EXTENSIONS_GROUP, buildSandboxTemplate, runnerFromConfigMap } from '@corral/agent-sandbox';
 import type { KubeObject } from '@corral/agent-sandbox';
+import type { V1ConfigMap } from '@kubernetes/client-node';
 import { InvalidArgumentError } from '@corral/sdk';
 import type { CliContext } from '../../context.js';
 import { connectKube } from '../../kube/connect.js';
@@ -9,6 +10,7 @@ import { outputFormat } from '../../kube/flags.js';
 import { printAction, printObjects } from '../../kube/output.js';
 import { parsePositiveInteger } from '../../parse/number.js';
 import { loadTemplateManifests } from './load-manifests.js';
+import { ensureRunnerConfigMap } from './runner-config-map.js';
 
 export interface TemplateApplyFlags extends KubeFlags {
   filename?: string;
@@ -37,11 +39,6 @@ export async function templateApplyCommand(
         : 'Give either a NAME (with --image) or -f file.yaml, not both.',
     );
   }
-  if (name !== undefined && flags.image === undefined) {
-    throw new InvalidArgumentError(
-      `--image is required to build template ${name}, e.g. --image ghcr.io/corral-dev/runner:0.1.0.`,
-    );
-  }
   if (name === undefined && (flags.image ?? flags.port ?? flags.runtimeClass) !== undefined) {
     throw new InvalidArgumentError(
       '--image, --port and --runtime-class build a template; with -f the file says everything.',
@@ -56,6 +53,7 @@ export async function templateApplyCommand(
       : await loadTemplateManifests(flags.filename, ctx.stdin);
   const { client, namespace } = connectKube(flags, ctx);
   const applied: KubeObject[] = [];
+  let bundle: { configMap: V1ConfigMap; action: string } | undefined;
   let current = name ?? '';
   try {
     const served =
@@ -63,13 +61,20 @@ export async function templateApplyCommand(
     const objects: KubeObject[] = [];
     if (manifests === undefined) {
       const version = await client.templates.apiVersion();
+      // Without --image, a stock Node image runs the runner from a ConfigMap made here.
+      if (flags.image === undefined) {
+        current = `runner ConfigMap for ${name!}`;
+        bundle = await ensureRunnerConfigMap(client.kubeConfig, namespace, ctx.signal);
+      }
       objects.push(
         buildSandboxTemplate({
           name: name!,
           namespace,
-          image: flags.image!,
           version,
           labels: { 'app.kubernetes.io/managed-by': 'corral' },
+          ...(bundle === undefined
+            ? { image: flags.image! }
+            : runnerFromConfigMap(bundle.configMap.metadata!.name!)),
           ...(port === undefined ? {} : { port }),
           ...(flags.runtimeClass === undefined ? {} : { runtimeClassName: flags.runtimeClass }),
         }),
@@ -106,6 +111,9 @@ export async function templateApplyCommand(
     throw toCliError(error, `Applying SandboxTemplate ${current}`.trimEnd(), ctx.signal);
   } finally {
     client.close();
+  }
+  if (bundle !== undefined && format === 'table') {
+    printAction(ctx, format, bundle.configMap, bundle.action);
   }
   if (applied.length === 1) printAction(ctx, format, applied[0]!, 'serverside-applied');
   else if (format === 'table')

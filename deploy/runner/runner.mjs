@@ -1,0 +1,1822 @@
+// packages/runner/src/main.ts
+import { stat as stat4 } from "node:fs/promises";
+
+// packages/runner/src/config.ts
+import { readFileSync } from "node:fs";
+
+// packages/runner/src/constants.ts
+var RUNNER_DEFAULT_PORT = 8888;
+var DEFAULT_OUTPUT_BUFFER_BYTES = 16 * 1024 * 1024;
+var TASK_OUTPUT_TAIL_BYTES = 8 * 1024;
+
+// packages/runner/src/config.ts
+var ConfigError = class extends Error {
+};
+var USAGE = `usage: node runner.mjs [--mode oneshot|serve] [--port 8888] [--host 0.0.0.0]
+                        [--socket <path>] [--root <dir>] [--max-body-bytes N]
+                        [--max-upload-bytes N] [--output-buffer-bytes N] [--token-file <path>]
+env: CORRAL_RUNNER_MODE, CORRAL_RUNNER_PORT, CORRAL_RUNNER_HOST, CORRAL_RUNNER_SOCKET,
+     CORRAL_RUNNER_ROOT, CORRAL_RUNNER_TOKEN, CORRAL_RUNNER_MAX_BODY_BYTES,
+     CORRAL_RUNNER_TASK_COMMAND, SANDBOX_EXEC_TIMEOUT_SECONDS`;
+var FLAGS = [
+  "mode",
+  "port",
+  "host",
+  "socket",
+  "root",
+  "max-body-bytes",
+  "max-upload-bytes",
+  "output-buffer-bytes",
+  "token-file"
+];
+function int(value, what, min, max = Number.MAX_SAFE_INTEGER) {
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new ConfigError(`${what} must be an integer between ${min} and ${max}, got "${value}"`);
+  }
+  return Number(value);
+}
+function parseConfig(argv2, env, cwd, readFile = (p) => readFileSync(p, "utf8")) {
+  const flags = /* @__PURE__ */ new Map();
+  for (let i = 0; i < argv2.length; i++) {
+    const arg = argv2[i];
+    if (!arg.startsWith("--")) throw new ConfigError(`unexpected argument "${arg}"
+${USAGE}`);
+    const eq = arg.indexOf("=");
+    const name = arg.slice(2, eq < 0 ? void 0 : eq);
+    if (name === "token") {
+      throw new ConfigError(
+        "--token is not accepted (argv is visible to every process); set CORRAL_RUNNER_TOKEN or use --token-file"
+      );
+    }
+    if (!FLAGS.includes(name)) {
+      throw new ConfigError(`unknown flag "--${name}"
+${USAGE}`);
+    }
+    let value;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    else value = argv2[++i];
+    if (value === void 0) throw new ConfigError(`flag "--${name}" needs a value`);
+    flags.set(name, value);
+  }
+  const pick = (flag, envName) => {
+    const v = flags.get(flag) ?? env[envName];
+    return v === "" ? void 0 : v;
+  };
+  const mode = pick("mode", "CORRAL_RUNNER_MODE") ?? "oneshot";
+  if (mode !== "oneshot" && mode !== "serve") {
+    throw new ConfigError(`--mode must be "oneshot" or "serve", got "${mode}"`);
+  }
+  const portRaw = pick("port", "CORRAL_RUNNER_PORT");
+  const socket = pick("socket", "CORRAL_RUNNER_SOCKET");
+  let token = env.CORRAL_RUNNER_TOKEN === "" ? void 0 : env.CORRAL_RUNNER_TOKEN;
+  const tokenFile = flags.get("token-file");
+  if (tokenFile !== void 0) {
+    try {
+      token = readFile(tokenFile).trim();
+    } catch (error) {
+      throw new ConfigError(`cannot read --token-file "${tokenFile}": ${error.message}`);
+    }
+    if (token === "") throw new ConfigError(`--token-file "${tokenFile}" is empty`);
+  }
+  const execTimeout = env.SANDBOX_EXEC_TIMEOUT_SECONDS;
+  const execSeconds = execTimeout && /^\d+$/.test(execTimeout) && Number(execTimeout) > 0 ? Number(execTimeout) : 300;
+  const maxBody = pick("max-body-bytes", "CORRAL_RUNNER_MAX_BODY_BYTES");
+  const maxUpload = pick("max-upload-bytes", "CORRAL_RUNNER_MAX_UPLOAD_BYTES");
+  const outBuf = pick("output-buffer-bytes", "CORRAL_RUNNER_OUTPUT_BUFFER_BYTES");
+  const taskCommand = env.CORRAL_RUNNER_TASK_COMMAND;
+  return {
+    mode,
+    host: pick("host", "CORRAL_RUNNER_HOST") ?? "0.0.0.0",
+    port: portRaw === void 0 ? RUNNER_DEFAULT_PORT : int(portRaw, "--port", 0, 65535),
+    ...socket !== void 0 ? { socket } : {},
+    root: pick("root", "CORRAL_RUNNER_ROOT") ?? cwd,
+    ...token !== void 0 ? { token } : {},
+    maxBodyBytes: maxBody === void 0 ? 1024 * 1024 : int(maxBody, "--max-body-bytes", 1),
+    maxUploadBytes: maxUpload === void 0 ? 256 * 1024 * 1024 : int(maxUpload, "--max-upload-bytes", 1),
+    outputBufferBytes: outBuf === void 0 ? 16 * 1024 * 1024 : int(outBuf, "--output-buffer-bytes", 1024),
+    ...taskCommand ? { taskCommand } : {},
+    legacyExecTimeoutMs: execSeconds * 1e3
+  };
+}
+
+// packages/runner/src/log.ts
+function stdoutLogger(write = (l) => process.stdout.write(l)) {
+  return {
+    log(level, msg, fields = {}) {
+      write(JSON.stringify({ time: (/* @__PURE__ */ new Date()).toISOString(), level, msg, ...fields }) + "\n");
+    }
+  };
+}
+
+// packages/runner/src/server.ts
+import { createHash, timingSafeEqual } from "node:crypto";
+import { createServer } from "node:http";
+import { unlink as unlink3 } from "node:fs/promises";
+
+// packages/runner/src/fs-root.ts
+import { realpath } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+
+// packages/runner/src/http/errors.ts
+var HttpError = class extends Error {
+  status;
+  code;
+  headers;
+  constructor(status, code, message, headers = {}) {
+    super(message);
+    this.name = "HttpError";
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
+  }
+};
+function invalidArgument(message) {
+  return new HttpError(400, "INVALID_ARGUMENT", message);
+}
+function notFound(message) {
+  return new HttpError(404, "NOT_FOUND", message);
+}
+function errnoCode(error) {
+  return typeof error === "object" && error !== null && "code" in error ? String(error.code) : void 0;
+}
+function fsError(error, what) {
+  switch (errnoCode(error)) {
+    case "ENOENT":
+      return new HttpError(404, "NOT_FOUND", `${what}: no such file or directory`);
+    case "EACCES":
+    case "EPERM":
+    case "EROFS":
+      return new HttpError(403, "PERMISSION_DENIED", `${what}: permission denied`);
+    case "ENOTDIR":
+      return new HttpError(400, "NOT_A_DIRECTORY", `${what}: a parent is not a directory`);
+    case "EISDIR":
+      return new HttpError(400, "IS_A_DIRECTORY", `${what} is a directory`);
+    case "ENOTEMPTY":
+      return new HttpError(
+        409,
+        "DIRECTORY_NOT_EMPTY",
+        `${what} is a non-empty directory; pass recursive=true to remove it with its contents`
+      );
+    case "EEXIST":
+      return new HttpError(409, "ALREADY_EXISTS", `${what} already exists`);
+    default:
+      return new HttpError(
+        500,
+        "INTERNAL",
+        `${what}: ${error instanceof Error ? error.message : String(error)}`
+      );
+  }
+}
+
+// packages/runner/src/fs-root.ts
+function inside(root, candidate) {
+  const r = relative(root, candidate);
+  return r === "" || !r.startsWith(".." + sep) && r !== ".." && !isAbsolute(r);
+}
+function outside(input) {
+  return new HttpError(
+    403,
+    "PATH_OUTSIDE_ROOT",
+    `path "${input}" resolves outside the sandbox root; use a path relative to the root without ".." escaping it`
+  );
+}
+var FsRoot = class _FsRoot {
+  constructor(root, realRoot) {
+    this.root = root;
+    this.realRoot = realRoot;
+  }
+  root;
+  realRoot;
+  static async open(root) {
+    const abs = resolve(root);
+    return new _FsRoot(abs, await realpath(abs));
+  }
+  /**
+   * `follow: true` resolves the path itself too (reads, stat, list); `false` resolves only its
+   * parent, so the last component may be a symlink that is replaced or removed, never followed.
+   */
+  async resolve(input, opts) {
+    if (input.includes("\0")) throw invalidArgument("path must not contain NUL bytes");
+    let lexical;
+    if (isAbsolute(input)) {
+      lexical = resolve(input);
+      if (inside(this.realRoot, lexical)) {
+      } else if (inside(this.root, lexical)) {
+        lexical = join(this.realRoot, relative(this.root, lexical));
+      } else {
+        throw outside(input);
+      }
+    } else {
+      lexical = resolve(this.realRoot, input);
+      if (!inside(this.realRoot, lexical)) throw outside(input);
+    }
+    const rest = [];
+    let existing = lexical;
+    if (!opts.follow && lexical !== this.realRoot) {
+      rest.push(basename(lexical));
+      existing = dirname(lexical);
+    }
+    let real;
+    for (; ; ) {
+      try {
+        real = await realpath(existing);
+        break;
+      } catch (error) {
+        const code = errnoCode(error);
+        if (code !== "ENOENT" && code !== "ENOTDIR" || existing === this.realRoot) throw error;
+        rest.unshift(basename(existing));
+        existing = dirname(existing);
+      }
+    }
+    const abs = rest.length > 0 ? join(real, ...rest) : real;
+    if (!inside(this.realRoot, abs)) throw outside(input);
+    return { abs, rel: relative(this.realRoot, abs).split(sep).join("/") };
+  }
+};
+function decodeUrlPath(raw) {
+  try {
+    return raw.split("/").map((segment) => decodeURIComponent(segment)).join("/");
+  } catch {
+    throw invalidArgument(`path "${raw}" is not valid percent-encoding`);
+  }
+}
+
+// packages/runner/src/http/respond.ts
+function sendJson(res, status, body, headers = {}) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    ...headers
+  });
+  res.end(text);
+}
+function sendEmpty(res, status = 204) {
+  res.writeHead(status);
+  res.end();
+}
+function drained(res) {
+  if (res.destroyed || res.writableEnded) return Promise.resolve();
+  return new Promise((resolve2) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve2();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+function closed(res) {
+  if (res.destroyed || res.writableFinished) return Promise.resolve();
+  return new Promise((resolve2) => res.once("close", () => resolve2()));
+}
+
+// packages/runner/src/http/router.ts
+var Router = class {
+  routes = [];
+  add(method, pattern, handler, opts = {}) {
+    this.routes.push({
+      method,
+      pattern,
+      segments: pattern.split("/").slice(1),
+      handler,
+      ...opts.public ? { public: true } : {}
+    });
+    return this;
+  }
+  /** The route table, for documentation checks. */
+  definitions() {
+    return this.routes.map(({ method, pattern, public: isPublic }) => ({
+      method,
+      pattern,
+      ...isPublic ? { public: true } : {}
+    }));
+  }
+  /** Finds the route; throws 404 when no path matches and 405 when only the method differs. */
+  match(method, path) {
+    const parts = path.split("/").slice(1);
+    const allowed = [];
+    for (const route of this.routes) {
+      const params = matchSegments(route.segments, parts);
+      if (!params) continue;
+      if (route.method === method) return { route, params };
+      allowed.push(route.method);
+    }
+    if (allowed.length > 0) {
+      throw new HttpError(
+        405,
+        "METHOD_NOT_ALLOWED",
+        `${method} is not allowed on ${path}; allowed: ${allowed.join(", ")}`,
+        { allow: allowed.join(", ") }
+      );
+    }
+    throw new HttpError(404, "NOT_FOUND", `no route for ${method} ${path}`);
+  }
+};
+function matchSegments(pattern, parts) {
+  const params = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const seg = pattern[i];
+    if (seg.startsWith("*")) {
+      params[seg.slice(1)] = parts.slice(i).join("/");
+      return params;
+    }
+    const part = parts[i];
+    if (part === void 0) return void 0;
+    if (seg.startsWith(":")) {
+      if (part === "") return void 0;
+      params[seg.slice(1)] = part;
+    } else if (seg !== part) {
+      return void 0;
+    }
+  }
+  return parts.length === pattern.length ? params : void 0;
+}
+
+// packages/runner/src/processes.ts
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { isUtf8 } from "node:buffer";
+import { constants } from "node:os";
+var MAX_RETAINED_EXITED = 256;
+var PIPE_DRAIN_GRACE_MS = 200;
+var PRIVATE_ENV = ["CORRAL_RUNNER_TOKEN"];
+function isSignalName(name) {
+  return Object.prototype.hasOwnProperty.call(constants.signals, name);
+}
+function signalNumber(name) {
+  return constants.signals[name] ?? 0;
+}
+var ManagedProcess = class {
+  id;
+  pid;
+  spec;
+  startedAt = /* @__PURE__ */ new Date();
+  status = "running";
+  exitCode = null;
+  signal = null;
+  timedOut = false;
+  endedAt = null;
+  outputBytes = 0;
+  droppedBytes = 0;
+  stdinOpen = true;
+  exited;
+  child;
+  bufferLimit;
+  events = [];
+  head = 0;
+  baseSeq = 0;
+  nextSeqValue = 0;
+  bufferBytes = 0;
+  waiters = /* @__PURE__ */ new Set();
+  outputListeners = /* @__PURE__ */ new Set();
+  timeoutTimer;
+  resolveExited;
+  t0 = performance.now();
+  constructor(id, child, spec, bufferLimit) {
+    this.id = id;
+    this.child = child;
+    this.pid = child.pid;
+    this.spec = spec;
+    this.bufferLimit = bufferLimit;
+    this.exited = new Promise((resolve2) => this.resolveExited = resolve2);
+    this.push({ type: "start", seq: 0, id, pid: this.pid });
+    child.stdout.on("data", (chunk) => this.output("stdout", chunk));
+    child.stderr.on("data", (chunk) => this.output("stderr", chunk));
+    child.stdin.on("error", () => {
+    });
+    child.stdin.on("close", () => this.stdinOpen = false);
+    let finished = false;
+    let exitInfo;
+    const finish = () => {
+      if (finished || !exitInfo) return;
+      finished = true;
+      clearTimeout(this.timeoutTimer);
+      this.finish(exitInfo.code, exitInfo.signal);
+    };
+    child.on("exit", (code, signal) => {
+      exitInfo = { code, signal };
+      setTimeout(() => {
+        if (finished) return;
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish();
+      }, PIPE_DRAIN_GRACE_MS).unref();
+    });
+    child.on("close", finish);
+    if (spec.stdin !== void 0 && spec.stdin.length > 0) child.stdin.write(spec.stdin);
+    if (!spec.keepStdinOpen) child.stdin.end();
+    if (spec.timeoutMs !== void 0) {
+      this.timeoutTimer = setTimeout(() => {
+        this.timedOut = true;
+        this.kill("SIGKILL");
+      }, spec.timeoutMs);
+    }
+  }
+  get nextSeq() {
+    return this.nextSeqValue;
+  }
+  get firstSeq() {
+    return this.baseSeq;
+  }
+  get stdin() {
+    return this.child.stdin;
+  }
+  info() {
+    const ended = this.endedAt;
+    return {
+      id: this.id,
+      pid: this.pid,
+      ...this.spec.cmd ? { cmd: this.spec.cmd } : {},
+      ...this.spec.shell !== void 0 ? { shell: this.spec.shell } : {},
+      cwd: this.spec.cwdRel,
+      status: this.status,
+      exitCode: this.exitCode,
+      signal: this.signal,
+      timedOut: this.timedOut,
+      startedAt: this.startedAt.toISOString(),
+      endedAt: ended ? ended.toISOString() : null,
+      durationMs: ended ? ended.getTime() - this.startedAt.getTime() : null,
+      nextSeq: this.nextSeqValue,
+      firstSeq: this.baseSeq,
+      outputBytes: this.outputBytes,
+      droppedBytes: this.droppedBytes,
+      stdinOpen: this.stdinOpen && this.status === "running"
+    };
+  }
+  onOutput(listener) {
+    this.outputListeners.add(listener);
+    return () => this.outputListeners.delete(listener);
+  }
+  /** Events from `cursor` on; `gap` counts events already dropped before the first returned. */
+  eventsFrom(cursor) {
+    const from = Math.max(cursor, this.baseSeq);
+    const start = this.head + (from - this.baseSeq);
+    return { gap: from - cursor, events: this.events.slice(start) };
+  }
+  /** Resolves when an event with `seq >= cursor` exists (at once if one does). */
+  waitFor(cursor) {
+    if (cursor < this.nextSeqValue) return Promise.resolve();
+    return new Promise((resolve2) => this.waiters.add(resolve2));
+  }
+  /** Stops reading output so the child blocks on a full pipe (backpressure from a slow reader). */
+  pauseOutput() {
+    this.child.stdout.pause();
+    this.child.stderr.pause();
+  }
+  resumeOutput() {
+    this.child.stdout.resume();
+    this.child.stderr.resume();
+  }
+  /** Signals the whole process group. False when the process already exited. */
+  kill(signal = "SIGKILL") {
+    if (this.status === "exited") return false;
+    try {
+      process.kill(-this.pid, signal);
+    } catch {
+      try {
+        this.child.kill(signal);
+      } catch {
+        return false;
+      }
+    }
+    return true;
+  }
+  output(stream, chunk) {
+    this.outputBytes += chunk.length;
+    for (const listener of this.outputListeners) listener(stream, chunk);
+    const utf8 = isUtf8(chunk);
+    this.push({
+      type: stream,
+      seq: 0,
+      data: chunk.toString(utf8 ? "utf8" : "base64"),
+      ...utf8 ? {} : { encoding: "base64" }
+    });
+  }
+  finish(code, signal) {
+    this.status = "exited";
+    this.exitCode = code;
+    this.signal = signal;
+    this.endedAt = /* @__PURE__ */ new Date();
+    this.stdinOpen = false;
+    const event = {
+      type: "exit",
+      seq: 0,
+      exitCode: code,
+      signal,
+      timedOut: this.timedOut,
+      durationMs: Math.round((performance.now() - this.t0) * 1e3) / 1e3
+    };
+    this.push(event);
+    this.resolveExited({ ...event, seq: this.nextSeqValue - 1 });
+  }
+  push(event) {
+    event.seq = this.nextSeqValue++;
+    const line = JSON.stringify(event);
+    this.events.push({ event, line });
+    this.bufferBytes += line.length;
+    while (this.bufferBytes > this.bufferLimit && this.events.length - this.head > 1) {
+      const dropped = this.events[this.head];
+      this.head++;
+      this.baseSeq++;
+      this.bufferBytes -= dropped.line.length;
+      if (dropped.event.type === "stdout" || dropped.event.type === "stderr") {
+        this.droppedBytes += dropped.line.length;
+      }
+    }
+    if (this.head > 1024 && this.head * 2 > this.events.length) {
+      this.events = this.events.slice(this.head);
+      this.head = 0;
+    }
+    const waiters = this.waiters;
+    this.waiters = /* @__PURE__ */ new Set();
+    for (const wake of waiters) wake();
+  }
+};
+var ProcessManager = class {
+  constructor(bufferLimit = DEFAULT_OUTPUT_BUFFER_BYTES) {
+    this.bufferLimit = bufferLimit;
+  }
+  bufferLimit;
+  procs = /* @__PURE__ */ new Map();
+  /** Starts a process; rejects with the spawn error (e.g. ENOENT) if it could not start. */
+  start(spec) {
+    const id = spec.id ?? randomBytes(8).toString("hex");
+    if (this.procs.has(id)) return Promise.reject(new Error(`a command with id "${id}" exists`));
+    const env = { ...process.env, ...spec.env };
+    for (const name of PRIVATE_ENV) delete env[name];
+    const [file, args] = spec.cmd ? [spec.cmd[0], spec.cmd.slice(1)] : ["/bin/sh", ["-c", spec.shell ?? ""]];
+    const child = spawn(file, args, {
+      cwd: spec.cwd,
+      env,
+      detached: true,
+      stdio: ["pipe", "pipe", "pipe"]
+    });
+    return new Promise((resolve2, reject) => {
+      let spawned = false;
+      child.on("error", (error) => {
+        if (!spawned) reject(error);
+      });
+      child.once("spawn", () => {
+        spawned = true;
+        const proc = new ManagedProcess(id, child, spec, this.bufferLimit);
+        this.procs.set(id, proc);
+        void proc.exited.then(() => this.evictExited());
+        resolve2(proc);
+      });
+    });
+  }
+  get(id) {
+    return this.procs.get(id);
+  }
+  list() {
+    return [...this.procs.values()];
+  }
+  remove(id) {
+    const proc = this.procs.get(id);
+    if (!proc) return false;
+    proc.kill("SIGKILL");
+    this.procs.delete(id);
+    return true;
+  }
+  running() {
+    return this.list().filter((p) => p.status === "running");
+  }
+  /** Signals every running group; after `graceMs`, SIGKILLs what is left. Resolves when all exited. */
+  async stopAll(graceMs) {
+    const running = this.running();
+    for (const proc of running) proc.kill("SIGTERM");
+    const timer = setTimeout(() => {
+      for (const proc of running) proc.kill("SIGKILL");
+    }, graceMs);
+    await Promise.all(running.map((p) => p.exited));
+    clearTimeout(timer);
+  }
+  evictExited() {
+    const exited = this.list().filter((p) => p.status === "exited");
+    for (const proc of exited.slice(0, Math.max(0, exited.length - MAX_RETAINED_EXITED))) {
+      this.procs.delete(proc.id);
+    }
+  }
+};
+
+// packages/runner/src/routes/commands.ts
+import { pipeline } from "node:stream/promises";
+
+// packages/runner/src/http/body.ts
+async function readBody(req, limit) {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+function tooLarge(limit) {
+  return new HttpError(
+    413,
+    "BODY_TOO_LARGE",
+    `request body exceeds ${limit} bytes; raise the runner's --max-body-bytes or send less`
+  );
+}
+async function readJson(req, limit) {
+  const body = await readBody(req, limit);
+  if (body.length === 0)
+    throw new HttpError(400, "INVALID_JSON", "request body is empty; send a JSON object");
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch (error) {
+    throw new HttpError(
+      400,
+      "INVALID_JSON",
+      `request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`
+    );
+  }
+}
+
+// packages/runner/src/validate.ts
+function requireObject(value, what = "request body") {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw invalidArgument(`${what} must be a JSON object`);
+  }
+  return value;
+}
+function rejectUnknown(body, allowed, what = "request body") {
+  for (const key of Object.keys(body)) {
+    if (!allowed.includes(key)) {
+      throw invalidArgument(`${what} has unknown field "${key}"; allowed: ${allowed.join(", ")}`);
+    }
+  }
+}
+function str(body, field, opts = {}) {
+  const value = body[field];
+  if (value === void 0) {
+    if (opts.required) throw invalidArgument(`field "${field}" is required (a string)`);
+    return void 0;
+  }
+  if (typeof value !== "string") throw invalidArgument(`field "${field}" must be a string`);
+  if (opts.nonEmpty && value.length === 0)
+    throw invalidArgument(`field "${field}" must not be empty`);
+  return value;
+}
+function bool(body, field) {
+  const value = body[field];
+  if (value === void 0) return void 0;
+  if (typeof value !== "boolean") throw invalidArgument(`field "${field}" must be true or false`);
+  return value;
+}
+function positiveInt(body, field) {
+  const value = body[field];
+  if (value === void 0) return void 0;
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+    throw invalidArgument(`field "${field}" must be a positive integer (milliseconds)`);
+  }
+  return value;
+}
+function argv(body, field) {
+  const value = body[field];
+  if (value === void 0) return void 0;
+  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === "string")) {
+    throw invalidArgument(`field "${field}" must be a non-empty array of strings (argv)`);
+  }
+  if (value[0] === "") throw invalidArgument(`field "${field}[0]" (the program) must not be empty`);
+  return value;
+}
+function envMap(body, field) {
+  const value = body[field];
+  if (value === void 0) return void 0;
+  const obj = requireObject(value, `field "${field}"`);
+  for (const [k, v] of Object.entries(obj)) {
+    if (typeof v !== "string") throw invalidArgument(`field "${field}.${k}" must be a string`);
+    if (k.length === 0 || k.includes("=") || k.includes("\0")) {
+      throw invalidArgument(`field "${field}" has an invalid variable name "${k}"`);
+    }
+  }
+  return obj;
+}
+
+// packages/runner/src/routes/cwd.ts
+import { stat } from "node:fs/promises";
+async function resolveCwd(deps, cwd) {
+  const resolved = await deps.fsRoot.resolve(cwd ?? "", { follow: true });
+  let isDir;
+  try {
+    isDir = (await stat(resolved.abs)).isDirectory();
+  } catch (error) {
+    throw fsError(error, `cwd "${cwd}"`);
+  }
+  if (!isDir) throw new HttpError(400, "NOT_A_DIRECTORY", `cwd "${cwd}" is not a directory`);
+  return resolved;
+}
+
+// packages/runner/src/routes/commands.ts
+var START_FIELDS = [
+  "cmd",
+  "shell",
+  "env",
+  "cwd",
+  "stdin",
+  "stdinEncoding",
+  "keepStdinOpen",
+  "timeoutMs",
+  "background"
+];
+var NDJSON = {
+  contentType: "application/x-ndjson",
+  line: (json) => json + "\n"
+};
+var SSE = {
+  contentType: "text/event-stream",
+  line: (json, seq, type) => `id: ${seq}
+event: ${type}
+data: ${json}
+
+`
+};
+function formatFor(req) {
+  return (req.headers.accept ?? "").includes("text/event-stream") ? SSE : NDJSON;
+}
+async function streamEvents(proc, req, res, opts) {
+  const fmt = formatFor(req);
+  if (!res.headersSent) {
+    res.writeHead(200, {
+      "content-type": fmt.contentType,
+      "cache-control": "no-store",
+      "x-corral-command-id": proc.id
+    });
+  }
+  const isClosed = closed(res);
+  let done = false;
+  void isClosed.then(() => done = true);
+  let seq = opts.cursor;
+  while (!done) {
+    const { gap, events } = proc.eventsFrom(seq);
+    let chunk = "";
+    if (gap > 0) {
+      const event = { type: "gap", seq, droppedEvents: gap };
+      chunk += fmt.line(JSON.stringify(event), seq, "gap");
+      seq += gap;
+    }
+    let sawExit = false;
+    for (const stored of events) {
+      chunk += fmt.line(stored.line, stored.event.seq, stored.event.type);
+      seq = stored.event.seq + 1;
+      if (stored.event.type === "exit") sawExit = true;
+    }
+    if (chunk.length > 0 && !res.write(chunk)) {
+      if (opts.primary) proc.pauseOutput();
+      await drained(res);
+      if (opts.primary) proc.resumeOutput();
+    }
+    if (sawExit || !opts.follow) break;
+    await Promise.race([proc.waitFor(seq), isClosed]);
+  }
+  if (!res.destroyed) res.end();
+}
+function getProc(deps, id) {
+  const proc = deps.procs.get(id);
+  if (!proc) {
+    throw notFound(`no command with id "${id}"; list the known ones with GET /v1/commands`);
+  }
+  return proc;
+}
+function parseCursor(value) {
+  if (value === null) return 0;
+  if (!/^\d+$/.test(value)) {
+    throw invalidArgument(
+      `query "cursor" must be a non-negative integer (an event seq), got "${value}"`
+    );
+  }
+  return Number(value);
+}
+function decodeStdin(body) {
+  const stdin = str(body, "stdin");
+  const encoding = str(body, "stdinEncoding");
+  if (encoding !== void 0 && encoding !== "utf8" && encoding !== "base64") {
+    throw invalidArgument('field "stdinEncoding" must be "utf8" or "base64"');
+  }
+  if (stdin === void 0) return void 0;
+  return Buffer.from(stdin, encoding === "base64" ? "base64" : "utf8");
+}
+async function parseStartRequest(deps, raw) {
+  const body = requireObject(raw);
+  rejectUnknown(body, START_FIELDS);
+  const cmd = argv(body, "cmd");
+  const shell = str(body, "shell", { nonEmpty: true });
+  if (cmd === void 0 === (shell === void 0)) {
+    throw invalidArgument(
+      'exactly one of "cmd" (argv array) and "shell" (string for /bin/sh -c) is required'
+    );
+  }
+  const env = envMap(body, "env");
+  const timeoutMs = positiveInt(body, "timeoutMs");
+  const stdin = decodeStdin(body);
+  const keepStdinOpen = bool(body, "keepStdinOpen");
+  const background = bool(body, "background") ?? false;
+  const cwd = await resolveCwd(deps, str(body, "cwd"));
+  const spec = {
+    ...cmd ? { cmd } : {},
+    ...shell !== void 0 ? { shell } : {},
+    ...env ? { env } : {},
+    cwd: cwd.abs,
+    cwdRel: cwd.rel,
+    ...stdin ? { stdin } : {},
+    ...keepStdinOpen !== void 0 ? { keepStdinOpen } : {},
+    ...timeoutMs !== void 0 ? { timeoutMs } : {}
+  };
+  return { spec, background };
+}
+async function startOrThrow(deps, spec) {
+  try {
+    return await deps.procs.start(spec);
+  } catch (error) {
+    const program = spec.cmd ? spec.cmd[0] : "/bin/sh";
+    throw new HttpError(
+      422,
+      "SPAWN_FAILED",
+      `could not start "${program}": ${error instanceof Error ? error.message : String(error)}`
+    );
+  }
+}
+function registerCommandRoutes(router, deps) {
+  router.add("POST", "/v1/commands", async ({ req, res }) => {
+    const { spec, background } = await parseStartRequest(
+      deps,
+      await readJson(req, deps.maxBodyBytes)
+    );
+    const proc = await startOrThrow(deps, spec);
+    deps.logger.log("info", "command started", { id: proc.id, pid: proc.pid, background });
+    if (background) {
+      sendJson(res, 201, proc.info(), { location: `/v1/commands/${proc.id}` });
+      return;
+    }
+    res.once("close", () => {
+      if (proc.status === "running") proc.kill("SIGKILL");
+    });
+    await streamEvents(proc, req, res, { cursor: 0, follow: true, primary: true });
+  });
+  router.add("GET", "/v1/commands", ({ res }) => {
+    sendJson(res, 200, { commands: deps.procs.list().map((p) => p.info()) });
+  });
+  router.add("GET", "/v1/commands/:id", ({ res, params }) => {
+    sendJson(res, 200, getProc(deps, params.id).info());
+  });
+  router.add("DELETE", "/v1/commands/:id", async ({ res, params }) => {
+    const proc = getProc(deps, params.id);
+    deps.procs.remove(params.id);
+    await proc.exited;
+    sendEmpty(res);
+  });
+  router.add("GET", "/v1/commands/:id/output", async ({ req, res, params, query }) => {
+    const proc = getProc(deps, params.id);
+    const cursor = parseCursor(query.get("cursor"));
+    const follow = query.get("follow") !== "false";
+    await streamEvents(proc, req, res, { cursor, follow, primary: false });
+  });
+  router.add("POST", "/v1/commands/:id/stdin", async ({ req, res, params, query }) => {
+    const proc = getProc(deps, params.id);
+    if (proc.status === "exited") {
+      throw new HttpError(409, "PROCESS_NOT_RUNNING", `command "${proc.id}" already exited`);
+    }
+    if (!proc.stdinOpen || proc.stdin.writableEnded || proc.stdin.destroyed) {
+      throw new HttpError(
+        409,
+        "STDIN_CLOSED",
+        `stdin of command "${proc.id}" is closed; start it with keepStdinOpen: true to write later`
+      );
+    }
+    await pipeline(req, proc.stdin, { end: false });
+    if (query.get("eof") === "true") proc.stdin.end();
+    sendEmpty(res);
+  });
+  router.add("DELETE", "/v1/commands/:id/stdin", ({ res, params }) => {
+    const proc = getProc(deps, params.id);
+    proc.stdin.end();
+    sendEmpty(res);
+  });
+  router.add("POST", "/v1/commands/:id/kill", async ({ req, res, params }) => {
+    const proc = getProc(deps, params.id);
+    const length = Number(req.headers["content-length"] ?? 0);
+    const chunked = req.headers["transfer-encoding"] !== void 0;
+    const body = length > 0 || chunked ? requireObject(await readJson(req, deps.maxBodyBytes)) : {};
+    rejectUnknown(body, ["signal"]);
+    const signal = str(body, "signal", { nonEmpty: true }) ?? "SIGKILL";
+    const name = signal.startsWith("SIG") ? signal : `SIG${signal}`;
+    if (!isSignalName(name)) {
+      throw invalidArgument(
+        `field "signal" must be a signal name such as SIGTERM or SIGKILL, got "${signal}"`
+      );
+    }
+    if (!proc.kill(name)) {
+      throw new HttpError(409, "PROCESS_NOT_RUNNING", `command "${proc.id}" already exited`);
+    }
+    sendJson(res, 202, proc.info());
+  });
+}
+
+// packages/runner/src/routes/files.ts
+import { createReadStream } from "node:fs";
+import { chmod as chmod2, lstat as lstat2, rm, rmdir, stat as stat3, unlink as unlink2 } from "node:fs/promises";
+import { pipeline as pipeline3 } from "node:stream/promises";
+
+// packages/runner/src/files.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { chmod, lstat, mkdir, readdir, rename, stat as stat2, unlink } from "node:fs/promises";
+import { basename as basename2, dirname as dirname2, join as join2 } from "node:path";
+import { pipeline as pipeline2 } from "node:stream/promises";
+function fileType(st) {
+  if (st.isFile()) return "file";
+  if (st.isDirectory()) return "directory";
+  if (st.isSymbolicLink()) return "symlink";
+  return "other";
+}
+function entryOf(name, st) {
+  return {
+    name,
+    type: fileType(st),
+    size: st.size,
+    mode: "0" + (st.mode & 4095).toString(8).padStart(3, "0"),
+    modifiedAt: st.mtime.toISOString()
+  };
+}
+function statOf(resolved, st) {
+  return { ...entryOf(resolved.rel === "" ? "" : basename2(resolved.abs), st), path: resolved.rel };
+}
+function parseMode(raw) {
+  if (raw === null) return void 0;
+  if (!/^0?[0-7]{3,4}$/.test(raw) || parseInt(raw, 8) > 4095) {
+    throw invalidArgument(`query "mode" must be octal permission bits such as 0644, got "${raw}"`);
+  }
+  return parseInt(raw, 8);
+}
+async function mkdirp(fsRoot, resolved, shown2) {
+  try {
+    await mkdir(resolved.abs, { recursive: true });
+  } catch (error) {
+    throw fsError(error, shown2);
+  }
+  await fsRoot.resolve(resolved.abs, { follow: true });
+}
+async function listDir(resolved, shown2) {
+  let names;
+  try {
+    names = await readdir(resolved.abs);
+  } catch (error) {
+    throw fsError(error, shown2);
+  }
+  const entries = await Promise.all(
+    names.map(async (name) => {
+      try {
+        return entryOf(name, await lstat(join2(resolved.abs, name)));
+      } catch {
+        return void 0;
+      }
+    })
+  );
+  return entries.filter((e) => e !== void 0).sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+async function writeAtomic(fsRoot, input, source, mode) {
+  const target = await fsRoot.resolve(input, { follow: false });
+  if (target.rel === "")
+    throw invalidArgument("cannot write to the root directory itself; name a file");
+  const parent = await fsRoot.resolve(dirname2(target.abs), { follow: true });
+  await mkdirp(fsRoot, parent, `parent of "${input}"`);
+  let existing;
+  try {
+    existing = await lstat(target.abs);
+  } catch {
+    existing = void 0;
+  }
+  if (existing?.isDirectory()) {
+    throw new HttpError(
+      400,
+      "IS_A_DIRECTORY",
+      `"${input}" is a directory; write to a file path inside it`
+    );
+  }
+  const temp = join2(
+    dirname2(target.abs),
+    `.${basename2(target.abs)}.${randomBytes2(6).toString("hex")}.corral-tmp`
+  );
+  const fileMode = mode ?? (existing?.isFile() ? existing.mode & 4095 : 420);
+  try {
+    const out = createWriteStream(temp, {
+      mode: fileMode,
+      flags: "wx",
+      highWaterMark: 1024 * 1024
+    });
+    if (Buffer.isBuffer(source)) {
+      await new Promise((resolve2, reject) => {
+        out.on("error", reject);
+        out.end(source, () => resolve2());
+      });
+    } else {
+      await pipeline2(source, out);
+    }
+    await chmod(temp, fileMode);
+    await rename(temp, target.abs);
+  } catch (error) {
+    await unlink(temp).catch(() => {
+    });
+    if (error instanceof HttpError) throw error;
+    throw fsError(error, `"${input}"`);
+  }
+  return { stat: statOf(target, await stat2(target.abs)), created: existing === void 0 };
+}
+async function statPath(resolved, shown2) {
+  try {
+    return await stat2(resolved.abs);
+  } catch (error) {
+    throw fsError(error, shown2);
+  }
+}
+
+// packages/runner/src/routes/files.ts
+function parseRange(header, size) {
+  if (header === void 0) return void 0;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || m[1] === "" && m[2] === "") return void 0;
+  let start;
+  let end;
+  if (m[1] === "") {
+    const suffix = Number(m[2]);
+    if (suffix === 0) throw unsatisfiable(size);
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
+    if (m[2] !== "" && Number(m[2]) < start) return void 0;
+  }
+  if (start >= size) throw unsatisfiable(size);
+  return { start, end };
+}
+function unsatisfiable(size) {
+  return new HttpError(
+    416,
+    "RANGE_NOT_SATISFIABLE",
+    `range is outside the file (size ${size} bytes)`,
+    { "content-range": `bytes */${size}` }
+  );
+}
+function shown(path) {
+  return `"${path === "" ? "/" : path}"`;
+}
+function registerFileRoutes(router, deps) {
+  const { fsRoot } = deps;
+  const readFile = async ({ req, res, params }, head) => {
+    const path = decodeUrlPath(params.path);
+    const resolved = await fsRoot.resolve(path, { follow: true });
+    const st = await statPath(resolved, shown(path));
+    const common = {
+      "accept-ranges": "bytes",
+      "last-modified": st.mtime.toUTCString(),
+      "x-corral-file-type": st.isDirectory() ? "directory" : st.isFile() ? "file" : "other",
+      "x-corral-file-mode": "0" + (st.mode & 4095).toString(8).padStart(3, "0")
+    };
+    if (head) {
+      res.writeHead(200, { ...common, "content-length": st.isFile() ? st.size : 0 });
+      res.end();
+      return;
+    }
+    if (st.isDirectory()) {
+      throw new HttpError(
+        400,
+        "IS_A_DIRECTORY",
+        `${shown(path)} is a directory; list it with GET /v1/dirs/{path}`
+      );
+    }
+    const range = parseRange(req.headers.range, st.size);
+    const headers = {
+      ...common,
+      "content-type": "application/octet-stream"
+    };
+    if (range) {
+      headers["content-range"] = `bytes ${range.start}-${range.end}/${st.size}`;
+      headers["content-length"] = range.end - range.start + 1;
+      res.writeHead(206, headers);
+    } else {
+      headers["content-length"] = st.size;
+      res.writeHead(200, headers);
+    }
+    if (st.size === 0) {
+      res.end();
+      return;
+    }
+    const stream = createReadStream(resolved.abs, {
+      highWaterMark: 1024 * 1024,
+      ...range ? { start: range.start, end: range.end } : {}
+    });
+    await pipeline3(stream, res).catch(() => res.destroy());
+  };
+  router.add("GET", "/v1/files/*path", (ctx) => readFile(ctx, false));
+  router.add("HEAD", "/v1/files/*path", (ctx) => readFile(ctx, true));
+  router.add("PUT", "/v1/files/*path", async ({ req, res, params, query }) => {
+    const path = decodeUrlPath(params.path);
+    const mode = parseMode(query.get("mode"));
+    const { stat: result, created } = await writeAtomic(fsRoot, path, req, mode);
+    sendJson(res, created ? 201 : 200, result);
+  });
+  router.add("DELETE", "/v1/files/*path", async ({ res, params, query }) => {
+    const path = decodeUrlPath(params.path);
+    const recursive = query.get("recursive") === "true";
+    const resolved = await fsRoot.resolve(path, { follow: false });
+    if (resolved.rel === "") throw invalidArgument("cannot remove the root directory itself");
+    let st;
+    try {
+      st = await lstat2(resolved.abs);
+    } catch (error) {
+      throw fsError(error, shown(path));
+    }
+    try {
+      if (!st.isDirectory()) await unlink2(resolved.abs);
+      else if (recursive) await rm(resolved.abs, { recursive: true, force: true });
+      else await rmdir(resolved.abs);
+    } catch (error) {
+      throw fsError(error, shown(path));
+    }
+    sendEmpty(res);
+  });
+  router.add("GET", "/v1/stat/*path", async ({ res, params }) => {
+    const path = decodeUrlPath(params.path);
+    const resolved = await fsRoot.resolve(path, { follow: true });
+    sendJson(res, 200, statOf(resolved, await statPath(resolved, shown(path))));
+  });
+  router.add("GET", "/v1/dirs/*path", async ({ res, params }) => {
+    const path = decodeUrlPath(params.path);
+    const resolved = await fsRoot.resolve(path, { follow: true });
+    const st = await statPath(resolved, shown(path));
+    if (!st.isDirectory()) {
+      throw new HttpError(400, "NOT_A_DIRECTORY", `${shown(path)} is not a directory`);
+    }
+    sendJson(res, 200, { path: resolved.rel, entries: await listDir(resolved, shown(path)) });
+  });
+  router.add("PUT", "/v1/dirs/*path", async ({ res, params, query }) => {
+    const path = decodeUrlPath(params.path);
+    const mode = parseMode(query.get("mode"));
+    const resolved = await fsRoot.resolve(path, { follow: false });
+    let existed = false;
+    try {
+      const st = await stat3(resolved.abs);
+      if (!st.isDirectory()) {
+        throw new HttpError(409, "ALREADY_EXISTS", `${shown(path)} exists and is not a directory`);
+      }
+      existed = true;
+    } catch (error) {
+      if (error instanceof HttpError) throw error;
+    }
+    if (!existed) {
+      await mkdirp(fsRoot, await fsRoot.resolve(path, { follow: true }), shown(path));
+      if (mode !== void 0)
+        await chmod2(resolved.abs, mode).catch((e) => {
+          throw fsError(e, shown(path));
+        });
+    }
+    const final = await fsRoot.resolve(path, { follow: true });
+    sendJson(res, existed ? 200 : 201, statOf(final, await statPath(final, shown(path))));
+  });
+}
+
+// packages/runner/src/version.ts
+var RUNNER_VERSION = "0.1.0";
+
+// packages/runner/src/routes/health.ts
+function registerHealthRoutes(router, deps) {
+  router.add(
+    "GET",
+    "/healthz",
+    ({ res }) => {
+      sendJson(res, 200, {
+        status: "ok",
+        mode: deps.mode,
+        uptimeMs: Date.now() - deps.startedAt,
+        version: RUNNER_VERSION
+      });
+    },
+    { public: true }
+  );
+}
+
+// packages/runner/src/routes/legacy.ts
+import { createReadStream as createReadStream2 } from "node:fs";
+import { lstat as lstat3 } from "node:fs/promises";
+import { pipeline as pipeline4 } from "node:stream/promises";
+
+// packages/runner/src/multipart.ts
+function boundaryOf(contentType) {
+  const m = /^multipart\/form-data\s*;(?:.*;)?\s*boundary=(?:"([^"]+)"|([^\s;]+))/i.exec(
+    contentType ?? ""
+  );
+  const boundary = m?.[1] ?? m?.[2];
+  if (!boundary) {
+    throw invalidArgument(
+      'content-type must be multipart/form-data with a boundary and a "file" part'
+    );
+  }
+  return boundary;
+}
+function param(disposition, key) {
+  const m = new RegExp(`;\\s*${key}="((?:[^"\\\\]|\\\\.)*)"`, "i").exec(disposition) ?? new RegExp(`;\\s*${key}=([^;\\s]+)`, "i").exec(disposition);
+  return m?.[1]?.replace(/\\(.)/g, "$1");
+}
+function parseMultipart(body, boundary) {
+  const delimiter = Buffer.from(`--${boundary}`);
+  const parts = [];
+  let pos = body.indexOf(delimiter);
+  if (pos < 0) throw invalidArgument("multipart body has no part boundary");
+  for (; ; ) {
+    pos += delimiter.length;
+    if (body.subarray(pos, pos + 2).toString() === "--") break;
+    if (body.subarray(pos, pos + 2).toString() === "\r\n") pos += 2;
+    const headerEnd = body.indexOf("\r\n\r\n", pos);
+    if (headerEnd < 0) throw invalidArgument("multipart part has no header terminator");
+    const headers = body.subarray(pos, headerEnd).toString("utf8");
+    const next = body.indexOf(Buffer.concat([Buffer.from("\r\n"), delimiter]), headerEnd + 4);
+    if (next < 0) throw invalidArgument("multipart body is truncated (no closing boundary)");
+    const disposition = /^content-disposition:(.*)$/im.exec(headers)?.[1] ?? "";
+    parts.push({
+      name: param(disposition, "name"),
+      filename: param(disposition, "filename"),
+      data: body.subarray(headerEnd + 4, next)
+    });
+    pos = next + 2;
+  }
+  return parts;
+}
+
+// packages/runner/src/shlex.ts
+function shlexSplit(input) {
+  const out = [];
+  let word = "";
+  let inWord = false;
+  let i = 0;
+  while (i < input.length) {
+    const c = input[i];
+    if (c === " " || c === "	" || c === "\n" || c === "\r") {
+      if (inWord) out.push(word);
+      word = "";
+      inWord = false;
+      i++;
+    } else if (c === "'") {
+      const end = input.indexOf("'", i + 1);
+      if (end < 0) throw new Error("No closing quotation");
+      word += input.slice(i + 1, end);
+      inWord = true;
+      i = end + 1;
+    } else if (c === '"') {
+      inWord = true;
+      i++;
+      for (; ; ) {
+        if (i >= input.length) throw new Error("No closing quotation");
+        const d = input[i];
+        if (d === '"') {
+          i++;
+          break;
+        }
+        if (d === "\\" && i + 1 < input.length && '\\"$`\n'.includes(input[i + 1])) {
+          word += input[i + 1];
+          i += 2;
+        } else {
+          word += d;
+          i++;
+        }
+      }
+    } else if (c === "\\") {
+      if (i + 1 >= input.length) throw new Error("No escaped character");
+      word += input[i + 1];
+      inWord = true;
+      i += 2;
+    } else {
+      word += c;
+      inWord = true;
+      i++;
+    }
+  }
+  if (inWord) out.push(word);
+  return out;
+}
+
+// packages/runner/src/routes/legacy.ts
+async function confined(deps, raw) {
+  try {
+    return await deps.fsRoot.resolve(decodeUrlPath(raw), { follow: true });
+  } catch (error) {
+    if (error instanceof HttpError && error.code === "PATH_OUTSIDE_ROOT") {
+      throw new HttpError(403, "PATH_OUTSIDE_ROOT", "Access denied");
+    }
+    throw error;
+  }
+}
+async function execute(deps, command) {
+  let argv2;
+  try {
+    argv2 = shlexSplit(command);
+    if (argv2.length === 0) throw new Error("empty command");
+  } catch (error) {
+    return {
+      stdout: "",
+      stderr: `Failed to execute command: ${error.message}`,
+      exit_code: 1
+    };
+  }
+  let proc;
+  try {
+    proc = await deps.procs.start({
+      cmd: argv2,
+      cwd: deps.fsRoot.realRoot,
+      cwdRel: "",
+      timeoutMs: deps.legacyExecTimeoutMs
+    });
+  } catch (error) {
+    return {
+      stdout: "",
+      stderr: `Failed to execute command: ${error.message}`,
+      exit_code: 1
+    };
+  }
+  const out = [];
+  const err = [];
+  proc.onOutput((stream, chunk) => (stream === "stdout" ? out : err).push(chunk));
+  const exit = await proc.exited;
+  deps.procs.remove(proc.id);
+  const stdout = Buffer.concat(out).toString("utf8");
+  const stderr = Buffer.concat(err).toString("utf8");
+  if (exit.timedOut) {
+    const seconds = deps.legacyExecTimeoutMs / 1e3;
+    return { stdout, stderr: `${stderr}Command timed out after ${seconds} seconds.`, exit_code: 1 };
+  }
+  return { stdout, stderr, exit_code: exit.exitCode ?? 1 };
+}
+function registerLegacyRoutes(router, deps) {
+  router.add("GET", "/", ({ res }) => {
+    sendJson(res, 200, { status: "ok", message: "Sandbox Runtime is active." });
+  });
+  router.add("POST", "/execute", async ({ req, res }) => {
+    const body = requireObject(await readJson(req, deps.maxBodyBytes));
+    rejectUnknown(body, ["command"]);
+    const command = str(body, "command", { required: true });
+    sendJson(res, 200, await execute(deps, command));
+  });
+  router.add("POST", "/upload", async ({ req, res }) => {
+    const boundary = boundaryOf(req.headers["content-type"]);
+    const parts = parseMultipart(await readBody(req, deps.maxUploadBytes), boundary);
+    const file = parts.find((p) => p.name === "file");
+    if (!file?.filename) {
+      throw new HttpError(
+        400,
+        "INVALID_ARGUMENT",
+        'multipart field "file" with a filename (the destination path) is required'
+      );
+    }
+    try {
+      await writeAtomic(deps.fsRoot, file.filename, file.data, void 0);
+    } catch (error) {
+      if (error instanceof HttpError && error.code === "PATH_OUTSIDE_ROOT") {
+        throw new HttpError(403, "PATH_OUTSIDE_ROOT", "Access denied");
+      }
+      throw error;
+    }
+    sendJson(res, 200, { message: `File '${file.filename}' uploaded successfully.` });
+  });
+  router.add("GET", "/download/*path", async ({ res, params }) => {
+    const resolved = await confined(deps, params.path);
+    const st = await lstat3(resolved.abs).catch(() => void 0);
+    if (!st?.isFile()) throw new HttpError(404, "NOT_FOUND", "File not found");
+    const name = resolved.rel.split("/").pop() ?? "file";
+    res.writeHead(200, {
+      "content-type": "application/octet-stream",
+      "content-length": st.size,
+      "content-disposition": `attachment; filename="${name.replace(/["\\\r\n]/g, "_")}"`
+    });
+    await pipeline4(createReadStream2(resolved.abs, { highWaterMark: 1024 * 1024 }), res).catch(
+      () => res.destroy()
+    );
+  });
+  router.add("GET", "/list/*path", async ({ res, params }) => {
+    const resolved = await confined(deps, params.path);
+    const st = await lstat3(resolved.abs).catch(() => void 0);
+    if (!st?.isDirectory()) throw new HttpError(404, "NOT_FOUND", "Path is not a directory");
+    const entries = await listDir(resolved, params.path);
+    const legacy = entries.map((e) => ({
+      name: e.name,
+      size: e.size,
+      type: e.type === "directory" ? "directory" : "file",
+      mod_time: Date.parse(e.modifiedAt) / 1e3
+    }));
+    sendJson(res, 200, legacy);
+  });
+  router.add("GET", "/exists/*path", async ({ res, params }) => {
+    const path = decodeUrlPath(params.path);
+    const resolved = await confined(deps, params.path);
+    const exists = await lstat3(resolved.abs).then(
+      () => true,
+      () => false
+    );
+    sendJson(res, 200, { path, exists });
+  });
+}
+
+// packages/runner/src/task-runner.ts
+var TASK_COMMAND_ID = "task";
+var TASK_FIELDS = ["taskID", "message", "command", "env", "cwd", "timeoutMs"];
+function parseTaskRequest(raw) {
+  const body = requireObject(raw);
+  rejectUnknown(body, TASK_FIELDS);
+  const taskID = str(body, "taskID", { required: true, nonEmpty: true });
+  const message = str(body, "message", { required: true });
+  let command;
+  if (typeof body.command === "string") {
+    command = str(body, "command", { nonEmpty: true });
+  } else if (body.command !== void 0) {
+    if (!Array.isArray(body.command)) {
+      throw invalidArgument('field "command" must be an argv array of strings or a shell string');
+    }
+    command = argv(body, "command");
+  }
+  const env = envMap(body, "env");
+  const cwd = str(body, "cwd");
+  const timeoutMs = positiveInt(body, "timeoutMs");
+  return {
+    taskID,
+    message,
+    ...command !== void 0 ? { command } : {},
+    ...env ? { env } : {},
+    ...cwd !== void 0 ? { cwd } : {},
+    ...timeoutMs !== void 0 ? { timeoutMs } : {}
+  };
+}
+var Tail = class {
+  chunks = [];
+  size = 0;
+  add(chunk) {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size - this.chunks[0].length >= TASK_OUTPUT_TAIL_BYTES) {
+      this.size -= this.chunks.shift().length;
+    }
+  }
+  text() {
+    const all = Buffer.concat(this.chunks);
+    return all.subarray(Math.max(0, all.length - TASK_OUTPUT_TAIL_BYTES)).toString("utf8");
+  }
+};
+var TaskRunner = class {
+  constructor(procs, fsRoot, logger2, defaultCommand) {
+    this.procs = procs;
+    this.fsRoot = fsRoot;
+    this.logger = logger2;
+    this.defaultCommand = defaultCommand;
+    this.done = new Promise((resolve2) => this.resolveDone = resolve2);
+  }
+  procs;
+  fsRoot;
+  logger;
+  defaultCommand;
+  state = "idle";
+  claimed = false;
+  task;
+  commandId;
+  result;
+  resolveDone;
+  /** Resolves with the result when the task ends. */
+  done;
+  status() {
+    return {
+      state: this.state,
+      ...this.task ? { task: { taskID: this.task.taskID, message: this.task.message } } : {},
+      ...this.commandId ? { commandId: this.commandId } : {},
+      ...this.result ? { result: this.result } : {}
+    };
+  }
+  get running() {
+    return this.state === "running";
+  }
+  /**
+   * Claims the runner for `task`, checks its cwd, and starts it in the background. Throws 409
+   * when a task was already submitted; a failed cwd check releases the claim.
+   */
+  async submit(task) {
+    if (this.claimed) {
+      throw new HttpError(
+        409,
+        "TASK_ALREADY_ASSIGNED",
+        `this runner already has task "${this.task?.taskID ?? "(pending)"}"; a runner takes one task per lifetime`
+      );
+    }
+    this.claimed = true;
+    let cwd;
+    try {
+      cwd = await this.fsRoot.resolve(task.cwd ?? "", { follow: true });
+    } catch (error) {
+      this.claimed = false;
+      throw error;
+    }
+    this.task = task;
+    this.state = "running";
+    this.logger.log("info", "received task assignment", {
+      taskID: task.taskID,
+      message: task.message
+    });
+    const command = task.command ?? this.defaultCommand;
+    const spec = {
+      id: TASK_COMMAND_ID,
+      ...Array.isArray(command) ? { cmd: command } : { shell: command ?? "" },
+      env: { ...task.env, CORRAL_TASK_ID: task.taskID, CORRAL_TASK_MESSAGE: task.message },
+      cwd: cwd.abs,
+      cwdRel: cwd.rel,
+      ...task.timeoutMs !== void 0 ? { timeoutMs: task.timeoutMs } : {}
+    };
+    void this.run(spec, command !== void 0);
+  }
+  async run(spec, hasCommand) {
+    const startedAt = /* @__PURE__ */ new Date();
+    const stdout = new Tail();
+    const stderr = new Tail();
+    let result;
+    if (!hasCommand) {
+      result = this.makeResult(
+        startedAt,
+        { exitCode: 0, signal: null, timedOut: false },
+        stdout,
+        stderr
+      );
+    } else {
+      try {
+        const proc = await this.procs.start(spec);
+        this.commandId = proc.id;
+        const taskID = this.task.taskID;
+        proc.onOutput((stream, chunk) => {
+          (stream === "stdout" ? stdout : stderr).add(chunk);
+          this.logger.log("info", "task output", { taskID, stream, data: chunk.toString("utf8") });
+        });
+        const exit = await proc.exited;
+        result = this.makeResult(startedAt, exit, stdout, stderr);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        result = {
+          ...this.makeResult(
+            startedAt,
+            { exitCode: null, signal: null, timedOut: false },
+            stdout,
+            stderr
+          ),
+          runnerExitCode: 127,
+          error: `could not start the task's command: ${message}`
+        };
+      }
+    }
+    this.result = result;
+    this.state = "exited";
+    this.logger.log(result.runnerExitCode === 0 ? "info" : "warn", "task finished", {
+      taskID: this.task.taskID,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      timedOut: result.timedOut,
+      durationMs: result.durationMs,
+      ...result.error ? { error: result.error } : {}
+    });
+    this.resolveDone(result);
+  }
+  makeResult(startedAt, exit, stdout, stderr) {
+    const endedAt = /* @__PURE__ */ new Date();
+    let runnerExitCode;
+    if (exit.timedOut) runnerExitCode = 124;
+    else if (exit.exitCode !== null) runnerExitCode = exit.exitCode;
+    else if (exit.signal !== null) runnerExitCode = 128 + signalNumber(exit.signal);
+    else runnerExitCode = 1;
+    return {
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+      timedOut: exit.timedOut,
+      runnerExitCode,
+      startedAt: startedAt.toISOString(),
+      endedAt: endedAt.toISOString(),
+      durationMs: endedAt.getTime() - startedAt.getTime(),
+      stdoutTail: stdout.text(),
+      stderrTail: stderr.text()
+    };
+  }
+};
+
+// packages/runner/src/routes/task.ts
+var TASK_WAIT_DEFAULT_MS = 3e4;
+var TASK_WAIT_MAX_MS = 3e5;
+function registerTaskRoutes(router, deps) {
+  router.add("POST", "/task", async ({ req, res }) => {
+    const task = parseTaskRequest(await readJson(req, deps.maxBodyBytes));
+    await deps.tasks.submit(task);
+    sendJson(res, 202, { status: "accepted" });
+  });
+  router.add("GET", "/task", async ({ res, query }) => {
+    const wait = query.get("wait");
+    if (wait !== null && wait !== "true" && wait !== "false") {
+      throw invalidArgument('query "wait" must be true or false');
+    }
+    if (wait === "true" && deps.tasks.status().state !== "exited") {
+      const rawWait = query.get("waitMs");
+      let waitMs = TASK_WAIT_DEFAULT_MS;
+      if (rawWait !== null) {
+        if (!/^\d+$/.test(rawWait))
+          throw invalidArgument('query "waitMs" must be a non-negative integer');
+        waitMs = Math.min(Number(rawWait), TASK_WAIT_MAX_MS);
+      }
+      let timer;
+      await Promise.race([
+        deps.tasks.done,
+        closed(res),
+        new Promise((resolve2) => timer = setTimeout(resolve2, waitMs))
+      ]);
+      clearTimeout(timer);
+      if (res.destroyed) return;
+    }
+    sendJson(res, 200, deps.tasks.status());
+  });
+}
+
+// packages/runner/src/server.ts
+function digest(value) {
+  return createHash("sha256").update(value).digest();
+}
+function authorized(req, expected) {
+  const header = req.headers.authorization ?? "";
+  const m = /^Bearer\s+(.+)$/i.exec(header);
+  return m !== null && timingSafeEqual(digest(m[1].trim()), expected);
+}
+function sendError(res, error, logger2) {
+  const httpError = error instanceof HttpError ? error : new HttpError(500, "INTERNAL", error instanceof Error ? error.message : String(error));
+  if (httpError.status >= 500) logger2.log("error", "request failed", { error: httpError.message });
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const headers = {
+    ...httpError.headers,
+    "x-corral-error-code": httpError.code
+  };
+  if (httpError.status === 413) headers.connection = "close";
+  sendJson(res, httpError.status, { code: httpError.code, message: httpError.message }, headers);
+}
+async function createRunnerServer(options) {
+  const fsRoot = await FsRoot.open(options.root);
+  const procs = new ProcessManager(options.outputBufferBytes);
+  const deps = {
+    fsRoot,
+    procs,
+    tasks: new TaskRunner(procs, fsRoot, options.logger, options.taskCommand),
+    logger: options.logger,
+    maxBodyBytes: options.maxBodyBytes,
+    maxUploadBytes: options.maxUploadBytes,
+    mode: options.mode,
+    startedAt: Date.now(),
+    legacyExecTimeoutMs: options.legacyExecTimeoutMs
+  };
+  const router = new Router();
+  registerHealthRoutes(router, deps);
+  registerTaskRoutes(router, deps);
+  registerCommandRoutes(router, deps);
+  registerFileRoutes(router, deps);
+  registerLegacyRoutes(router, deps);
+  const expectedToken = options.token === void 0 ? void 0 : digest(options.token);
+  let shuttingDown = false;
+  const server = createServer({ requestTimeout: 0, keepAliveTimeout: 65e3 }, (req, res) => {
+    const target = req.url ?? "/";
+    const q = target.indexOf("?");
+    const path = q < 0 ? target : target.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? "" : target.slice(q + 1));
+    res.once("finish", () => {
+      if (shuttingDown) setImmediate(() => server.closeIdleConnections());
+    });
+    void (async () => {
+      try {
+        if (shuttingDown) throw new HttpError(503, "SHUTTING_DOWN", "the runner is shutting down");
+        const { route, params } = router.match(req.method ?? "GET", path);
+        if (expectedToken && !route.public && !authorized(req, expectedToken)) {
+          throw new HttpError(
+            401,
+            "UNAUTHENTICATED",
+            'missing or wrong bearer token; send "Authorization: Bearer <token>"',
+            { "www-authenticate": "Bearer" }
+          );
+        }
+        await route.handler({ req, res, params, query, path });
+      } catch (error) {
+        sendError(res, error, options.logger);
+        if (!req.complete) req.resume();
+      }
+    })();
+  });
+  server.on("clientError", (_error, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
+    else socket.destroy();
+  });
+  return {
+    server,
+    deps,
+    routes: router.definitions(),
+    async listen(target) {
+      if ("socket" in target) {
+        await unlink3(target.socket).catch(() => {
+        });
+        await new Promise((resolve2, reject) => {
+          server.once("error", reject);
+          server.listen(target.socket, () => {
+            server.off("error", reject);
+            resolve2();
+          });
+        });
+        return `unix:${target.socket}`;
+      }
+      await new Promise((resolve2, reject) => {
+        server.once("error", reject);
+        server.listen(target.port, target.host, () => {
+          server.off("error", reject);
+          resolve2();
+        });
+      });
+      const addr = server.address();
+      const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+      return `http://${host}:${addr.port}`;
+    },
+    async shutdown(graceMs = 2e3) {
+      shuttingDown = true;
+      const closed2 = new Promise((resolve2) => server.close(() => resolve2()));
+      server.closeIdleConnections();
+      await procs.stopAll(graceMs);
+      setImmediate(() => server.closeIdleConnections());
+      const timer = setTimeout(() => server.closeAllConnections(), 1e3);
+      await closed2;
+      clearTimeout(timer);
+    }
+  };
+}
+
+// packages/runner/src/main.ts
+var logger = stdoutLogger();
+async function main() {
+  let config;
+  try {
+    config = parseConfig(process.argv.slice(2), process.env, process.cwd());
+    if (!(await stat4(config.root).catch(() => void 0))?.isDirectory()) {
+      throw new ConfigError(`--root "${config.root}" is not an existing directory`);
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`corral-runner: ${error.message}
+`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const runner = await createRunnerServer({
+    mode: config.mode,
+    root: config.root,
+    ...config.token !== void 0 ? { token: config.token } : {},
+    maxBodyBytes: config.maxBodyBytes,
+    maxUploadBytes: config.maxUploadBytes,
+    outputBufferBytes: config.outputBufferBytes,
+    ...config.taskCommand !== void 0 ? { taskCommand: config.taskCommand } : {},
+    legacyExecTimeoutMs: config.legacyExecTimeoutMs,
+    logger
+  });
+  let exiting = false;
+  const exit = async (code, reason) => {
+    if (exiting) return;
+    exiting = true;
+    logger.log("info", "shutting down", { reason, exitCode: code });
+    await runner.shutdown();
+    process.exit(code);
+  };
+  for (const signal of ["SIGTERM", "SIGINT"]) {
+    process.on(signal, () => {
+      const interrupted = config.mode === "oneshot" && runner.deps.tasks.running;
+      void exit(interrupted ? 128 + (signal === "SIGTERM" ? 15 : 2) : 0, signal);
+    });
+  }
+  const address = await runner.listen(
+    config.socket !== void 0 ? { socket: config.socket } : { host: config.host, port: config.port }
+  );
+  logger.log("info", "listening", {
+    address,
+    mode: config.mode,
+    root: runner.deps.fsRoot.realRoot,
+    auth: config.token !== void 0,
+    pid: process.pid
+  });
+  if (config.mode === "oneshot") {
+    logger.log("info", "waiting for task assignment");
+    const result = await runner.deps.tasks.done;
+    await exit(result.runnerExitCode, "task finished");
+  }
+}
+main().catch((error) => {
+  logger.log("error", "runner failed", {
+    error: error instanceof Error ? error.message : String(error)
+  });
+  process.exit(1);
+});
