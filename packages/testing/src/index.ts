@@ -37,6 +37,8 @@ export { loadCrdDir, loadCrdFile, loadCrdProfile, parseCrdYaml } from './resourc
 export type { CrdProfile } from './resources/crd-loader.js';
 export type { CrdObject } from './resources/types.js';
 export { startFakeCluster } from './cluster.js';
+export { startPlayground } from './playground.js';
+export type { PlaygroundOptions } from './playground.js';
 export type { FakeCluster, FakeClusterOptions, FakeKubeletOptions } from './cluster.js';
 export type {
   ErrorFaultOptions,

@@ -37,8 +37,21 @@ export const VERSION = 'v1beta1';
 const OWNER_LABEL = 'corral.dev/owner';
 const DEPLOY_DIR = fileURLToPath(new URL('../../../../deploy/v1beta1/', import.meta.url));
 
-/** True when the suite runs against a real cluster (`K8S_E2E=1`). */
-export const REAL_CLUSTER = process.env.K8S_E2E === '1';
+/**
+ * True when the suite runs against a cluster of the current kubeconfig that was set up with
+ * `kubectl apply -k deploy/v1beta1`: a real one (`K8S_E2E=1`), or the playground fake in its own
+ * process (`K8S_E2E=fake`, `scripts/k8s-e2e-fake.sh`), which CI runs so that the commands a user
+ * runs on kind are the ones tested.
+ */
+export const REAL_CLUSTER = process.env.K8S_E2E === '1' || process.env.K8S_E2E === 'fake';
+
+/** For test titles: which cluster this run is against. */
+export const CLUSTER_LABEL =
+  process.env.K8S_E2E === '1'
+    ? 'kubeconfig cluster'
+    : process.env.K8S_E2E === 'fake'
+      ? 'kubeconfig cluster: the playground fake, set up with kubectl apply -k'
+      : 'fake cluster, real runner pods';
 
 /**
  * Connection modes under test: both on the fake (pod IPs are loopback addresses); on a real

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sandbox } from '@corral/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REAL_CLUSTER, startE2eCluster, type E2eCluster } from './e2e-cluster.js';
+import { CLUSTER_LABEL, REAL_CLUSTER, startE2eCluster, type E2eCluster } from './e2e-cluster.js';
 
 let cluster: E2eCluster;
 let dir: string;
@@ -31,7 +31,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe(`Sandbox.create({ provider: 'kubernetes' }) (${REAL_CLUSTER ? 'real cluster' : 'fake cluster, real runner pods'})`, () => {
+describe(`Sandbox.create({ provider: 'kubernetes' }) (${CLUSTER_LABEL})`, () => {
   it('creates a claim in the given namespace and pool, runs a command, and kill removes the claim', async () => {
     const sandbox = await Sandbox.create({
       provider: 'kubernetes',

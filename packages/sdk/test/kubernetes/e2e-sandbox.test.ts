@@ -12,12 +12,13 @@ import {
   E2E_MODES,
   processesOfUid,
   processGone,
+  CLUSTER_LABEL,
   REAL_CLUSTER,
   startE2eCluster,
   type E2eCluster,
 } from './e2e-cluster.js';
 
-const where = REAL_CLUSTER ? 'real cluster' : 'fake cluster, real runner pods';
+const where = CLUSTER_LABEL;
 
 let cluster: E2eCluster;
 beforeAll(async () => {

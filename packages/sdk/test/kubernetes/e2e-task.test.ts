@@ -6,7 +6,13 @@
 import { waitForFinished } from '@corral/agent-sandbox';
 import { Sandbox } from '@corral/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { E2E_MODES, REAL_CLUSTER, startE2eCluster, type E2eCluster } from './e2e-cluster.js';
+import {
+  E2E_MODES,
+  CLUSTER_LABEL,
+  REAL_CLUSTER,
+  startE2eCluster,
+  type E2eCluster,
+} from './e2e-cluster.js';
 
 let cluster: E2eCluster;
 beforeAll(async () => {
@@ -16,7 +22,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-describe(`a one-shot task on Kubernetes (${REAL_CLUSTER ? 'real cluster' : 'fake cluster, real runner pods'})`, () => {
+describe(`a one-shot task on Kubernetes (${CLUSTER_LABEL})`, () => {
   it('runs the task, the pod succeeds, the claim finishes, and the log outlives the runner', async () => {
     const provider = cluster.provider({
       warmPool: cluster.oneshotPool,

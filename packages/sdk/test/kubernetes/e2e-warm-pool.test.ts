@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   E2E_MODES,
   GROUP,
-  REAL_CLUSTER,
+  CLUSTER_LABEL,
   VERSION,
   startE2eCluster,
   type E2eCluster,
@@ -37,7 +37,7 @@ function ready(object: any): boolean {
   );
 }
 
-describe(`a warm pool with one idle runner (${REAL_CLUSTER ? 'real cluster' : 'fake cluster, real runner pods'})`, () => {
+describe(`a warm pool with one idle runner (${CLUSTER_LABEL})`, () => {
   it('adopts the warm pod, answers at once, and the pool refills', async () => {
     const name = `${cluster.serveTemplate}-warm`;
     await cluster.createCustom('sandboxwarmpools', {

@@ -1,6 +1,7 @@
 /** The built-in kinds Corral touches, served without CRD schemas. */
 import { withApiVersion } from '../conversion/generic.js';
 import type { ResourceType } from './types.js';
+import { RBAC_BUILTINS } from './rbac-builtins.js';
 import { WORKLOAD_BUILTINS } from './workload-builtins.js';
 
 interface BuiltinSpec {
@@ -125,6 +126,7 @@ const SPECS: BuiltinSpec[] = [
     fieldSelectors: META_FIELDS,
   },
   ...WORKLOAD_BUILTINS,
+  ...RBAC_BUILTINS,
 ];
 
 export function builtinResources(): ResourceType[] {
