@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Deps } from './deps.js';
 import { FsRoot } from './fs-root.js';
 import { HttpError } from './http/errors.js';
+import { lingerAfterAnswer } from './http/linger.js';
 import { sendJson } from './http/respond.js';
 import { Router, type RouteDef } from './http/router.js';
 import type { Logger } from './log.js';
@@ -118,9 +119,9 @@ export async function createRunnerServer(options: RunnerOptions): Promise<Runner
         }
         await route.handler({ req, res, params, query, path });
       } catch (error) {
+        // An answer before the whole body arrived: close without a reset, so the client sees it.
+        lingerAfterAnswer(req, res);
         sendError(res, error, options.logger);
-        // Discard an unread body so the answer reaches the client instead of a reset.
-        if (!req.complete) req.resume();
       }
     })();
   });
