@@ -70,7 +70,12 @@ function sendError(res: ServerResponse, error: unknown, logger: Logger): void {
     'x-corral-error-code': httpError.code,
   };
   if (httpError.status === 413) headers.connection = 'close';
-  sendJson(res, httpError.status, { code: httpError.code, message: httpError.message }, headers);
+  sendJson(
+    res,
+    httpError.status,
+    { ...httpError.extra, code: httpError.code, message: httpError.message },
+    headers,
+  );
 }
 
 export async function createRunnerServer(options: RunnerOptions): Promise<RunnerServer> {
