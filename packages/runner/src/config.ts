@@ -96,8 +96,9 @@ export function parseConfig(
     if (token === '') throw new ConfigError(`--token-file "${tokenFile}" is empty`);
   }
   const execTimeout = env.SANDBOX_EXEC_TIMEOUT_SECONDS;
-  const execSeconds =
-    execTimeout && /^\d+$/.test(execTimeout) && Number(execTimeout) > 0 ? Number(execTimeout) : 300;
+  // Like upstream: any finite number of seconds above 0 ("2.5" too), else the 300 s default.
+  const execNumber = execTimeout?.trim() ? Number(execTimeout) : NaN;
+  const execSeconds = Number.isFinite(execNumber) && execNumber > 0 ? execNumber : 300;
   const maxBody = pick('max-body-bytes', 'CORRAL_RUNNER_MAX_BODY_BYTES');
   const maxUpload = pick('max-upload-bytes', 'CORRAL_RUNNER_MAX_UPLOAD_BYTES');
   const outBuf = pick('output-buffer-bytes', 'CORRAL_RUNNER_OUTPUT_BUFFER_BYTES');
@@ -115,6 +116,6 @@ export function parseConfig(
     outputBufferBytes:
       outBuf === undefined ? 16 * 1024 * 1024 : int(outBuf, '--output-buffer-bytes', 1024),
     ...(taskCommand ? { taskCommand } : {}),
-    legacyExecTimeoutMs: execSeconds * 1000,
+    legacyExecTimeoutMs: Math.max(1, Math.round(execSeconds * 1000)),
   };
 }

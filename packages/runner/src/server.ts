@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Deps } from './deps.js';
 import { FsRoot } from './fs-root.js';
 import { HttpError } from './http/errors.js';
+import { lingerAfterAnswer } from './http/linger.js';
 import { sendJson } from './http/respond.js';
 import { Router, type RouteDef } from './http/router.js';
 import type { Logger } from './log.js';
@@ -69,7 +70,12 @@ function sendError(res: ServerResponse, error: unknown, logger: Logger): void {
     'x-corral-error-code': httpError.code,
   };
   if (httpError.status === 413) headers.connection = 'close';
-  sendJson(res, httpError.status, { code: httpError.code, message: httpError.message }, headers);
+  sendJson(
+    res,
+    httpError.status,
+    { ...httpError.extra, code: httpError.code, message: httpError.message },
+    headers,
+  );
 }
 
 export async function createRunnerServer(options: RunnerOptions): Promise<RunnerServer> {
@@ -118,9 +124,9 @@ export async function createRunnerServer(options: RunnerOptions): Promise<Runner
         }
         await route.handler({ req, res, params, query, path });
       } catch (error) {
+        // An answer before the whole body arrived: close without a reset, so the client sees it.
+        lingerAfterAnswer(req, res);
         sendError(res, error, options.logger);
-        // Discard an unread body so the answer reaches the client instead of a reset.
-        if (!req.complete) req.resume();
       }
     })();
   });

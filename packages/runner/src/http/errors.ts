@@ -5,6 +5,8 @@ export class HttpError extends Error {
   readonly status: number;
   readonly code: RunnerErrorCode;
   readonly headers: Record<string, string>;
+  /** More fields for the JSON body, beside `code` and `message` (e.g. FastAPI's `detail`). */
+  extra: Record<string, unknown> = {};
 
   constructor(
     status: number,
@@ -18,6 +20,12 @@ export class HttpError extends Error {
     this.code = code;
     this.headers = headers;
   }
+}
+
+/** Adds fields to the error's JSON body; returns the error for `throw withBody(...)`. */
+export function withBody(error: HttpError, extra: Record<string, unknown>): HttpError {
+  error.extra = { ...error.extra, ...extra };
+  return error;
 }
 
 export function invalidArgument(message: string): HttpError {

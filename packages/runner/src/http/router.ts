@@ -5,7 +5,7 @@
  * file routes must see (and refuse).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError } from './errors.js';
+import { HttpError, withBody } from './errors.js';
 
 export interface RequestContext {
   req: IncomingMessage;
@@ -63,15 +63,21 @@ export class Router {
       if (route.method === method) return { route, params };
       allowed.push(route.method);
     }
+    // `detail` as FastAPI words it, for upstream's python-runtime clients.
     if (allowed.length > 0) {
-      throw new HttpError(
-        405,
-        'METHOD_NOT_ALLOWED',
-        `${method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`,
-        { allow: allowed.join(', ') },
+      throw withBody(
+        new HttpError(
+          405,
+          'METHOD_NOT_ALLOWED',
+          `${method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`,
+          { allow: allowed.join(', ') },
+        ),
+        { detail: 'Method Not Allowed' },
       );
     }
-    throw new HttpError(404, 'NOT_FOUND', `no route for ${method} ${path}`);
+    throw withBody(new HttpError(404, 'NOT_FOUND', `no route for ${method} ${path}`), {
+      detail: 'Not Found',
+    });
   }
 }
 

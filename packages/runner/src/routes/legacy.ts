@@ -1,7 +1,8 @@
 /**
  * Upstream agent-sandbox python-runtime API at its upstream paths and JSON shapes, so its Python
  * and Go clients and its sandbox-router work against a Corral runner unchanged. Error bodies
- * are Corral's `{code, message}` with upstream's `message` texts.
+ * are Corral's `{code, message}` with upstream's `message` texts; validation errors are 422 with
+ * FastAPI's `detail` as well. As upstream, a leading `/` means "relative to the root".
  */
 import { createReadStream } from 'node:fs';
 import { lstat } from 'node:fs/promises';
@@ -9,18 +10,27 @@ import { pipeline } from 'node:stream/promises';
 import type { Deps } from '../deps.js';
 import { listDir, writeAtomic } from '../files.js';
 import { decodeUrlPath, type ResolvedPath } from '../fs-root.js';
-import { readBody, readJson } from '../http/body.js';
+import { readBody } from '../http/body.js';
 import { HttpError } from '../http/errors.js';
 import { sendJson } from '../http/respond.js';
 import type { Router } from '../http/router.js';
 import { boundaryOf, parseMultipart } from '../multipart.js';
 import { shlexSplit } from '../shlex.js';
-import { rejectUnknown, requireObject, str } from '../validate.js';
 import type { LegacyExecuteResponse, LegacyListEntry } from '../wire.js';
+import {
+  baseRelative,
+  contentDisposition,
+  pyExecError,
+  pyFloat,
+  pyListRepr,
+  readModelBody,
+  requiredString,
+  validationError,
+} from './python-compat.js';
 
-async function confined(deps: Deps, raw: string): Promise<ResolvedPath> {
+async function confined(deps: Deps, path: string): Promise<ResolvedPath> {
   try {
-    return await deps.fsRoot.resolve(decodeUrlPath(raw), { follow: true });
+    return await deps.fsRoot.resolve(baseRelative(path), { follow: true });
   } catch (error) {
     if (error instanceof HttpError && error.code === 'PATH_OUTSIDE_ROOT') {
       throw new HttpError(403, 'PATH_OUTSIDE_ROOT', 'Access denied');
@@ -52,7 +62,7 @@ async function execute(deps: Deps, command: string): Promise<LegacyExecuteRespon
   } catch (error) {
     return {
       stdout: '',
-      stderr: `Failed to execute command: ${(error as Error).message}`,
+      stderr: `Failed to execute command: ${pyExecError(error, argv[0]!)}`,
       exit_code: 1,
     };
   }
@@ -64,8 +74,13 @@ async function execute(deps: Deps, command: string): Promise<LegacyExecuteRespon
   const stdout = Buffer.concat(out).toString('utf8');
   const stderr = Buffer.concat(err).toString('utf8');
   if (exit.timedOut) {
-    const seconds = deps.legacyExecTimeoutMs / 1000;
-    return { stdout, stderr: `${stderr}Command timed out after ${seconds} seconds.`, exit_code: 1 };
+    // Upstream's text: Python's TimeoutExpired, caught like any failure (so no output either).
+    const seconds = pyFloat(deps.legacyExecTimeoutMs / 1000);
+    return {
+      stdout: '',
+      stderr: `Failed to execute command: Command '${pyListRepr(argv)}' timed out after ${seconds} seconds`,
+      exit_code: 1,
+    };
   }
   return { stdout, stderr, exit_code: exit.exitCode ?? 1 };
 }
@@ -76,25 +91,25 @@ export function registerLegacyRoutes(router: Router, deps: Deps): void {
   });
 
   router.add('POST', '/execute', async ({ req, res }) => {
-    const body = requireObject(await readJson(req, deps.maxBodyBytes));
-    rejectUnknown(body, ['command']);
-    const command = str(body, 'command', { required: true });
+    // Unknown fields are ignored, as pydantic does.
+    const command = requiredString(await readModelBody(req, deps.maxBodyBytes), 'command');
     sendJson(res, 200, await execute(deps, command));
   });
 
   router.add('POST', '/upload', async ({ req, res }) => {
-    const boundary = boundaryOf(req.headers['content-type']);
+    const missing = () =>
+      validationError(
+        { type: 'missing', loc: ['body', 'file'], msg: 'Field required', input: null },
+        'multipart/form-data field "file" with a filename (the destination path) is required',
+      );
+    const contentType = req.headers['content-type'] ?? '';
+    if (!/^multipart\/form-data\b/i.test(contentType)) throw missing();
+    const boundary = boundaryOf(contentType);
     const parts = parseMultipart(await readBody(req, deps.maxUploadBytes), boundary);
     const file = parts.find((p) => p.name === 'file');
-    if (!file?.filename) {
-      throw new HttpError(
-        400,
-        'INVALID_ARGUMENT',
-        'multipart field "file" with a filename (the destination path) is required',
-      );
-    }
+    if (!file?.filename) throw missing();
     try {
-      await writeAtomic(deps.fsRoot, file.filename, file.data, undefined);
+      await writeAtomic(deps.fsRoot, baseRelative(file.filename), file.data, undefined);
     } catch (error) {
       if (error instanceof HttpError && error.code === 'PATH_OUTSIDE_ROOT') {
         throw new HttpError(403, 'PATH_OUTSIDE_ROOT', 'Access denied');
@@ -105,14 +120,13 @@ export function registerLegacyRoutes(router: Router, deps: Deps): void {
   });
 
   router.add('GET', '/download/*path', async ({ res, params }) => {
-    const resolved = await confined(deps, params.path!);
+    const resolved = await confined(deps, decodeUrlPath(params.path!));
     const st = await lstat(resolved.abs).catch(() => undefined);
     if (!st?.isFile()) throw new HttpError(404, 'NOT_FOUND', 'File not found');
-    const name = resolved.rel.split('/').pop() ?? 'file';
     res.writeHead(200, {
       'content-type': 'application/octet-stream',
       'content-length': st.size,
-      'content-disposition': `attachment; filename="${name.replace(/["\\\r\n]/g, '_')}"`,
+      'content-disposition': contentDisposition(resolved.rel.split('/').pop() || 'file'),
     });
     await pipeline(createReadStream(resolved.abs, { highWaterMark: 1024 * 1024 }), res).catch(() =>
       res.destroy(),
@@ -120,7 +134,7 @@ export function registerLegacyRoutes(router: Router, deps: Deps): void {
   });
 
   router.add('GET', '/list/*path', async ({ res, params }) => {
-    const resolved = await confined(deps, params.path!);
+    const resolved = await confined(deps, decodeUrlPath(params.path!));
     const st = await lstat(resolved.abs).catch(() => undefined);
     if (!st?.isDirectory()) throw new HttpError(404, 'NOT_FOUND', 'Path is not a directory');
     const entries = await listDir(resolved, params.path!);
@@ -135,7 +149,7 @@ export function registerLegacyRoutes(router: Router, deps: Deps): void {
 
   router.add('GET', '/exists/*path', async ({ res, params }) => {
     const path = decodeUrlPath(params.path!);
-    const resolved = await confined(deps, params.path!);
+    const resolved = await confined(deps, path);
     const exists = await lstat(resolved.abs).then(
       () => true,
       () => false,
