@@ -22,7 +22,10 @@ export type IsolationLevel =
 export type NetworkMode =
   | { mode: 'none' }
   | { mode: 'full' }
-  /** Egress only to these domains (exact, or `*.example.com`), through a filtering proxy. */
+  /**
+   * Egress only to these domains (exact, or `*.example.com`; `:port` to allow a port other than
+   * 80/443), through a filtering proxy.
+   */
   | { mode: 'allow'; domains: string[] };
 
 export interface ResourceLimits {

@@ -30,6 +30,7 @@ import type {
 import { killCgroup, removeSandboxCgroup } from './cgroups.js';
 import { chooseIsolation, detectIsolation, type IsolationReport } from './detect.js';
 import { pidsOfUid, processStartTime, signal } from './host-process.js';
+import { parseAllowEntry } from './egress-allow.js';
 import { launchSandbox, type LaunchedSandbox, type LaunchLevel } from './launch.js';
 import {
   defaultStateDir,
@@ -303,6 +304,13 @@ export class LocalProvider implements SandboxProvider {
       throw new InvalidArgumentError(
         "network mode 'allow' needs at least one domain; use { mode: 'none' } for no network",
       );
+    }
+    if (spec.network.mode === 'allow') {
+      const bad = spec.network.domains.filter((d) => parseAllowEntry(d) === undefined);
+      if (bad.length > 0)
+        throw new InvalidArgumentError(
+          `network allow-list entries ${bad.map((d) => JSON.stringify(d)).join(', ')} are invalid: use "example.com", "*.example.com" or "example.com:8443"`,
+        );
     }
     const dropUid = report.root;
     this.stateReady ??= prepareStateDir(this.stateDir, dropUid);

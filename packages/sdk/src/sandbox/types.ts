@@ -9,8 +9,12 @@ export type ProviderOption = 'local' | 'kubernetes' | (string & {}) | SandboxPro
 /**
  * Outbound network of a sandbox.
  * - `'none'`: loopback only (the default).
- * - `'full'`: unrestricted egress.
- * - `{ allow }`: egress only to these domains (`example.com` or `*.example.com`).
+ * - `'full'`: unrestricted egress. Locally (bubblewrap, unshare, none) this is the host's own
+ *   network namespace: the code also reaches the host's loopback services and abstract unix
+ *   sockets. See docs/security.md.
+ * - `{ allow }`: egress only to these domains (`example.com` or `*.example.com`), on ports 80
+ *   and 443 unless an entry names its port (`example.com:8443`). Names resolving to loopback,
+ *   private, link-local or this host's own addresses are refused.
  */
 export type NetworkOption = 'none' | 'full' | { allow: string[] };
 

@@ -45,11 +45,11 @@ describe('network modes', () => {
     });
     try {
       const sb = await provider.create({
-        network: { mode: 'allow', domains: ['allowed.test', '*.allowed.test'] },
+        network: { mode: 'allow', domains: [`allowed.test:${port}`, `*.allowed.test:${port}`] },
       });
       expect(sb.info.isolation.network).toEqual({
         mode: 'allow',
-        domains: ['allowed.test', '*.allowed.test'],
+        domains: [`allowed.test:${port}`, `*.allowed.test:${port}`],
       });
       const ok = await runnerExec(sb.endpoint, viaProxy('allowed.test', port));
       expect(ok.stdout).toContain('STATUS 200');
@@ -113,6 +113,7 @@ describe('network modes', () => {
     expect(domainAllowed('a.example.com', ['*.example.com'])).toBe(true);
     expect(domainAllowed('example.com', ['*.example.com'])).toBe(false);
     expect(domainAllowed('evil-example.com', ['*.example.com'])).toBe(false);
+    expect(domainAllowed('example.com', ['example.com:8443'])).toBe(true);
     for (const a of [
       '127.0.0.1',
       '10.1.2.3',
