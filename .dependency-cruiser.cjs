@@ -8,7 +8,7 @@ const allowed = {
   testing: ['agent-sandbox', 'sdk', 'runner'],
   runner: [],
   sdk: ['agent-sandbox', 'runner'],
-  orchestrator: ['sdk', 'agent-sandbox', 'runner'],
+  orchestrator: ['sdk'],
   cli: ['sdk', 'agent-sandbox', 'orchestrator', 'runner'],
 };
 

@@ -1,17 +1,16 @@
 /**
- * Corral's labels on the sandboxes the orchestrator makes, and the sandbox id derived from a
- * task id. The id is deterministic so that a second create for the same task (another process,
- * a restarted orchestrator) fails with a conflict instead of making a second sandbox.
+ * The sandbox id derived from a task id, and task validation. The id is deterministic so that a
+ * second create for the same task (another process, a restarted orchestrator) fails with a
+ * conflict instead of making a second sandbox. Corral's label vocabulary itself lives in the
+ * SDK (`CORRAL_LABELS`), for every provider.
  */
 import { createHash } from 'node:crypto';
-import { hostname } from 'node:os';
+import { CORRAL_LABELS, InvalidArgumentError, checkIdentifier } from '@corral/sdk';
 import { InvalidTaskError } from './errors.js';
 import type { Task } from './types.js';
 
-export const TASK_ID_LABEL = 'corral.dev/task-id';
-export const OWNER_LABEL = 'corral.dev/owner';
-
-const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+export const TASK_ID_LABEL = CORRAL_LABELS.taskId;
+export const OWNER_LABEL = CORRAL_LABELS.owner;
 
 /** `t-<readable part>-<8 hex of sha256(taskID)>`: a DNS label (claim name) and a local id. */
 export function sandboxIdFor(taskID: string): string {
@@ -25,12 +24,13 @@ export function sandboxIdFor(taskID: string): string {
   return readable === '' ? `t-${hash}` : `t-${readable}-${hash}`;
 }
 
-export function checkLabelValue(what: string, value: string): void {
-  if (!LABEL_VALUE.test(value)) {
-    throw new InvalidTaskError(
-      `${what} ${JSON.stringify(value)} is not usable as a label value: use 1-63 letters, digits, ` +
-        '"-", "_" or ".", starting and ending with a letter or digit (e.g. "task-42").',
-    );
+/** The SDK's identifier check, reported as the orchestrator's `InvalidTaskError`. */
+export function checkTaskIdentifier(what: string, value: string): void {
+  try {
+    checkIdentifier(what, value);
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new InvalidTaskError(error.message);
+    throw error;
   }
 }
 
@@ -41,7 +41,7 @@ export function validateTask(task: Task): void {
   if (typeof task.taskID !== 'string') {
     throw new InvalidTaskError('task.taskID must be a string, e.g. "task-42".');
   }
-  checkLabelValue('task.taskID', task.taskID);
+  checkTaskIdentifier('task.taskID', task.taskID);
   if (typeof task.message !== 'string') {
     throw new InvalidTaskError(
       `task.message of ${task.taskID} must be a string (use "" for none).`,
@@ -59,13 +59,4 @@ export function validateTask(task: Task): void {
       );
     }
   }
-}
-
-/** `<hostname>-<pid>`, label-safe; the same value the Kubernetes provider uses by default. */
-export function defaultOwner(): string {
-  const raw = `${hostname()}-${process.pid}`
-    .replace(/[^A-Za-z0-9_.-]/g, '-')
-    .slice(0, 63)
-    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
-  return raw === '' ? `pid-${process.pid}` : raw;
 }

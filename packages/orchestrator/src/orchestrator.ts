@@ -2,13 +2,25 @@
  * `createOrchestrator()`: runs tasks in sandboxes under a concurrency limit, one sandbox per task
  * id, and sweeps what is left behind (its own earlier incarnations, owners that are gone).
  */
-import { realClock } from '@corral/agent-sandbox';
-import { createLocalProvider, type SandboxInfo, type SandboxProvider } from '@corral/sdk';
+import {
+  CORRAL_LABELS,
+  compact,
+  createLocalProvider,
+  defaultOwner,
+  systemClock,
+  type SandboxInfo,
+  type SandboxProvider,
+} from '@corral/sdk';
 import { InvalidTaskError, OrchestratorClosedError, messageOf } from './errors.js';
 import { Limiter } from './limiter.js';
-import { checkLabelValue, defaultOwner, sandboxIdFor, validateTask } from './labels.js';
-import { ProviderAdapter } from './provider-adapter.js';
-import { runTask, type Progress, type ResolvedTimeouts, type RunContext } from './run-task.js';
+import { checkTaskIdentifier, sandboxIdFor, validateTask } from './labels.js';
+import {
+  runTask,
+  zeroPhases,
+  type Progress,
+  type ResolvedTimeouts,
+  type RunContext,
+} from './run-task.js';
 import type {
   OrchestratorOptions,
   RunTaskOptions,
@@ -39,7 +51,6 @@ export class Orchestrator {
   /** This orchestrator's owner id (the `corral.dev/owner` label on its sandboxes). */
   readonly owner: string;
   readonly provider: SandboxProvider;
-  readonly #adapter: ProviderAdapter;
   readonly #ownsProvider: boolean;
   readonly #limiter: Limiter;
   readonly #ctx: RunContext;
@@ -72,9 +83,8 @@ export class Orchestrator {
     this.#options = options;
     this.#ownsProvider = options.provider === 'local';
     this.provider = options.provider === 'local' ? createLocalProvider() : options.provider;
-    this.#adapter = new ProviderAdapter(this.provider);
-    this.owner = options.owner ?? this.#adapter.providerOwner ?? defaultOwner();
-    checkLabelValue('owner', this.owner);
+    this.owner = options.owner ?? this.provider.owner ?? defaultOwner();
+    checkTaskIdentifier('owner', this.owner);
     this.#limiter = new Limiter(concurrency);
     this.#retain = options.retainRecords ?? 10_000;
     const t = options.timeouts ?? {};
@@ -87,11 +97,11 @@ export class Orchestrator {
       cleanupMs: t.cleanupMs ?? 30_000,
     };
     this.#ctx = {
-      adapter: this.#adapter,
+      provider: this.provider,
       owner: this.owner,
       sandboxDefaults: options.sandboxDefaults,
       timeouts,
-      clock: options.clock ?? realClock,
+      clock: options.clock ?? systemClock,
       logger: options.logger ?? silent,
     };
     if (options.sweepOnStart !== false) {
@@ -265,12 +275,14 @@ export class Orchestrator {
 
   async #sweep(): Promise<SweepReport> {
     const report: SweepReport = { adopted: [], deleted: [], failed: [] };
-    const adapter = this.#adapter;
     const signal = AbortSignal.timeout(this.#ctx.timeouts.cleanupMs);
-    const ours = await adapter.listOwned(this.owner, signal);
+    const ours = await this.provider.list({
+      labels: { [CORRAL_LABELS.owner]: this.owner },
+      signal,
+    });
     const doomed: SandboxInfo[] = [];
     for (const info of ours) {
-      const taskID = adapter.taskIdOf(info);
+      const taskID = info.taskId;
       const entry = taskID === undefined ? undefined : this.#entries.get(taskID);
       if (entry !== undefined && entry.status !== 'finished') continue; // in hand
       if (taskID === undefined || entry !== undefined || this.#closed !== undefined) {
@@ -292,9 +304,9 @@ export class Orchestrator {
     if (isOwnerAlive !== undefined) {
       const verdicts = new Map<string, boolean>();
       for (const info of await this.provider.list({ signal })) {
-        const owner = adapter.ownerOf(info);
+        const owner = info.owner;
         if (owner === undefined || owner === this.owner) continue;
-        if (adapter.taskIdOf(info) === undefined) continue; // not an orchestrator's sandbox
+        if (info.taskId === undefined) continue; // not an orchestrator's sandbox
         if (!verdicts.has(owner)) verdicts.set(owner, await isOwnerAlive(owner));
         if (verdicts.get(owner) === false) doomed.push(info);
       }
@@ -339,7 +351,6 @@ export class Orchestrator {
       for (const entry of pending) entry.controller.abort(new OrchestratorClosedError());
     }
     await Promise.all(pending.map((e) => e.promise));
-    this.#adapter.close();
     if (this.#ownsProvider) await this.provider.close();
   }
 }
@@ -350,7 +361,7 @@ function summary(entry: Entry): TaskSummary {
     sandboxId: entry.record?.sandboxId ?? entry.progress.sandboxId,
     status: entry.status,
     phase: entry.progress.phase,
-    ...(entry.record !== undefined ? { record: entry.record } : {}),
+    ...compact({ record: entry.record }),
   };
 }
 
@@ -364,15 +375,7 @@ function cancelledWhileQueued(taskID: string, startedAt: Date, queuedMs: number)
       message: `Task ${taskID} was cancelled before it started.`,
       phase: 'queued',
     },
-    phases: {
-      queuedMs,
-      provisionMs: 0,
-      reachableMs: 0,
-      acceptedMs: 0,
-      runMs: 0,
-      logsMs: 0,
-      cleanupMs: 0,
-    },
+    phases: zeroPhases(queuedMs),
     startedAt,
     finishedAt: new Date(),
     logs: '',

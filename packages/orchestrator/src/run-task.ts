@@ -4,17 +4,20 @@
  * comes first; output is captured before cleanup; cleanup always runs, on its own timeout,
  * whatever happened to the caller's signal.
  */
-import type { Clock } from '@corral/agent-sandbox';
 import {
   ConflictError,
   RunnerClient,
+  compact,
+  type Clock,
   type ProvisionedSandbox,
+  type SandboxExit,
+  type SandboxProvider,
   type TaskRequest,
   type TaskResult,
   type TaskStatus,
 } from '@corral/sdk';
 import { OrchestratorError, codeOf, messageOf } from './errors.js';
-import type { Finished, ProviderAdapter } from './provider-adapter.js';
+import { createOptionsFor, sandboxLogTail } from './provider-steps.js';
 import { isTransient, submitOnce, waitReachable } from './runner-steps.js';
 import type {
   Logger,
@@ -37,7 +40,7 @@ export interface ResolvedTimeouts {
 }
 
 export interface RunContext {
-  adapter: ProviderAdapter;
+  provider: SandboxProvider;
   owner: string;
   sandboxDefaults: OrchestratorOptions['sandboxDefaults'];
   timeouts: ResolvedTimeouts;
@@ -68,29 +71,20 @@ const MAX_LOG_BYTES = 1024 * 1024;
 
 /** Ends a step early because the pod finished first. */
 class EndedFirst {
-  constructor(readonly finished: Finished) {}
+  constructor(readonly finished: SandboxExit) {}
 }
 
 type Completion =
   | { kind: 'result'; result: TaskResult }
-  | { kind: 'finished'; finished: Finished; result?: TaskResult };
+  | { kind: 'finished'; finished: SandboxExit; result?: TaskResult };
 
 export async function runTask(
   ctx: RunContext,
   input: RunInput,
   progress: Progress,
 ): Promise<TaskRecord> {
-  const { adapter, clock } = ctx;
-  const provider = adapter.provider;
-  const phases: PhaseTimings = {
-    queuedMs: input.queuedMs,
-    provisionMs: 0,
-    reachableMs: 0,
-    acceptedMs: 0,
-    runMs: 0,
-    logsMs: 0,
-    cleanupMs: 0,
-  };
+  const { provider, clock } = ctx;
+  const phases = zeroPhases(input.queuedMs);
   const id = input.sandboxId;
   progress.sandboxId = id;
   // Aborted when the flow leaves the run phase, so long-polls and watches end with it.
@@ -99,7 +93,7 @@ export async function runTask(
   let adopted = input.adopt;
   let provisioned: ProvisionedSandbox | undefined;
   let runner: RunnerClient | undefined;
-  let terminal: Promise<Finished> | undefined;
+  let terminal: Promise<SandboxExit> | undefined;
   let completion: Completion | undefined;
   let failure: TaskFailure | undefined;
   let cancelled = false;
@@ -125,7 +119,7 @@ export async function runTask(
       if (input.adopt) return adoptExisting(ctx, id);
       try {
         return await provider.create(
-          adapter.createOptions(
+          createOptionsFor(
             input.task!,
             id,
             ctx.owner,
@@ -142,8 +136,7 @@ export async function runTask(
         return adoptExisting(ctx, id);
       }
     });
-    checkOwner(ctx, provisioned);
-    terminal = adapter.waitFinished(id, signal);
+    terminal = provider.waitTerminal?.(id, { signal });
     // A step that loses the race leaves this promise unobserved.
     terminal?.catch(() => undefined);
 
@@ -212,7 +205,7 @@ export async function runTask(
       const budget = AbortSignal.timeout(ctx.timeouts.logsMs);
       const [output, pod] = await Promise.all([
         taskOutput ? captureTaskOutput(taskOutput, budget) : undefined,
-        adapter.podLogs(id, MAX_LOG_BYTES, budget).catch((error: unknown) => {
+        sandboxLogTail(provider, id, MAX_LOG_BYTES, budget).catch((error: unknown) => {
           ctx.logger('warn', 'reading pod logs failed', { id, error: messageOf(error) });
           return undefined;
         }),
@@ -253,27 +246,42 @@ export async function runTask(
     taskID: input.taskID,
     sandboxId: provisioned === undefined && !adopted ? '' : id,
     state: outcome.state,
-    ...(outcome.exitCode !== undefined ? { exitCode: outcome.exitCode } : {}),
-    ...(outcome.failure !== undefined ? { failure: outcome.failure } : {}),
     phases,
     startedAt: input.startedAt,
     finishedAt: new Date(),
     logs,
     outputTail,
-    ...(podLogs !== undefined ? { podLogs } : {}),
-    ...(completion !== undefined
-      ? {
-          completedBy: completion.kind === 'result' ? ('runner' as const) : ('conditions' as const),
-        }
-      : {}),
-    ...(completion?.kind === 'result' ? { result: completion.result } : {}),
-    ...(adopted ? { adopted: true } : {}),
-    ...(cleanupError !== undefined ? { cleanupError } : {}),
+    ...compact({
+      exitCode: outcome.exitCode,
+      failure: outcome.failure,
+      podLogs,
+      completedBy: completion && completedBy(completion),
+      result: completion?.kind === 'result' ? completion.result : undefined,
+      adopted: adopted ? true : undefined,
+      cleanupError,
+    }),
+  };
+}
+
+function completedBy(completion: Completion): 'runner' | 'conditions' {
+  return completion.kind === 'result' ? 'runner' : 'conditions';
+}
+
+/** Phase timings of a task that spent `queuedMs` in the queue and reached no phase yet. */
+export function zeroPhases(queuedMs: number): PhaseTimings {
+  return {
+    queuedMs,
+    provisionMs: 0,
+    reachableMs: 0,
+    acceptedMs: 0,
+    runMs: 0,
+    logsMs: 0,
+    cleanupMs: 0,
   };
 }
 
 async function adoptExisting(ctx: RunContext, id: string): Promise<ProvisionedSandbox> {
-  const found = await ctx.adapter.provider.get(id);
+  const found = await ctx.provider.get(id);
   if (found === undefined) {
     throw new OrchestratorError(
       `Sandbox ${id} vanished while being adopted (deleted by its owner or the sweeper).`,
@@ -281,18 +289,6 @@ async function adoptExisting(ctx: RunContext, id: string): Promise<ProvisionedSa
     );
   }
   return found;
-}
-
-/** On Kubernetes the provider writes the owner label; ours must be the same or the sweeper is blind. */
-function checkOwner(ctx: RunContext, provisioned: ProvisionedSandbox): void {
-  if (!ctx.adapter.writesOwner) return;
-  const owner = ctx.adapter.ownerOf(provisioned.info);
-  if (owner !== undefined && owner !== ctx.owner) {
-    throw new OrchestratorError(
-      `The provider labels sandboxes with owner ${JSON.stringify(owner)} but this orchestrator's owner is ${JSON.stringify(ctx.owner)}; pass the same owner to createKubernetesProvider and createOrchestrator.`,
-      { code: 'OWNER_MISMATCH' },
-    );
-  }
 }
 
 /**
@@ -328,10 +324,7 @@ async function accept(
   const request: TaskRequest = {
     taskID: task.taskID,
     message: task.message,
-    ...(task.command !== undefined ? { command: task.command } : {}),
-    ...(task.env !== undefined ? { env: task.env } : {}),
-    ...(task.cwd !== undefined ? { cwd: task.cwd } : {}),
-    ...(task.timeoutMs !== undefined ? { timeoutMs: task.timeoutMs } : {}),
+    ...compact({ command: task.command, env: task.env, cwd: task.cwd, timeoutMs: task.timeoutMs }),
   };
   await submitOnce(runner, request, ctx.timeouts.acceptMs, signal, ctx.clock);
   return { state: 'running' };
@@ -345,7 +338,7 @@ async function accept(
 async function waitCompletion(
   ctx: RunContext,
   runner: RunnerClient,
-  terminal: Promise<Finished> | undefined,
+  terminal: Promise<SandboxExit> | undefined,
   timeoutMs: number | undefined,
   signal: AbortSignal,
   onTimeout: () => void,
@@ -413,8 +406,8 @@ interface Outcome {
 
 function judge(completion: Completion): Outcome {
   if (completion.kind === 'finished') {
-    const { reason, message } = completion.finished;
-    if (reason === 'PodSucceeded') return { state: 'succeeded', exitCode: 0 };
+    const { succeeded, message } = completion.finished;
+    if (succeeded) return { state: 'succeeded', exitCode: 0 };
     return {
       state: 'failed',
       failure: {

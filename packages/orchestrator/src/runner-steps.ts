@@ -4,7 +4,7 @@
  * an unanswered attempt means that attempt landed (checked against the runner's task id), so a
  * task is never accepted twice.
  */
-import type { Clock } from '@corral/agent-sandbox';
+import type { Clock } from '@corral/sdk';
 import {
   ConflictError,
   ConnectionError,

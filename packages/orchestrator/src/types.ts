@@ -1,5 +1,4 @@
-import type { Clock } from '@corral/agent-sandbox';
-import type { ProviderCreateOptions, SandboxProvider, TaskResult } from '@corral/sdk';
+import type { Clock, ProviderCreateOptions, SandboxProvider, TaskResult } from '@corral/sdk';
 
 /** One unit of work: one sandbox, one `POST /task`, one record. */
 export interface Task {
@@ -115,8 +114,8 @@ export interface OrchestratorOptions {
   concurrency?: number;
   /**
    * This orchestrator's identity, written on every sandbox (`corral.dev/owner`). An orchestrator
-   * started with the same owner after a crash adopts what the earlier one left. On Kubernetes it
-   * must equal the provider's `owner`. @default the provider's owner, else `<hostname>-<pid>`
+   * started with the same owner after a crash adopts what the earlier one left. It is passed to
+   * every `provider.create` as `owner`. @default the provider's owner, else `<hostname>-<pid>`
    */
   owner?: string;
   /** Options for every `provider.create` (network, limits, warmPool on Kubernetes, ...). */

@@ -253,17 +253,27 @@ describe.each<ApiVersion>(['v1beta1', 'v1alpha1'])(
 );
 
 describe('Kubernetes v1beta1: owners and the sweeper', () => {
-  it('an owner mismatch between provider and orchestrator is refused before any task runs', async () => {
+  it('the orchestrator’s owner goes on its claims even when the provider has another default', async () => {
     env = await startKubeEnv();
+    const e = env;
+    const provider = e.provider('provider-owner');
     const orch = createOrchestrator({
-      provider: env.provider('provider-owner'),
+      provider,
       owner: 'other-owner',
       sweepIntervalMs: 0,
       sweepOnStart: false,
     });
     open.push(orch);
-    const record = await orch.runTask({ taskID: 'mismatch', message: '', command: 'true' });
-    expect(record.failure).toMatchObject({ code: 'OWNER_MISMATCH', phase: 'provision' });
+    const handle = orch.submit({ taskID: 'owned', message: '', command: ['sleep', '0.3'] });
+    await untilPhase(orch, 'owned', 'run');
+    const [info] = await provider.list({ labels: { 'corral.dev/owner': 'other-owner' } });
+    expect(info).toMatchObject({
+      id: sandboxIdFor('owned'),
+      owner: 'other-owner',
+      taskId: 'owned',
+    });
+    expect(info?.labels['corral.dev/owner']).toBeUndefined();
+    expect((await handle.wait()).state).toBe('succeeded');
   });
 
   it('the sweeper deletes the claims of an owner that is gone, and leaves live owners alone', async () => {

@@ -258,11 +258,13 @@ describe('sweeper and restart', () => {
     const orch = orchestrator({ owner: 'orch-sweep' });
     const done = await fx.provider.create({
       id: sandboxIdFor('ended'),
-      labels: { 'corral.dev/owner': 'orch-sweep', 'corral.dev/task-id': 'ended' },
+      owner: 'orch-sweep',
+      taskId: 'ended',
     });
-    const anon = await fx.provider.create({ labels: { 'corral.dev/owner': 'orch-sweep' } });
+    const anon = await fx.provider.create({ owner: 'orch-sweep' });
     const foreign = await fx.provider.create({
-      labels: { 'corral.dev/owner': 'someone-else', 'corral.dev/task-id': 'theirs' },
+      owner: 'someone-else',
+      taskId: 'theirs',
     });
     // 'ended' is adopted: its runner is idle and the task's message is unknown, so it is deleted
     const report = await orch.sweep();
@@ -289,7 +291,7 @@ describe('sweeper and restart', () => {
       sweepIntervalMs: 1_000,
       logger: (_level, message) => message === 'sweep' && swept(),
     });
-    const stray = await fx.provider.create({ labels: { 'corral.dev/owner': 'orch-clock' } });
+    const stray = await fx.provider.create({ owner: 'orch-clock' });
     expect(await fx.remaining()).toEqual([stray.info.id]);
     await clock.waitForSleeps(1);
     await clock.advance(1_000);

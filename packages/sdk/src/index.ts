@@ -8,10 +8,30 @@ export type {
   ProvisionedSandbox,
   ResourceLimits,
   RunnerEndpoint,
+  SandboxExit,
   SandboxInfo,
   SandboxProvider,
   SandboxState,
 } from './provider.js';
+
+// Corral's label vocabulary (owner, task id) and its checks, for every provider.
+export {
+  CORRAL_LABELS,
+  checkIdentifier,
+  checkLabelKey,
+  checkLabelValue,
+  defaultOwner,
+  isReservedLabel,
+  labelsToInfo,
+  sandboxLabels,
+  toLabelValue,
+} from './labels.js';
+
+// Small helpers for the layers above the providers.
+export { compact } from './compact.js';
+export type { Compact } from './compact.js';
+export { systemClock } from './clock.js';
+export type { Clock } from './clock.js';
 
 // The Sandbox facade.
 export { Sandbox } from './sandbox/sandbox.js';

@@ -54,7 +54,12 @@ export interface SandboxInfo {
   state: SandboxState;
   createdAt: Date;
   isolation: IsolationInfo;
+  /** The caller's labels; Corral's own (`corral.dev/…`) are reported as `owner` and `taskId`. */
   labels: Record<string, string>;
+  /** Who created the sandbox (`ProviderCreateOptions.owner`), when known. */
+  owner?: string;
+  /** The Corral task the sandbox serves (`ProviderCreateOptions.taskId`), when given. */
+  taskId?: string;
   /** Provider-specific identifiers: claim name, Sandbox name, pid, work directory, ... */
   metadata: Record<string, string>;
 }
@@ -78,7 +83,15 @@ export interface ProvisionedSandbox {
 export interface ProviderCreateOptions {
   /** Caller-chosen id; providers generate one when absent. */
   id?: string;
+  /** The caller's labels; keys under `corral.dev/` and `agents.x-k8s.io/` are reserved. */
   labels?: Record<string, string>;
+  /**
+   * Who creates the sandbox (a label value), stored as `corral.dev/owner` so that
+   * `list({ labels: { [CORRAL_LABELS.owner]: owner } })` finds it. @default the provider's `owner`
+   */
+  owner?: string;
+  /** The Corral task the sandbox serves (a label value), stored as `corral.dev/task-id`. */
+  taskId?: string;
   env?: Record<string, string>;
   network?: NetworkMode;
   limits?: ResourceLimits;
@@ -99,8 +112,24 @@ export interface ProviderCapabilities {
   persistent: boolean;
 }
 
+/** How a sandbox's workload ended, seen from the provider (not from the runner). */
+export interface SandboxExit {
+  /** Whether the workload ended successfully (Kubernetes: the pod succeeded). */
+  succeeded: boolean;
+  /** The provider's word for it, e.g. `PodSucceeded` or `PodFailed`. */
+  reason: string;
+  message?: string;
+}
+
+/**
+ * What every provider does, plus optional capabilities a provider offers when it can. Callers
+ * (the orchestrator, agents) test for an optional member (`provider.waitTerminal?.(…)`) and
+ * never for a provider's type, so a new provider gets the behaviour by implementing the member.
+ */
 export interface SandboxProvider {
   readonly name: string;
+  /** The owner written on sandboxes created without `owner`, when the provider has a fixed one. */
+  readonly owner?: string;
   capabilities(): ProviderCapabilities;
   create(options: ProviderCreateOptions): Promise<ProvisionedSandbox>;
   /** Undefined when no such sandbox exists. */
@@ -110,4 +139,15 @@ export interface SandboxProvider {
   delete(id: string, options?: { signal?: AbortSignal }): Promise<void>;
   /** Releases what the provider holds (warm pools, watches). */
   close(): Promise<void>;
+
+  /**
+   * Optional: resolves when the sandbox's workload has ended, as the provider sees it (a pod's
+   * terminal conditions), without asking the runner. Rejects with `SandboxNotFoundError` when
+   * the sandbox goes away first, or with code `SANDBOX_ENDED` when it can never finish (e.g.
+   * it expired). Providers whose sandboxes end only when deleted do not implement it.
+   */
+  waitTerminal?(id: string, options?: { signal?: AbortSignal }): Promise<SandboxExit>;
+
+  /** Optional: the sandbox's own log (a pod's container log), line by line, as far as it goes. */
+  logs?(id: string, options?: { signal?: AbortSignal }): AsyncIterable<string>;
 }

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../client/types.js';
+import type { HasConditions } from '../conditions.js';
 import {
   CONDITION_TYPES,
   FINISHED_REASONS,
@@ -22,8 +23,19 @@ export interface Finished<T> {
   message: string | undefined;
 }
 
+/** The pod ended: `Ready=False` with reason `PodSucceeded`/`PodFailed` (before `Finished` is written). */
+function podEnded(object: HasConditions): boolean {
+  const ready = findCondition(object, CONDITION_TYPES.ready);
+  return (
+    ready?.status === 'False' &&
+    (ready.reason === FINISHED_REASONS.podSucceeded || ready.reason === FINISHED_REASONS.podFailed)
+  );
+}
+
 /**
- * Resolves when the claim's or Sandbox's pod reached a terminal phase (`Finished=True`).
+ * The one definition of "the pod finished": resolves when the claim's or Sandbox's pod reached a
+ * terminal phase (`Finished=True`, or `Ready=False` with reason `PodSucceeded`/`PodFailed`,
+ * whichever the object shows first).
  * Fails with `ObjectDeletedError` if the object is deleted first, with `ClaimFailedError` /
  * `SandboxFailedError` when a terminal reason other than a finished pod (e.g. expiry) means it
  * can never finish, and with `WaitTimeoutError` after `timeoutMs`.
@@ -43,7 +55,7 @@ export async function waitForFinished(
           throw new ObjectDeletedError(kind, namespace, name, 'its pod to finish');
         }
         if (object === undefined) return false;
-        if (isFinished(object)) return true;
+        if (isFinished(object) || podEnded(object)) return true;
         const reason = readyReason(object);
         if (
           readiness(object) === 'terminal' &&
@@ -70,7 +82,9 @@ export async function waitForFinished(
         },
       },
     ))!;
-    const finished = findCondition(found, CONDITION_TYPES.finished);
+    const finished = isFinished(found)
+      ? findCondition(found, CONDITION_TYPES.finished)
+      : findCondition(found, CONDITION_TYPES.ready);
     return {
       object: found,
       reason: finished?.reason === FINISHED_REASONS.podFailed ? 'PodFailed' : 'PodSucceeded',

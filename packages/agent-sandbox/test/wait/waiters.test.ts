@@ -190,6 +190,18 @@ describe('waitForSandboxReady / waitForFinished / waitForDeleted', () => {
     await expect(wait).resolves.toMatchObject({ reason: 'PodFailed', message: 'exit 3' });
   });
 
+  it('waitForFinished also counts Ready=False/PodSucceeded before Finished is written', async () => {
+    const { client, source } = fakeCluster();
+    source('SandboxClaim').objects.set(
+      'early',
+      claim('early', { status: 'False', reason: 'PodSucceeded', message: 'done' }),
+    );
+    await expect(waitForFinished(client, 'SandboxClaim', 'early')).resolves.toMatchObject({
+      reason: 'PodSucceeded',
+      message: 'done',
+    });
+  });
+
   it('waitForFinished fails when the claim expires instead', async () => {
     const { client, source } = fakeCluster();
     source('SandboxClaim').objects.set(

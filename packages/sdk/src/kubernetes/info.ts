@@ -13,7 +13,7 @@ import {
   type KubeObject,
 } from '@corral/agent-sandbox';
 import type { NetworkMode, SandboxInfo, SandboxState } from '../provider.js';
-import { CORRAL_LABELS } from './names.js';
+import { labelsToInfo } from '../labels.js';
 
 export const PROVIDER_NAME = 'kubernetes';
 
@@ -61,8 +61,6 @@ export function serviceFqdnOf(sandbox: KubeObject | undefined): string | undefin
   return fqdn === undefined || fqdn === '' ? undefined : fqdn;
 }
 
-const RESERVED_LABEL_PREFIXES = ['agents.x-k8s.io/', 'corral.dev/'];
-
 export interface InfoContext {
   id: string;
   namespace: string;
@@ -76,11 +74,7 @@ export function toSandboxInfo(
   sandbox: KubeObject | undefined,
   context: InfoContext,
 ): SandboxInfo {
-  const labels: Record<string, string> = {};
-  const claimLabels = claim.metadata?.labels ?? {};
-  for (const [key, value] of Object.entries(claimLabels)) {
-    if (!RESERVED_LABEL_PREFIXES.some((p) => key.startsWith(p))) labels[key] = value;
-  }
+  const { labels, ...corral } = labelsToInfo(claim.metadata?.labels ?? {});
   const sandboxName = boundSandboxName(claim);
   const metadata: Record<string, string> = {
     claimName: claim.metadata?.name ?? context.id,
@@ -94,10 +88,6 @@ export function toSandboxInfo(
   if (pool !== undefined) metadata.warmPool = pool;
   if (spec?.sandboxTemplateRef?.name !== undefined)
     metadata.template = spec.sandboxTemplateRef.name;
-  const owner = claimLabels[CORRAL_LABELS.owner];
-  if (owner !== undefined) metadata.owner = owner;
-  const taskId = claimLabels[CORRAL_LABELS.taskId];
-  if (taskId !== undefined) metadata.taskId = taskId;
   if (sandboxName !== undefined) {
     metadata.sandboxName = sandboxName;
     metadata.podName = podNameOf(sandboxName, sandbox);
@@ -142,6 +132,7 @@ export function toSandboxInfo(
       warnings,
     },
     labels,
+    ...corral,
     metadata,
   };
 }

@@ -14,6 +14,8 @@ import {
   translateError,
   waitForClaimReady,
   waitForDeleted,
+  waitForFinished,
+  ClaimFailedError,
   WaitTimeoutError,
   type AgentSandboxClient,
   type ApiVersionName,
@@ -36,23 +38,18 @@ import type {
   ProviderCapabilities,
   ProvisionedSandbox,
   RunnerEndpoint,
+  SandboxExit,
   SandboxInfo,
   SandboxProvider,
 } from '../provider.js';
+import { checkLabelKey, checkLabelValue, sandboxLabels } from '../labels.js';
 import { directEndpoint, routerEndpoint, type EndpointTarget } from './endpoint.js';
 import { toSdkError } from './errors-map.js';
 import { execInPod, type ExecOptions, type ExecResult } from './exec.js';
 import { resolveGatewayAddress } from './gateway.js';
 import { PROVIDER_NAME, podIPsOf, podNameOf, serviceFqdnOf, toSandboxInfo } from './info.js';
 import { podLogLines, type LogsOptions } from './logs.js';
-import {
-  CORRAL_LABELS,
-  checkClaimName,
-  checkLabelKey,
-  checkLabelValue,
-  generateClaimName,
-  rfc3339Micro,
-} from './names.js';
+import { checkClaimName, generateClaimName, rfc3339Micro } from './names.js';
 import {
   resolveOptions,
   type KubernetesCreateOptions,
@@ -156,12 +153,12 @@ export class KubernetesProvider implements SandboxProvider {
     return this.client.namespace;
   }
 
-  /** The connection mode in use (`auto` resolved). */
-  /** The `corral.dev/owner` label value this provider puts on its claims. */
+  /** The `corral.dev/owner` label value of claims created without `owner`. */
   get owner(): string {
     return this.#options.owner;
   }
 
+  /** The connection mode in use (`auto` resolved). */
   get connectionMode(): ResolvedOptions['connection']['mode'] {
     return this.#options.connection.mode;
   }
@@ -382,6 +379,46 @@ export class KubernetesProvider implements SandboxProvider {
     return provisioned;
   }
 
+  /**
+   * Resolves when the sandbox's pod has ended (`Finished=True`, or `Ready=False` with reason
+   * `PodSucceeded`/`PodFailed`); the rule is agent-sandbox's `waitForFinished`. Rejects with
+   * `SandboxNotFoundError` when the claim is deleted first, and with code `SANDBOX_ENDED`
+   * when the claim can never finish (e.g. it expired).
+   */
+  async waitTerminal(id: string, options: { signal?: AbortSignal } = {}): Promise<SandboxExit> {
+    this.#checkOpen();
+    const ref = this.#parseId(id);
+    const { signal } = options;
+    const doing = `Waiting for sandbox ${ref.id} to finish`;
+    try {
+      const claims = this.#cachesFor(ref.namespace).claims;
+      await claims.synced(signal !== undefined ? { signal } : {});
+      if (claims.get(ref.name) === undefined) {
+        throw new SandboxNotFoundError(
+          `${doing}: there is no SandboxClaim ${ref.namespace}/${ref.name}. Check the id with list().`,
+        );
+      }
+      const finished = await waitForFinished(informers(this.client), 'SandboxClaim', ref.name, {
+        namespace: ref.namespace,
+        cache: asCache(claims),
+        ...(signal !== undefined ? { signal } : {}),
+      });
+      return {
+        succeeded: finished.reason === 'PodSucceeded',
+        reason: finished.reason,
+        ...(finished.message !== undefined ? { message: finished.message } : {}),
+      };
+    } catch (e) {
+      if (e instanceof ClaimFailedError && signal?.aborted !== true) {
+        throw new SandboxNotFoundError(
+          `${doing}: the sandbox can never finish (${e.message}). Create a new one.`,
+          { code: 'SANDBOX_ENDED', cause: e },
+        );
+      }
+      throw toSdkError(e, { signal, doing });
+    }
+  }
+
   /** Lines of the sandbox pod's log; with `follow`, until the container ends or `signal` aborts. */
   logs(id: string, options: LogsOptions = {}): AsyncIterable<string> {
     const target = () => this.#podTarget(id, options.container, options.signal);
@@ -508,23 +545,12 @@ export class KubernetesProvider implements SandboxProvider {
           'or to create (a pool with replicas: 0 gives cold starts). On v1alpha1 clusters { template } works too.',
       );
     }
-    const labels: Record<string, string> = {};
-    for (const [key, value] of Object.entries(options.labels ?? {})) {
-      checkLabelKey(key);
-      checkLabelValue(key, value);
-      if (key.startsWith('agents.x-k8s.io/') || key.startsWith('corral.dev/')) {
-        throw new InvalidArgumentError(
-          `Label ${key} is reserved (agents.x-k8s.io/ and corral.dev/ belong to upstream and Corral).`,
-        );
-      }
-      labels[key] = value;
-    }
+    const labels = sandboxLabels({
+      labels: options.labels,
+      owner: options.owner ?? this.#options.owner,
+      taskId: options.taskId,
+    });
     labels[LABELS.createdBy] = CORRAL_CREATED_BY;
-    labels[CORRAL_LABELS.owner] = this.#options.owner;
-    if (options.taskId !== undefined) {
-      checkLabelValue('taskId', options.taskId);
-      labels[CORRAL_LABELS.taskId] = options.taskId;
-    }
     const version: ApiVersionName = await this.client.apiVersionFor('SandboxClaim');
     const fragment = await this.client.claimSpecFor(
       {

@@ -2,7 +2,7 @@ import type { Clock } from '@corral/agent-sandbox';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { InvalidArgumentError } from '../errors.js';
 import type { ProviderCreateOptions } from '../provider.js';
-import { checkLabelValue, defaultOwner } from './names.js';
+import { checkIdentifier, defaultOwner } from '../labels.js';
 
 /**
  * How Corral reaches the runner inside a sandbox pod.
@@ -78,8 +78,6 @@ export interface KubernetesCreateOptions extends ProviderCreateOptions {
   warmPool?: string;
   /** Overrides the provider's `template` (v1alpha1 clusters). */
   template?: string;
-  /** Sets the `corral.dev/task-id` label. */
-  taskId?: string;
   /** Labels and annotations for the pod (label keys need a domain the controller allows). */
   podLabels?: Record<string, string>;
   podAnnotations?: Record<string, string>;
@@ -179,7 +177,7 @@ export function resolveOptions(options: KubernetesProviderOptions): ResolvedOpti
     );
   }
   const owner = options.owner ?? defaultOwner();
-  checkLabelValue('owner', owner);
+  checkIdentifier('owner', owner);
   if (
     options.apiVersion !== undefined &&
     !['auto', 'v1beta1', 'v1alpha1'].includes(options.apiVersion)

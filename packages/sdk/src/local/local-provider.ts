@@ -27,6 +27,7 @@ import type {
   SandboxInfo,
   SandboxProvider,
 } from '../provider.js';
+import { labelsToInfo, sandboxLabels } from '../labels.js';
 import { killCgroup, removeSandboxCgroup } from './cgroups.js';
 import { chooseIsolation, detectIsolation, type IsolationReport } from './detect.js';
 import { pidsOfUid, processStartTime, signal } from './host-process.js';
@@ -191,7 +192,7 @@ export class LocalProvider implements SandboxProvider {
         `a sandbox with id ${id} already exists; delete it or choose another id`,
       );
     }
-    const labels = options.labels ?? {};
+    const labels = sandboxLabels(options);
 
     const poolable =
       this.pool &&
@@ -488,7 +489,7 @@ export class LocalProvider implements SandboxProvider {
         limitsApplied: record.limitsApplied,
         warnings: record.warnings,
       },
-      labels: record.labels,
+      ...labelsToInfo(record.labels),
       metadata: {
         pid: String(record.pid),
         workDir: join(this.stateDir, record.id, 'work'),

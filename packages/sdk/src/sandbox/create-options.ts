@@ -1,3 +1,4 @@
+import { compact } from '../compact.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { ProviderCreateOptions } from '../provider.js';
 import { toNetworkMode } from './network.js';
@@ -25,18 +26,17 @@ export function providerCreateOptions(
   }
   return {
     network,
-    ...(options.env ? { env: { ...options.env } } : {}),
-    ...(options.labels ? { labels: { ...options.labels } } : {}),
-    ...(options.limits ? { limits: { ...options.limits } } : {}),
-    ...(options.maxLifetimeMs === undefined ? {} : { maxLifetimeMs: options.maxLifetimeMs }),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...compact({
+      env: options.env && { ...options.env },
+      labels: options.labels && { ...options.labels },
+      limits: options.limits && { ...options.limits },
+      maxLifetimeMs: options.maxLifetimeMs,
+      timeoutMs: options.timeoutMs,
+    }),
     // Providers that do not place sandboxes on Kubernetes ignore these keys.
-    ...definedEntries(options.kubernetes ?? {}),
+    ...compact(options.kubernetes ?? {}),
+    ...compact({ owner: options.owner, taskId: options.taskId }),
   };
-}
-
-function definedEntries(object: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
 }
 
 function checkDuration(name: string, value: number | undefined): void {

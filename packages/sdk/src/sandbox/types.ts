@@ -33,8 +33,12 @@ export interface SandboxCreateOptions {
   limits?: ResourceLimits;
   /** Environment for every command and task in the sandbox. */
   env?: Record<string, string>;
-  /** Free-form labels, used by `Sandbox.list({ labels })` and for reaping. */
+  /** Free-form labels, used by `Sandbox.list({ labels })` and for reaping (not `corral.dev/…`). */
   labels?: Record<string, string>;
+  /** Who creates the sandbox (`SandboxInfo.owner`); a label value. @default the provider's owner */
+  owner?: string;
+  /** The Corral task the sandbox serves (`SandboxInfo.taskId`); a label value. */
+  taskId?: string;
   /** Budget for the whole create (provision + runner health check). */
   timeoutMs?: number;
   /** The provider destroys the sandbox after this long, whoever holds it. */
@@ -52,7 +56,7 @@ export interface KubernetesPlacement {
   warmPool?: string;
   /** The `SandboxTemplate` to claim from (v1alpha1 clusters only). */
   template?: string;
-  /** Recorded as the claim's `corral.dev/task-id` label. */
+  /** Same as the top-level `taskId`, which wins when both are set. */
   taskId?: string;
 }
 

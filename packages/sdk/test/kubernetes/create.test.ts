@@ -28,13 +28,12 @@ describe('create (v1beta1)', () => {
     expect(info.state).toBe('running');
     expect(info.provider).toBe('kubernetes');
     expect(info.labels).toEqual({ team: 'a' });
+    expect(info).toMatchObject({ owner: 'test-owner', taskId: 'task-42' });
     expect(info.isolation).toMatchObject({ level: 'pod', detail: 'runtimeClassName: gvisor' });
     expect(info.metadata).toMatchObject({
       claimName: info.id,
       sandboxName: info.id, // cold start: the Sandbox is named after the claim
       namespace: NS,
-      owner: 'test-owner',
-      taskId: 'task-42',
       warmPool: 'cold',
     });
     expect(endpoint.baseUrl).toMatch(/^http:\/\/127\.244\.\d+\.\d+:8888$/);

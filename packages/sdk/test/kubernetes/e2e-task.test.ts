@@ -30,7 +30,7 @@ describe(`a one-shot task on Kubernetes (${CLUSTER_LABEL})`, () => {
     });
     const sandbox = await Sandbox.create({ provider, kubernetes: { taskId: 'task-e2e-1' } });
     try {
-      expect(sandbox.cachedInfo.metadata.taskId).toBe('task-e2e-1');
+      expect(sandbox.cachedInfo.taskId).toBe('task-e2e-1');
       const health = await sandbox.runner.health();
       expect(health).toMatchObject({ mode: 'oneshot' });
 

@@ -18,7 +18,8 @@ import {
 import { directEndpoint, pickPodIP, routerEndpoint } from '../../src/kubernetes/endpoint.js';
 import { toSdkError } from '../../src/kubernetes/errors-map.js';
 import { gatewayAddress } from '../../src/kubernetes/gateway.js';
-import { rfc3339Micro, toLabelValue } from '../../src/kubernetes/names.js';
+import { toLabelValue } from '../../src/labels.js';
+import { rfc3339Micro } from '../../src/kubernetes/names.js';
 import { resolveOptions } from '../../src/kubernetes/options.js';
 
 describe('options', () => {
