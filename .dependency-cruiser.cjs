@@ -9,7 +9,9 @@ const allowed = {
   runner: [],
   sdk: ['agent-sandbox', 'runner'],
   orchestrator: ['sdk'],
-  cli: ['sdk', 'agent-sandbox', 'orchestrator', 'runner'],
+  cli: ['sdk', 'agent-sandbox', 'orchestrator', 'runner', 'mcp'],
+  mcp: ['sdk'],
+  ai: ['sdk'],
 };
 
 const layerRules = Object.entries(allowed).map(([pkg, deps]) => ({

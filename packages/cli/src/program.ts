@@ -16,6 +16,7 @@ import { doctorCommand } from './commands/doctor/doctor.js';
 import { poolCreateCommand, poolScaleCommand, poolStatusCommand } from './commands/pool/pool.js';
 import { templateApplyCommand } from './commands/template/apply.js';
 import { addKubeFlags, addOutputFlag } from './kube/flags.js';
+import { registerMcpCommand } from './commands/mcp/register.js';
 
 /** What the running command reports back to `runCli`. */
 export interface RunState {
@@ -170,6 +171,7 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
       ),
     );
   registerKubeCommands(program, { act, json, state }, ctx);
+  registerMcpCommand(program, act, ctx);
   program
     .command('__keeper', { hidden: true })
     .description('internal: owns a sandbox made by `sandbox create`')
