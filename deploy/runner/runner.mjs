@@ -79,7 +79,8 @@ ${USAGE}`);
     if (token === "") throw new ConfigError(`--token-file "${tokenFile}" is empty`);
   }
   const execTimeout = env.SANDBOX_EXEC_TIMEOUT_SECONDS;
-  const execSeconds = execTimeout && /^\d+$/.test(execTimeout) && Number(execTimeout) > 0 ? Number(execTimeout) : 300;
+  const execNumber = execTimeout?.trim() ? Number(execTimeout) : NaN;
+  const execSeconds = Number.isFinite(execNumber) && execNumber > 0 ? execNumber : 300;
   const maxBody = pick("max-body-bytes", "CORRAL_RUNNER_MAX_BODY_BYTES");
   const maxUpload = pick("max-upload-bytes", "CORRAL_RUNNER_MAX_UPLOAD_BYTES");
   const outBuf = pick("output-buffer-bytes", "CORRAL_RUNNER_OUTPUT_BUFFER_BYTES");
@@ -95,7 +96,7 @@ ${USAGE}`);
     maxUploadBytes: maxUpload === void 0 ? 256 * 1024 * 1024 : int(maxUpload, "--max-upload-bytes", 1),
     outputBufferBytes: outBuf === void 0 ? 16 * 1024 * 1024 : int(outBuf, "--output-buffer-bytes", 1024),
     ...taskCommand ? { taskCommand } : {},
-    legacyExecTimeoutMs: execSeconds * 1e3
+    legacyExecTimeoutMs: Math.max(1, Math.round(execSeconds * 1e3))
   };
 }
 
@@ -122,6 +123,8 @@ var HttpError = class extends Error {
   status;
   code;
   headers;
+  /** More fields for the JSON body, beside `code` and `message` (e.g. FastAPI's `detail`). */
+  extra = {};
   constructor(status, code, message, headers = {}) {
     super(message);
     this.name = "HttpError";
@@ -130,6 +133,10 @@ var HttpError = class extends Error {
     this.headers = headers;
   }
 };
+function withBody(error, extra) {
+  error.extra = { ...error.extra, ...extra };
+  return error;
+}
 function invalidArgument(message) {
   return new HttpError(400, "INVALID_ARGUMENT", message);
 }
@@ -241,6 +248,45 @@ function decodeUrlPath(raw) {
   }
 }
 
+// packages/runner/src/http/linger.ts
+var DEFAULT_LINGER = {
+  maxMs: 1e4,
+  idleMs: 2e3,
+  maxBytes: 128 * 1024 * 1024
+};
+function lingerAfterAnswer(req, res, limits = DEFAULT_LINGER) {
+  const socket = req.socket;
+  if (req.complete || socket.destroyed) return;
+  if (!res.headersSent) res.setHeader("connection", "close");
+  let discarded = 0;
+  let idle;
+  let total;
+  const stop = () => {
+    clearTimeout(idle);
+    clearTimeout(total);
+    socket.destroy();
+  };
+  const armIdle = () => {
+    clearTimeout(idle);
+    idle = setTimeout(stop, limits.idleMs).unref();
+  };
+  req.on("data", (chunk) => {
+    discarded += chunk.length;
+    if (discarded > limits.maxBytes) stop();
+    else armIdle();
+  });
+  req.resume();
+  socket.once("close", () => {
+    clearTimeout(idle);
+    clearTimeout(total);
+  });
+  socket.destroySoon = () => {
+    socket.end();
+    armIdle();
+    total = setTimeout(stop, limits.maxMs).unref();
+  };
+}
+
 // packages/runner/src/http/respond.ts
 function sendJson(res, status, body, headers = {}) {
   const text = JSON.stringify(body);
@@ -304,14 +350,19 @@ var Router = class {
       allowed.push(route.method);
     }
     if (allowed.length > 0) {
-      throw new HttpError(
-        405,
-        "METHOD_NOT_ALLOWED",
-        `${method} is not allowed on ${path}; allowed: ${allowed.join(", ")}`,
-        { allow: allowed.join(", ") }
+      throw withBody(
+        new HttpError(
+          405,
+          "METHOD_NOT_ALLOWED",
+          `${method} is not allowed on ${path}; allowed: ${allowed.join(", ")}`,
+          { allow: allowed.join(", ") }
+        ),
+        { detail: "Method Not Allowed" }
       );
     }
-    throw new HttpError(404, "NOT_FOUND", `no route for ${method} ${path}`);
+    throw withBody(new HttpError(404, "NOT_FOUND", `no route for ${method} ${path}`), {
+      detail: "Not Found"
+    });
   }
 };
 function matchSegments(pattern, parts) {
@@ -605,17 +656,34 @@ var ProcessManager = class {
 import { pipeline } from "node:stream/promises";
 
 // packages/runner/src/http/body.ts
-async function readBody(req, limit) {
+function readBody(req, limit) {
   const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-  const chunks = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit));
+  return new Promise((resolve2, reject) => {
+    const chunks = [];
+    let size = 0;
+    const done = (error) => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", done);
+      req.off("close", onClose);
+      if (error) reject(error);
+      else resolve2(Buffer.concat(chunks, size));
+    };
+    const onData = (chunk) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.pause();
+        done(tooLarge(limit));
+      } else chunks.push(chunk);
+    };
+    const onEnd = () => done();
+    const onClose = () => done(new Error("the client closed the connection while sending the body"));
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", done);
+    req.on("close", onClose);
+  });
 }
 function tooLarge(limit) {
   return new HttpError(
@@ -1302,10 +1370,114 @@ function shlexSplit(input) {
   return out;
 }
 
-// packages/runner/src/routes/legacy.ts
-async function confined(deps, raw) {
+// packages/runner/src/routes/python-compat.ts
+function validationError(detail, message) {
+  return withBody(new HttpError(422, "INVALID_ARGUMENT", message), { detail: [detail] });
+}
+async function readModelBody(req, limit) {
+  const raw = (await readBody(req, limit)).toString("utf8");
+  if (raw.length === 0) {
+    throw validationError(
+      { type: "missing", loc: ["body"], msg: "Field required", input: null },
+      "request body is empty; send a JSON object"
+    );
+  }
+  let value;
   try {
-    return await deps.fsRoot.resolve(decodeUrlPath(raw), { follow: true });
+    value = JSON.parse(raw);
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    const position = /position (\d+)/.exec(text);
+    throw validationError(
+      {
+        type: "json_invalid",
+        loc: ["body", position ? Number(position[1]) : 0],
+        msg: "JSON decode error",
+        input: {},
+        ctx: { error: text }
+      },
+      `request body is not valid JSON: ${text}`
+    );
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw validationError(
+      {
+        type: "model_attributes_type",
+        loc: ["body"],
+        msg: "Input should be a valid dictionary or object to extract fields from",
+        input: value
+      },
+      "request body must be a JSON object"
+    );
+  }
+  return value;
+}
+function requiredString(body, field) {
+  const value = body[field];
+  if (value === void 0) {
+    throw validationError(
+      { type: "missing", loc: ["body", field], msg: "Field required", input: body },
+      `field "${field}" is required (a string)`
+    );
+  }
+  if (typeof value !== "string") {
+    throw validationError(
+      {
+        type: "string_type",
+        loc: ["body", field],
+        msg: "Input should be a valid string",
+        input: value
+      },
+      `field "${field}" must be a string`
+    );
+  }
+  return value;
+}
+function pyRepr(value) {
+  const quote = value.includes("'") && !value.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const ch of value) {
+    const code = ch.codePointAt(0);
+    if (ch === "\\" || ch === quote) out += "\\" + ch;
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "	") out += "\\t";
+    else if (code < 32 || code === 127) out += "\\x" + code.toString(16).padStart(2, "0");
+    else out += ch;
+  }
+  return out + quote;
+}
+function pyListRepr(values) {
+  return `[${values.map(pyRepr).join(", ")}]`;
+}
+function pyFloat(value) {
+  return Number.isInteger(value) ? `${value}.0` : String(value);
+}
+function pyExecError(error, program) {
+  const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+  if (code === "ENOENT") return `[Errno 2] No such file or directory: ${pyRepr(program)}`;
+  if (code === "EACCES") return `[Errno 13] Permission denied: ${pyRepr(program)}`;
+  return error instanceof Error ? error.message : String(error);
+}
+function contentDisposition(name) {
+  if (/^[\x20-\x7e]*$/.test(name) && !/["\\]/.test(name)) {
+    return `attachment; filename="${name}"`;
+  }
+  const fallback = name.replace(/[^\x20-\x7e]|["\\]/gu, "_");
+  const encoded = encodeURIComponent(name).replace(
+    /['()*]/g,
+    (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase()
+  );
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+}
+function baseRelative(path) {
+  return path.replace(/^\/+/, "");
+}
+
+// packages/runner/src/routes/legacy.ts
+async function confined(deps, path) {
+  try {
+    return await deps.fsRoot.resolve(baseRelative(path), { follow: true });
   } catch (error) {
     if (error instanceof HttpError && error.code === "PATH_OUTSIDE_ROOT") {
       throw new HttpError(403, "PATH_OUTSIDE_ROOT", "Access denied");
@@ -1336,7 +1508,7 @@ async function execute(deps, command) {
   } catch (error) {
     return {
       stdout: "",
-      stderr: `Failed to execute command: ${error.message}`,
+      stderr: `Failed to execute command: ${pyExecError(error, argv2[0])}`,
       exit_code: 1
     };
   }
@@ -1348,8 +1520,12 @@ async function execute(deps, command) {
   const stdout = Buffer.concat(out).toString("utf8");
   const stderr = Buffer.concat(err).toString("utf8");
   if (exit.timedOut) {
-    const seconds = deps.legacyExecTimeoutMs / 1e3;
-    return { stdout, stderr: `${stderr}Command timed out after ${seconds} seconds.`, exit_code: 1 };
+    const seconds = pyFloat(deps.legacyExecTimeoutMs / 1e3);
+    return {
+      stdout: "",
+      stderr: `Failed to execute command: Command '${pyListRepr(argv2)}' timed out after ${seconds} seconds`,
+      exit_code: 1
+    };
   }
   return { stdout, stderr, exit_code: exit.exitCode ?? 1 };
 }
@@ -1358,24 +1534,22 @@ function registerLegacyRoutes(router, deps) {
     sendJson(res, 200, { status: "ok", message: "Sandbox Runtime is active." });
   });
   router.add("POST", "/execute", async ({ req, res }) => {
-    const body = requireObject(await readJson(req, deps.maxBodyBytes));
-    rejectUnknown(body, ["command"]);
-    const command = str(body, "command", { required: true });
+    const command = requiredString(await readModelBody(req, deps.maxBodyBytes), "command");
     sendJson(res, 200, await execute(deps, command));
   });
   router.add("POST", "/upload", async ({ req, res }) => {
-    const boundary = boundaryOf(req.headers["content-type"]);
+    const missing = () => validationError(
+      { type: "missing", loc: ["body", "file"], msg: "Field required", input: null },
+      'multipart/form-data field "file" with a filename (the destination path) is required'
+    );
+    const contentType = req.headers["content-type"] ?? "";
+    if (!/^multipart\/form-data\b/i.test(contentType)) throw missing();
+    const boundary = boundaryOf(contentType);
     const parts = parseMultipart(await readBody(req, deps.maxUploadBytes), boundary);
     const file = parts.find((p) => p.name === "file");
-    if (!file?.filename) {
-      throw new HttpError(
-        400,
-        "INVALID_ARGUMENT",
-        'multipart field "file" with a filename (the destination path) is required'
-      );
-    }
+    if (!file?.filename) throw missing();
     try {
-      await writeAtomic(deps.fsRoot, file.filename, file.data, void 0);
+      await writeAtomic(deps.fsRoot, baseRelative(file.filename), file.data, void 0);
     } catch (error) {
       if (error instanceof HttpError && error.code === "PATH_OUTSIDE_ROOT") {
         throw new HttpError(403, "PATH_OUTSIDE_ROOT", "Access denied");
@@ -1385,21 +1559,20 @@ function registerLegacyRoutes(router, deps) {
     sendJson(res, 200, { message: `File '${file.filename}' uploaded successfully.` });
   });
   router.add("GET", "/download/*path", async ({ res, params }) => {
-    const resolved = await confined(deps, params.path);
+    const resolved = await confined(deps, decodeUrlPath(params.path));
     const st = await lstat3(resolved.abs).catch(() => void 0);
     if (!st?.isFile()) throw new HttpError(404, "NOT_FOUND", "File not found");
-    const name = resolved.rel.split("/").pop() ?? "file";
     res.writeHead(200, {
       "content-type": "application/octet-stream",
       "content-length": st.size,
-      "content-disposition": `attachment; filename="${name.replace(/["\\\r\n]/g, "_")}"`
+      "content-disposition": contentDisposition(resolved.rel.split("/").pop() || "file")
     });
     await pipeline4(createReadStream2(resolved.abs, { highWaterMark: 1024 * 1024 }), res).catch(
       () => res.destroy()
     );
   });
   router.add("GET", "/list/*path", async ({ res, params }) => {
-    const resolved = await confined(deps, params.path);
+    const resolved = await confined(deps, decodeUrlPath(params.path));
     const st = await lstat3(resolved.abs).catch(() => void 0);
     if (!st?.isDirectory()) throw new HttpError(404, "NOT_FOUND", "Path is not a directory");
     const entries = await listDir(resolved, params.path);
@@ -1413,7 +1586,7 @@ function registerLegacyRoutes(router, deps) {
   });
   router.add("GET", "/exists/*path", async ({ res, params }) => {
     const path = decodeUrlPath(params.path);
-    const resolved = await confined(deps, params.path);
+    const resolved = await confined(deps, path);
     const exists = await lstat3(resolved.abs).then(
       () => true,
       () => false
@@ -1660,7 +1833,12 @@ function sendError(res, error, logger2) {
     "x-corral-error-code": httpError.code
   };
   if (httpError.status === 413) headers.connection = "close";
-  sendJson(res, httpError.status, { code: httpError.code, message: httpError.message }, headers);
+  sendJson(
+    res,
+    httpError.status,
+    { ...httpError.extra, code: httpError.code, message: httpError.message },
+    headers
+  );
 }
 async function createRunnerServer(options) {
   const fsRoot = await FsRoot.open(options.root);
@@ -1706,8 +1884,8 @@ async function createRunnerServer(options) {
         }
         await route.handler({ req, res, params, query, path });
       } catch (error) {
+        lingerAfterAnswer(req, res);
         sendError(res, error, options.logger);
-        if (!req.complete) req.resume();
       }
     })();
   });

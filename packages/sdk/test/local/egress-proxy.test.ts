@@ -6,7 +6,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -292,35 +292,56 @@ describe('egress proxy: host addresses and connection caps', () => {
   });
 
   it('W6: caps concurrent connections and drops clients that never send a request', async () => {
-    const proxy = await startEgressProxy({
+    // Event-driven throughout: on a loaded machine a fixed sleep would decide the outcome.
+    const open = (proxy: EgressProxy, count: number) => {
+      const closes: Promise<number>[] = [];
+      const sockets = Array.from({ length: count }, (_, i) => {
+        const s = connect(proxy.socketPath);
+        s.on('error', () => undefined);
+        s.resume(); // read to EOF, so a close by the server is seen
+        closes.push(new Promise((r) => s.once('close', () => r(i))));
+        return s;
+      });
+      return { sockets, closes };
+    };
+    const capped = await startEgressProxy({
       socketPath: join(dir, 'cap.sock'),
+      domains: ['example.com'],
+      maxConnections: 8,
+      headersTimeoutMs: 60_000,
+    });
+    const first = open(capped, 20);
+    try {
+      // Twelve are over the cap and closed at once; with a minute of head timeout, only the cap
+      // can have closed them, and the eight others stay open.
+      const closedFirst: number[] = [];
+      await new Promise<void>((resolve) => {
+        for (const p of first.closes)
+          void p.then((i) => {
+            closedFirst.push(i);
+            if (closedFirst.length === 12) resolve();
+          });
+      });
+      await new Promise((r) => setImmediate(r));
+      expect(closedFirst).toHaveLength(12);
+    } finally {
+      for (const s of first.sockets) s.destroy();
+      await capped.close();
+    }
+
+    const timed = await startEgressProxy({
+      socketPath: join(dir, 'head.sock'),
       domains: ['example.com'],
       maxConnections: 8,
       headersTimeoutMs: 300,
     });
-    const sockets: Socket[] = [];
+    const second = open(timed, 4);
     try {
-      const closed = new Set<number>();
-      const allClosed: Promise<unknown>[] = [];
-      await Promise.all(
-        Array.from({ length: 20 }, (_, i) => {
-          const s = connect(proxy.socketPath);
-          sockets.push(s);
-          s.on('error', () => undefined);
-          allClosed.push(new Promise<void>((r) => s.once('close', () => r())));
-          s.on('close', () => closed.add(i));
-          return new Promise((r) => s.once('connect', r));
-        }),
-      );
-      // the ones over the cap are closed at once
-      await new Promise((r) => setTimeout(r, 150));
-      expect(closed.size).toBeGreaterThanOrEqual(12);
-      // the rest are dropped once the head timeout passed without a request
-      await Promise.all(allClosed);
-      expect(closed.size).toBe(20);
+      // Clients that never send a request are dropped once the head timeout passes.
+      expect((await Promise.all(second.closes)).sort()).toEqual([0, 1, 2, 3]);
     } finally {
-      for (const s of sockets) s.destroy();
-      await proxy.close();
+      for (const s of second.sockets) s.destroy();
+      await timed.close();
     }
   });
 });
