@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { link, lstat, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Socket } from 'node:net';
@@ -37,6 +37,9 @@ import {
   listRecordDirs,
   prepareStateDir,
   readableCopy,
+  execOnlyCopy,
+  HOST_DIR,
+  hostSocketPath,
   readRecord,
   RUNNER_SOCKET,
   writeRecord,
@@ -93,6 +96,7 @@ export class LocalProvider implements SandboxProvider {
   private readonly detection: Promise<IsolationReport>;
   private stateReady: Promise<void> | undefined;
   private runnerPath: Promise<string> | undefined;
+  private nodePath: Promise<string> | undefined;
   private accountUids: Set<number> | undefined;
   private closed = false;
 
@@ -117,7 +121,7 @@ export class LocalProvider implements SandboxProvider {
             limits: this.options.limits ?? {},
           });
           try {
-            await warmUpRunner(join(live.dir, 'run', RUNNER_SOCKET), live.record.token);
+            await warmUpRunner(hostSocketPath(live.dir), live.record.token);
           } catch (error) {
             await this.delete(live.record.id).catch(() => undefined);
             throw error;
@@ -318,6 +322,9 @@ export class LocalProvider implements SandboxProvider {
     const bundle = this.options.runnerBundle ?? runnerBundlePath();
     this.runnerPath ??= dropUid ? readableCopy(bundle, this.stateDir) : Promise.resolve(bundle);
     const runner = await this.runnerPath;
+    // gVisor's Sentry keeps its own /proc; elsewhere the runner must be non-dumpable (W8)
+    this.nodePath ??= execOnlyCopy(process.execPath, this.stateDir);
+    const protectedNode = level === 'gvisor' ? undefined : await this.nodePath;
     const dir = join(this.stateDir, id);
     try {
       await mkdir(dir, { mode: dropUid ? 0o711 : 0o700 });
@@ -343,7 +350,9 @@ export class LocalProvider implements SandboxProvider {
         files: { 'runner.mjs': runner },
         ...(this.options.proxyHosts ? { proxyHosts: this.options.proxyHosts } : {}),
         ...(this.options.seccomp === undefined ? {} : { seccomp: this.options.seccomp }),
-        env: { ...spec.env, CORRAL_RUNNER_TOKEN: token },
+        env: spec.env,
+        token,
+        ...(protectedNode ? { protectedNode } : {}),
         command: (p) => [
           p.node,
           p.files['runner.mjs']!,
@@ -353,6 +362,7 @@ export class LocalProvider implements SandboxProvider {
           `${p.run}/${RUNNER_SOCKET}`,
           '--root',
           p.work,
+          ...(p.tokenFile ? ['--token-file', p.tokenFile] : []),
         ],
       });
       const stderrTail = await waitForListening(
@@ -360,6 +370,7 @@ export class LocalProvider implements SandboxProvider {
         timeoutMs - (performance.now() - started),
         spec.signal,
       );
+      await linkRunnerSocket(dir, uid);
       const record: SandboxRecord = {
         version: 1,
         id,
@@ -505,7 +516,7 @@ export class LocalProvider implements SandboxProvider {
       info: await this.info(record),
       endpoint: {
         baseUrl: 'http://localhost',
-        socketPath: join(dir, 'run', RUNNER_SOCKET),
+        socketPath: hostSocketPath(dir),
         token: record.token,
       },
     };
@@ -552,6 +563,29 @@ function validateLimits(limits: ResourceLimits | undefined): void {
 async function sameProcess(pid: number, startTime: string | undefined): Promise<boolean> {
   const now = await processStartTime(pid);
   return now !== undefined && (startTime === undefined || now === startTime);
+}
+
+/**
+ * Gives the host its own name for the runner's socket, in `<dir>/host/`, which is not bound
+ * into the sandbox. The runner's `run/` is writable by the sandboxed code, which could rename
+ * the socket and listen in its place (forged results) or plant a symlink to a host socket
+ * (confused deputy). A hard link names the inode, which stays bound to the runner's listening
+ * socket whatever happens to `run/`. Made right after the runner reported `listening`, before
+ * any untrusted code ran; `link` does not follow symlinks, and the result is checked.
+ */
+async function linkRunnerSocket(dir: string, uid: number | undefined): Promise<void> {
+  const hostDir = join(dir, HOST_DIR);
+  await mkdir(hostDir, { mode: 0o700 });
+  const target = hostSocketPath(dir);
+  await link(join(dir, 'run', RUNNER_SOCKET), target);
+  const info = await lstat(target);
+  const owner = uid ?? process.getuid?.();
+  if (!info.isSocket() || (owner !== undefined && info.uid !== owner && info.uid !== 0)) {
+    throw new CorralError(
+      `the runner's socket is not what the runner made (${info.isSocket() ? `owned by uid ${info.uid}` : 'not a socket'}); refusing to talk to it`,
+      { code: 'SANDBOX_START_FAILED' },
+    );
+  }
 }
 
 /** Ends a sandbox this process did not start (its owner is another process, or gone). */
