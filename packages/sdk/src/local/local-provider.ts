@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { link, lstat, mkdir, rename, rm } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Socket } from 'node:net';
@@ -255,12 +255,12 @@ export class LocalProvider implements SandboxProvider {
       await live.launched.stop(this.options.stopGraceMs ?? 500);
       this.live.delete(id);
       if (live.record.uid !== undefined) this.usedUids.delete(live.record.uid);
-      await rm(live.dir, { recursive: true, force: true });
+      await removeDir(live.dir);
       return;
     }
     const record = await readRecord(dir);
     if (record) await destroyForeign(record);
-    await rm(dir, { recursive: true, force: true });
+    await removeDir(dir);
   }
 
   async close(): Promise<void> {
@@ -588,6 +588,29 @@ async function linkRunnerSocket(dir: string, uid: number | undefined): Promise<v
   }
 }
 
+/**
+ * `rm -rf` that also removes what the sandboxed code made unreadable: without root, a directory
+ * it chmodded to 000 cannot be listed, so permissions are restored (u+rwx) top-down and the
+ * removal retried.
+ */
+async function removeDir(dir: string): Promise<void> {
+  try {
+    await rm(dir, { recursive: true, force: true });
+    return;
+  } catch (error) {
+    if (!['EACCES', 'EPERM'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  }
+  const fix = async (path: string): Promise<void> => {
+    const info = await lstat(path).catch(() => undefined);
+    if (!info?.isDirectory()) return;
+    await chmod(path, 0o700).catch(() => undefined);
+    const entries = await readdir(path).catch(() => [] as string[]);
+    for (const entry of entries) await fix(join(path, entry));
+  };
+  await fix(dir);
+  await rm(dir, { recursive: true, force: true });
+}
+
 /** Ends a sandbox this process did not start (its owner is another process, or gone). */
 async function destroyForeign(record: SandboxRecord): Promise<void> {
   if (await sameProcess(record.pid, record.pidStartTime)) {
@@ -595,7 +618,9 @@ async function destroyForeign(record: SandboxRecord): Promise<void> {
     signal(record.pid, 'SIGKILL');
   }
   await killCgroup(record.cgroupDirs);
-  if (record.uid !== undefined)
+  // the cgroups list the sandbox's processes exactly; a uid may be shared with a bystander
+  // (another Corral process or state dir drew the same one), so it is the fallback only
+  if (record.uid !== undefined && record.cgroupDirs.length === 0)
     for (const pid of await pidsOfUid(record.uid)) signal(pid, 'SIGKILL');
   await removeSandboxCgroup(record.cgroupDirs);
 }
