@@ -2,7 +2,21 @@
  * Command line and environment for the runner binary. Precedence: flag, then env, then default.
  * The token is read only from the environment or a file, never from argv (visible in `ps`).
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
+
+/**
+ * Reads a token file; `/dev/fd/N` is read from the inherited fd itself (then closed), because a
+ * socket or pipe from the launcher cannot be reopened through /proc (ENXIO).
+ */
+function readTokenFile(path: string): string {
+  const fd = /^\/dev\/fd\/(\d+)$/.exec(path)?.[1];
+  if (fd === undefined) return readFileSync(path, 'utf8');
+  try {
+    return readFileSync(Number(fd), 'utf8');
+  } finally {
+    closeSync(Number(fd));
+  }
+}
 import { RUNNER_DEFAULT_PORT } from './constants.js';
 
 export interface RunnerConfig {
@@ -52,7 +66,7 @@ export function parseConfig(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
   cwd: string,
-  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+  readFile: (path: string) => string = readTokenFile,
 ): RunnerConfig {
   const flags = new Map<Flag, string>();
   for (let i = 0; i < argv.length; i++) {

@@ -21,8 +21,14 @@ export interface BwrapInput {
   /** Read-only binds, host path → inside path. */
   roBinds: readonly { source: string; dest: string }[];
   env: Readonly<Record<string, string>>;
-  /** fd numbers (in bwrap's fd table) of data to place in the sandbox. */
-  fds: { seccomp?: number; passwd: number; group: number; hosts: number };
+  /**
+   * fd numbers (in bwrap's fd table) of data to place in the sandbox. With `args`, the
+   * environment is read from that fd (`bwrapEnvData`) instead of argv, which every host user
+   * can read in `ps`.
+   */
+  fds: { seccomp?: number; passwd: number; group: number; hosts: number; args?: number };
+  /** `--size` of the `/tmp` tmpfs, bytes; unbounded (half of RAM) when absent. */
+  tmpBytes?: number;
   hasEtcSsl: boolean;
   hasResolvConf: boolean;
   command: readonly string[];
@@ -35,7 +41,9 @@ export function bwrapArgs(input: BwrapInput): string[] {
     ...['--ro-bind', '/usr', '/usr'],
     ...['--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64'],
     ...['--symlink', 'usr/bin', '/bin', '--symlink', 'usr/sbin', '/sbin'],
-    ...['--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp'],
+    ...['--proc', '/proc', '--dev', '/dev'],
+    ...(input.tmpBytes === undefined ? [] : ['--size', String(input.tmpBytes)]),
+    ...['--perms', '1777', '--tmpfs', '/tmp'],
     ...['--dir', '/etc'],
     ...['--perms', '0644', '--ro-bind-data', String(input.fds.passwd), '/etc/passwd'],
     ...['--perms', '0644', '--ro-bind-data', String(input.fds.group), '/etc/group'],
@@ -47,6 +55,8 @@ export function bwrapArgs(input: BwrapInput): string[] {
   args.push('--bind', input.workDir, INSIDE.work, '--bind', input.runDir, INSIDE.run);
   if (input.network === 'allow' && input.netDir) args.push('--ro-bind', input.netDir, INSIDE.net);
   for (const { source, dest } of input.roBinds) args.push('--ro-bind', source, dest);
+  // the root tmpfs cannot be given a size; read-only, it holds nothing the code can grow
+  args.push('--remount-ro', '/');
   args.push(
     ...['--chdir', INSIDE.work, '--unshare-all'],
     ...(input.network === 'full' ? ['--share-net'] : []),
@@ -69,9 +79,16 @@ export function bwrapArgs(input: BwrapInput): string[] {
     ],
   );
   if (input.fds.seccomp !== undefined) args.push('--seccomp', String(input.fds.seccomp));
-  for (const [key, value] of Object.entries(input.env)) args.push('--setenv', key, value);
+  if (input.fds.args !== undefined) args.push('--args', String(input.fds.args));
+  else for (const [key, value] of Object.entries(input.env)) args.push('--setenv', key, value);
   args.push('--', ...input.command);
   return args;
+}
+
+/** The environment as NUL-separated `--setenv K V` arguments, for `bwrap --args FD`. */
+export function bwrapEnvData(env: Readonly<Record<string, string>>): Buffer {
+  const parts = Object.entries(env).flatMap(([k, v]) => ['--setenv', k, v]);
+  return Buffer.from(parts.map((p) => `${p}\0`).join(''));
 }
 
 /** Proxy variables for the allow-list mode (both spellings: tools disagree on case). */

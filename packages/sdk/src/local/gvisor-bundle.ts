@@ -83,7 +83,10 @@ export async function writeGvisorBundle(input: GvisorInput): Promise<string[]> {
       ],
     },
   };
-  await writeFile(join(input.bundleDir, 'config.json'), JSON.stringify(config, null, 2));
+  // 0600: the environment in it holds the runner token and the caller's env values
+  await writeFile(join(input.bundleDir, 'config.json'), JSON.stringify(config, null, 2), {
+    mode: 0o600,
+  });
   await mkdir(input.stateRoot, { recursive: true, mode: 0o700 });
   return [
     'runsc',

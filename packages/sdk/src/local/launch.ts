@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NetworkMode, ResourceLimits } from '../provider.js';
-import { bwrapArgs, BWRAP_DATA, proxyEnv } from './bwrap-args.js';
+import { bwrapArgs, bwrapEnvData, BWRAP_DATA, proxyEnv } from './bwrap-args.js';
 import { createSandboxCgroup, killCgroup, removeSandboxCgroup, cgroupPids } from './cgroups.js';
 import type { CgroupLayout } from './detect.js';
 import { startEgressProxy, type EgressProxy } from './egress-proxy.js';
@@ -27,7 +27,7 @@ import {
 import { BRIDGE_FILE, BRIDGE_SOURCE, PROXY_SOCKET_FILE } from './net-bridge.js';
 import { INSIDE, SYSTEM_PREFIXES } from './sandbox-fs.js';
 import { buildSeccompFilter, seccompSupported } from './seccomp.js';
-import { unshareArgs } from './unshare-script.js';
+import { unshareArgs, unshareEnv } from './unshare-script.js';
 import { gvisorDeleteArgs, writeGvisorBundle } from './gvisor-bundle.js';
 
 export type LaunchLevel = 'gvisor' | 'bubblewrap' | 'unshare' | 'none';
@@ -40,6 +40,8 @@ export interface SandboxPaths {
   files: Record<string, string>;
   /** The node binary to use inside. */
   node: string;
+  /** Where the process reads `LaunchOptions.token` from (a pipe: readable once). */
+  tokenFile?: string;
 }
 
 export interface LaunchOptions {
@@ -60,6 +62,19 @@ export interface LaunchOptions {
   seccomp?: boolean;
   command(paths: SandboxPaths): string[];
   env?: Record<string, string>;
+  /**
+   * A secret for the sandboxed process, delivered on a pipe (`paths.tokenFile`), never in argv
+   * or the environment (gVisor, which passes no fds: the 0600 bundle's environment).
+   */
+  token?: string;
+  /**
+   * Host path of an execute-only (0111) copy of node to run the command with. The kernel makes
+   * a process that execs an unreadable binary non-dumpable: code of the same uid can then not
+   * read its environ, copy its fds (`pidfd_getfd`) or write its memory. Ignored under gVisor.
+   */
+  protectedNode?: string;
+  /** `--size` of the sandbox's `/tmp` (bubblewrap, unshare). */
+  tmpBytes?: number;
 }
 
 export interface LaunchedSandbox {
@@ -78,6 +93,8 @@ export interface LaunchedSandbox {
 const NAME_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** pids.max for gVisor sandboxes: the Sentry and Gofer are many-threaded Go programs. */
 const GVISOR_PIDS_BACKSTOP = 1024;
+/** The fd the token pipe gets in the sandboxed process: above every data fd bwrap reads. */
+const TOKEN_FD = 9;
 
 function runQuietly(file: string, args: string[]): Promise<void> {
   return new Promise((resolve) => {
@@ -124,7 +141,10 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
     inPaths.files[key] = dest;
     if (isolated) roBinds.push({ source, dest });
   }
-  if (isolated && !SYSTEM_PREFIXES.some((p) => process.execPath.startsWith(p))) {
+  if (options.protectedNode && options.level !== 'gvisor') {
+    inPaths.node = isolated ? `${INSIDE.opt}/node` : options.protectedNode;
+    if (isolated) roBinds.push({ source: options.protectedNode, dest: inPaths.node });
+  } else if (isolated && !SYSTEM_PREFIXES.some((p) => process.execPath.startsWith(p))) {
     // node outside /usr (nvm, volta, a tarball): bind just the binary
     inPaths.node = `${INSIDE.opt}/node`;
     roBinds.push({ source: process.execPath, dest: inPaths.node });
@@ -196,6 +216,10 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
       ...(network === 'allow' ? proxyEnv() : {}),
       ...options.env,
     };
+    // runsc passes no extra fds into the sandbox: there the token travels in the 0600 bundle
+    const tokenOnPipe = options.token !== undefined && options.level !== 'gvisor';
+    if (options.token !== undefined && !tokenOnPipe) env.CORRAL_RUNNER_TOKEN = options.token;
+    if (tokenOnPipe) inPaths.tokenFile = `/dev/fd/${TOKEN_FD}`;
     let command = options.command(inPaths);
     if (network === 'allow') {
       const bridge = `${INSIDE.net}/${BRIDGE_FILE}`;
@@ -219,6 +243,8 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
         Buffer.from(BWRAP_DATA.hosts),
       );
       if (wantSeccomp) data.push(buildSeccompFilter());
+      const argsFd = 3 + data.length;
+      data.push(bwrapEnvData(env));
       argv = [
         'bwrap',
         ...bwrapArgs({
@@ -228,7 +254,14 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
           network,
           roBinds,
           env,
-          fds: { passwd: 3, group: 4, hosts: 5, ...(wantSeccomp ? { seccomp: 6 } : {}) },
+          fds: {
+            passwd: 3,
+            group: 4,
+            hosts: 5,
+            ...(wantSeccomp ? { seccomp: 6 } : {}),
+            args: argsFd,
+          },
+          ...(options.tmpBytes === undefined ? {} : { tmpBytes: options.tmpBytes }),
           hasEtcSsl: existsSync('/etc/ssl/certs'),
           hasResolvConf: existsSync('/etc/resolv.conf'),
           command,
@@ -261,6 +294,7 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
             roBinds,
             env,
             network: network === 'full' ? 'full' : 'none',
+            ...(options.tmpBytes === undefined ? {} : { tmpBytes: options.tmpBytes }),
           },
           command,
         ),
@@ -276,7 +310,9 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
 
     // the wrapper: join cgroups, close fds we did not mean to pass, drop uid, exec
     const stdioCount = 3 + data.length;
-    const stray = inheritableFds().filter((fd) => fd >= stdioCount);
+    const stray = inheritableFds().filter(
+      (fd) => fd >= stdioCount && !(tokenOnPipe && fd === TOKEN_FD),
+    );
     const steps: string[] = [];
     if (cgroupDirs.length) {
       steps.push(
@@ -292,14 +328,26 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
     steps.push(`exec ${drop}"$@" ${closeRedirs}`.trimEnd());
     const shell = stray.some((fd) => fd > 9) ? '/bin/bash' : '/bin/sh';
     const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', ...data.map(() => 'pipe' as const)];
-    const spawnEnv = options.level === 'none' ? env : { PATH: '/usr/bin:/bin' };
+    if (tokenOnPipe) {
+      while (stdio.length < TOKEN_FD) stdio.push('ignore');
+      stdio[TOKEN_FD] = 'pipe';
+      data[TOKEN_FD - 3] = Buffer.from(options.token ?? '');
+    }
+    const spawnEnv =
+      options.level === 'none'
+        ? env
+        : options.level === 'unshare'
+          ? { PATH: '/usr/bin:/bin', ...unshareEnv(env) }
+          : { PATH: '/usr/bin:/bin' };
     child = spawn(shell, ['-c', steps.join('\n'), 'corral-launch', ...argv], {
       stdio,
       env: spawnEnv,
       detached: true,
-      ...(options.level === 'none' ? { cwd: dirs.work } : {}),
+      // not the caller's cwd: the sandbox's pid 1 would show it as PWD
+      cwd: options.level === 'none' ? dirs.work : '/',
     });
     const started = child;
+    // sparse: the slots between the data fds and the token pipe are unused
     data.forEach((buffer, i) => {
       const stream = started.stdio[3 + i] as NodeJS.WritableStream & {
         on(e: 'error', f: () => void): void;

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Socket } from 'node:net';
@@ -38,6 +38,9 @@ import {
   listRecordDirs,
   prepareStateDir,
   readableCopy,
+  execOnlyCopy,
+  HOST_DIR,
+  hostSocketPath,
   readRecord,
   RUNNER_SOCKET,
   writeRecord,
@@ -94,6 +97,7 @@ export class LocalProvider implements SandboxProvider {
   private readonly detection: Promise<IsolationReport>;
   private stateReady: Promise<void> | undefined;
   private runnerPath: Promise<string> | undefined;
+  private nodePath: Promise<string> | undefined;
   private accountUids: Set<number> | undefined;
   private closed = false;
 
@@ -118,7 +122,7 @@ export class LocalProvider implements SandboxProvider {
             limits: this.options.limits ?? {},
           });
           try {
-            await warmUpRunner(join(live.dir, 'run', RUNNER_SOCKET), live.record.token);
+            await warmUpRunner(hostSocketPath(live.dir), live.record.token);
           } catch (error) {
             await this.delete(live.record.id).catch(() => undefined);
             throw error;
@@ -252,12 +256,12 @@ export class LocalProvider implements SandboxProvider {
       await live.launched.stop(this.options.stopGraceMs ?? 500);
       this.live.delete(id);
       if (live.record.uid !== undefined) this.usedUids.delete(live.record.uid);
-      await rm(live.dir, { recursive: true, force: true });
+      await removeDir(live.dir);
       return;
     }
     const record = await readRecord(dir);
     if (record) await destroyForeign(record);
-    await rm(dir, { recursive: true, force: true });
+    await removeDir(dir);
   }
 
   async close(): Promise<void> {
@@ -319,6 +323,9 @@ export class LocalProvider implements SandboxProvider {
     const bundle = this.options.runnerBundle ?? runnerBundlePath();
     this.runnerPath ??= dropUid ? readableCopy(bundle, this.stateDir) : Promise.resolve(bundle);
     const runner = await this.runnerPath;
+    // gVisor's Sentry keeps its own /proc; elsewhere the runner must be non-dumpable (W8)
+    this.nodePath ??= execOnlyCopy(process.execPath, this.stateDir);
+    const protectedNode = level === 'gvisor' ? undefined : await this.nodePath;
     const dir = join(this.stateDir, id);
     try {
       await mkdir(dir, { mode: dropUid ? 0o711 : 0o700 });
@@ -344,7 +351,9 @@ export class LocalProvider implements SandboxProvider {
         files: { 'runner.mjs': runner },
         ...(this.options.proxyHosts ? { proxyHosts: this.options.proxyHosts } : {}),
         ...(this.options.seccomp === undefined ? {} : { seccomp: this.options.seccomp }),
-        env: { ...spec.env, CORRAL_RUNNER_TOKEN: token },
+        env: spec.env,
+        token,
+        ...(protectedNode ? { protectedNode } : {}),
         command: (p) => [
           p.node,
           p.files['runner.mjs']!,
@@ -354,6 +363,7 @@ export class LocalProvider implements SandboxProvider {
           `${p.run}/${RUNNER_SOCKET}`,
           '--root',
           p.work,
+          ...(p.tokenFile ? ['--token-file', p.tokenFile] : []),
         ],
       });
       const stderrTail = await waitForListening(
@@ -361,6 +371,7 @@ export class LocalProvider implements SandboxProvider {
         timeoutMs - (performance.now() - started),
         spec.signal,
       );
+      await linkRunnerSocket(dir, uid);
       const record: SandboxRecord = {
         version: 1,
         id,
@@ -506,7 +517,7 @@ export class LocalProvider implements SandboxProvider {
       info: await this.info(record),
       endpoint: {
         baseUrl: 'http://localhost',
-        socketPath: join(dir, 'run', RUNNER_SOCKET),
+        socketPath: hostSocketPath(dir),
         token: record.token,
       },
     };
@@ -555,6 +566,52 @@ async function sameProcess(pid: number, startTime: string | undefined): Promise<
   return now !== undefined && (startTime === undefined || now === startTime);
 }
 
+/**
+ * Gives the host its own name for the runner's socket, in `<dir>/host/`, which is not bound
+ * into the sandbox. The runner's `run/` is writable by the sandboxed code, which could rename
+ * the socket and listen in its place (forged results) or plant a symlink to a host socket
+ * (confused deputy). A hard link names the inode, which stays bound to the runner's listening
+ * socket whatever happens to `run/`. Made right after the runner reported `listening`, before
+ * any untrusted code ran; `link` does not follow symlinks, and the result is checked.
+ */
+async function linkRunnerSocket(dir: string, uid: number | undefined): Promise<void> {
+  const hostDir = join(dir, HOST_DIR);
+  await mkdir(hostDir, { mode: 0o700 });
+  const target = hostSocketPath(dir);
+  await link(join(dir, 'run', RUNNER_SOCKET), target);
+  const info = await lstat(target);
+  const owner = uid ?? process.getuid?.();
+  if (!info.isSocket() || (owner !== undefined && info.uid !== owner && info.uid !== 0)) {
+    throw new CorralError(
+      `the runner's socket is not what the runner made (${info.isSocket() ? `owned by uid ${info.uid}` : 'not a socket'}); refusing to talk to it`,
+      { code: 'SANDBOX_START_FAILED' },
+    );
+  }
+}
+
+/**
+ * `rm -rf` that also removes what the sandboxed code made unreadable: without root, a directory
+ * it chmodded to 000 cannot be listed, so permissions are restored (u+rwx) top-down and the
+ * removal retried.
+ */
+async function removeDir(dir: string): Promise<void> {
+  try {
+    await rm(dir, { recursive: true, force: true });
+    return;
+  } catch (error) {
+    if (!['EACCES', 'EPERM'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  }
+  const fix = async (path: string): Promise<void> => {
+    const info = await lstat(path).catch(() => undefined);
+    if (!info?.isDirectory()) return;
+    await chmod(path, 0o700).catch(() => undefined);
+    const entries = await readdir(path).catch(() => [] as string[]);
+    for (const entry of entries) await fix(join(path, entry));
+  };
+  await fix(dir);
+  await rm(dir, { recursive: true, force: true });
+}
+
 /** Ends a sandbox this process did not start (its owner is another process, or gone). */
 async function destroyForeign(record: SandboxRecord): Promise<void> {
   if (await sameProcess(record.pid, record.pidStartTime)) {
@@ -562,7 +619,9 @@ async function destroyForeign(record: SandboxRecord): Promise<void> {
     signal(record.pid, 'SIGKILL');
   }
   await killCgroup(record.cgroupDirs);
-  if (record.uid !== undefined)
+  // the cgroups list the sandbox's processes exactly; a uid may be shared with a bystander
+  // (another Corral process or state dir drew the same one), so it is the fallback only
+  if (record.uid !== undefined && record.cgroupDirs.length === 0)
     for (const pid of await pidsOfUid(record.uid)) signal(pid, 'SIGKILL');
   await removeSandboxCgroup(record.cgroupDirs);
 }

@@ -22,6 +22,8 @@ const DENIED_X86_64: Record<string, number> = {
   ptrace: 101,
   syslog: 103,
   personality: 135,
+  // 16-bit segments: no use to a task, a history of kernel bugs (Docker's profile blocks it)
+  modify_ldt: 154,
   vhangup: 153,
   pivot_root: 155,
   adjtimex: 159,
@@ -51,6 +53,8 @@ const DENIED_X86_64: Record<string, number> = {
   setns: 308,
   process_vm_readv: 310,
   process_vm_writev: 311,
+  // ptrace equivalents toward a same-uid process (the runner): compare, copy fds, advise memory
+  kcmp: 312,
   finit_module: 313,
   kexec_file_load: 320,
   bpf: 321,
@@ -61,8 +65,16 @@ const DENIED_X86_64: Record<string, number> = {
   fsconfig: 431,
   fsmount: 432,
   fspick: 433,
+  pidfd_getfd: 438,
+  process_madvise: 440,
   mount_setattr: 442,
 };
+
+const SOCKET_NR = 41;
+/** `socket(AF_VSOCK, …)`: vsock is not network-namespaced, it reaches the hypervisor and host. */
+const AF_VSOCK = 40;
+/** offsetof(struct seccomp_data, args[0]), low 32 bits on little endian. */
+const ARG0_OFFSET = 16;
 
 /** Denied with ENOSYS so runtimes (libuv) fall back quietly instead of reporting an error. */
 const UNSUPPORTED_X86_64: Record<string, number> = {
@@ -78,6 +90,7 @@ export function seccompSupported(): boolean {
 export const SECCOMP_DENIED_SYSCALLS: readonly string[] = [
   ...Object.keys(DENIED_X86_64),
   ...Object.keys(UNSUPPORTED_X86_64),
+  'socket(AF_VSOCK)',
 ];
 
 /** The filter as bytes (struct sock_filter[], little endian). */
@@ -87,8 +100,10 @@ export function buildSeccompFilter(): Buffer {
   const program: [number, number, number, number][] = [];
   const n = deny.length + nosys.length;
   // layout: 0 ld arch | 1 jeq x86_64 | 2 ret EPERM (other ABIs, e.g. i386) | 3 ld nr | 4 jge x32 |
-  //         5.. jeq each | allow | ret EPERM | ret ENOSYS
-  const allowAt = 5 + n;
+  //         5 jeq socket | 6 ld arg0 | 7 jeq AF_VSOCK | 8 ret EPERM | 9 ret ALLOW |
+  //         10.. jeq each | allow | ret EPERM | ret ENOSYS
+  const first = 10;
+  const allowAt = first + n;
   const epermAt = allowAt + 1;
   const enosysAt = allowAt + 2;
   program.push([BPF_LD_W_ABS, 0, 0, 4]);
@@ -96,8 +111,13 @@ export function buildSeccompFilter(): Buffer {
   program.push([BPF_RET_K, 0, 0, RET_ERRNO | EPERM]);
   program.push([BPF_LD_W_ABS, 0, 0, 0]);
   program.push([BPF_JGE_K, epermAt - 5, 0, X32_SYSCALL_BIT]);
+  program.push([BPF_JEQ_K, 0, first - 6, SOCKET_NR]);
+  program.push([BPF_LD_W_ABS, 0, 0, ARG0_OFFSET]);
+  program.push([BPF_JEQ_K, 0, 1, AF_VSOCK]);
+  program.push([BPF_RET_K, 0, 0, RET_ERRNO | EPERM]);
+  program.push([BPF_RET_K, 0, 0, RET_ALLOW]);
   [...deny, ...nosys].forEach((nr, i) => {
-    const at = 5 + i;
+    const at = first + i;
     const target = i < deny.length ? epermAt : enosysAt;
     program.push([BPF_JEQ_K, target - at - 1, 0, nr]);
   });

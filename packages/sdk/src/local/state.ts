@@ -19,6 +19,13 @@ import type { IsolationLevel, NetworkMode, ResourceLimits } from '../provider.js
 
 export const RECORD_FILE = 'sandbox.json';
 export const RUNNER_SOCKET = 'runner.sock';
+/** Host-only directory (not bound into the sandbox) holding the host's link to the socket. */
+export const HOST_DIR = 'host';
+
+/** The path the host connects through: `<dir>/host/runner.sock`, out of the sandbox's reach. */
+export function hostSocketPath(dir: string): string {
+  return join(dir, HOST_DIR, RUNNER_SOCKET);
+}
 
 export interface SandboxRecord {
   version: 1;
@@ -98,6 +105,30 @@ export async function prepareStateDir(stateDir: string, dropsUid: boolean): Prom
     }
     if (dir === '/') return;
   }
+}
+
+/**
+ * An execute-only (0111) copy of `path` under `<stateDir>/.runtime/`, made once per state dir.
+ * A process that execs a binary it cannot read is made non-dumpable by the kernel, which keeps
+ * same-uid code away from its memory, fds and environment (see `LaunchOptions.protectedNode`).
+ */
+export async function execOnlyCopy(path: string, stateDir: string): Promise<string> {
+  const info = await stat(path);
+  const runtime = join(stateDir, '.runtime');
+  await mkdir(runtime, { recursive: true, mode: 0o755 });
+  await chmod(runtime, 0o755);
+  const copy = join(runtime, `${Math.round(info.mtimeMs)}-${info.size}-${basename(path)}.x`);
+  try {
+    const existing = await stat(copy);
+    if ((existing.mode & 0o777) === 0o111 && existing.size === info.size) return copy;
+  } catch {
+    // not made yet
+  }
+  const tmp = `${copy}.${process.pid}.tmp`;
+  await copyFile(path, tmp);
+  await chmod(tmp, 0o111);
+  await rename(tmp, copy);
+  return copy;
 }
 
 /**

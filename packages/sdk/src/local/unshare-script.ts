@@ -15,11 +15,28 @@ export interface UnshareInput {
   roBinds: readonly { source: string; dest: string }[];
   env: Readonly<Record<string, string>>;
   network: 'none' | 'full';
+  /** Size of the private `/tmp`, bytes (default: the kernel's half of RAM). */
+  tmpBytes?: number;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ENV_PREFIX = 'CORRAL_SANDBOX_ENV_';
+
+/** The launcher environment that carries `env` into the script (see `unshareArgs`). */
+export function unshareEnv(env: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [`${ENV_PREFIX}${k}`, v]));
 }
 
 const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 export function unshareArgs(input: UnshareInput, command: readonly string[]): string[] {
+  // values travel in the launcher's environment (readable only by its uid and root), not in
+  // argv (readable by every host user); the script names each variable, never its value
+  const envArgs = Object.keys(input.env).map((k) => {
+    if (!ENV_NAME.test(k))
+      throw new Error(`invalid environment variable name ${JSON.stringify(k)}`);
+    return `${k}=$${ENV_PREFIX}${k}`;
+  });
   const R = q(input.rootDir);
   const lines = [
     'set -e',
@@ -32,7 +49,7 @@ export function unshareArgs(input: UnshareInput, command: readonly string[]): st
     `mount --bind ${q(input.workDir)} work`,
     `mount --bind ${q(input.runDir)} run/corral`,
     'mount -t proc proc proc',
-    'mount -t tmpfs -o mode=1777 tmp tmp',
+    `mount -t tmpfs -o mode=1777${input.tmpBytes === undefined ? '' : `,size=${Math.floor(input.tmpBytes)}`} tmp tmp`,
     'mount -t tmpfs -o mode=0755 dev dev',
     'for n in null zero full random urandom tty; do touch dev/$n; mount --bind /dev/$n dev/$n; done',
     'ln -s /proc/self/fd dev/fd',
@@ -52,9 +69,8 @@ export function unshareArgs(input: UnshareInput, command: readonly string[]): st
     'rmdir /oldroot',
     'mount -o remount,bind,ro /',
     `cd ${INSIDE.work}`,
-    'exec setpriv --inh-caps=-all --bounding-set=-all --no-new-privs -- env -i "$@"',
+    `exec setpriv --inh-caps=-all --bounding-set=-all --no-new-privs -- env -i ${envArgs.map((a) => `"${a}"`).join(' ')} "$@"`,
   ];
-  const envArgs = Object.entries(input.env).map(([k, v]) => `${k}=${v}`);
   return [
     ...[
       '--user',
@@ -67,6 +83,6 @@ export function unshareArgs(input: UnshareInput, command: readonly string[]): st
       '--kill-child',
     ],
     ...(input.network === 'full' ? [] : ['--net']),
-    ...['--ipc', '--uts', '/bin/sh', '-c', lines.join('\n'), 'sh', ...envArgs, ...command],
+    ...['--ipc', '--uts', '/bin/sh', '-c', lines.join('\n'), 'sh', ...command],
   ];
 }

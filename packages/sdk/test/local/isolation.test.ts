@@ -170,9 +170,12 @@ describe('bubblewrap sandbox: escape attempts fail', () => {
       const py = [
         'import ctypes, os',
         'libc = ctypes.CDLL(None, use_errno=True)',
-        'for name, nr in [("ptrace",101),("mount",165),("keyctl",250),("bpf",321),("unshare",272),("io_uring_setup",425),("getpid",39)]:',
+        'for name, nr in [("ptrace",101),("mount",165),("keyctl",250),("bpf",321),("unshare",272),("io_uring_setup",425),("getpid",39),("modify_ldt",154),("kcmp",312),("pidfd_getfd",438),("process_madvise",440)]:',
         '    r = libc.syscall(nr, 0, 0, 0, 0, 0)',
         '    print(name, r, os.strerror(ctypes.get_errno()) if r < 0 else "ok")',
+        'for name, fam in [("vsock",40),("unix",1)]:',
+        '    r = libc.socket(fam, 1, 0)',
+        '    print("socket", name, r, os.strerror(ctypes.get_errno()) if r < 0 else "ok")',
       ].join('\n');
       const result = await runnerExec(sandbox.endpoint, `python3 -c '${py}'`);
       expect(result.stdout).toMatch(/^ptrace -1 Operation not permitted$/m);
@@ -182,6 +185,11 @@ describe('bubblewrap sandbox: escape attempts fail', () => {
       expect(result.stdout).toMatch(/^unshare -1 Operation not permitted$/m);
       expect(result.stdout).toMatch(/^io_uring_setup -1 Function not implemented$/m);
       expect(result.stdout).toMatch(/^getpid \d+ ok$/m);
+      // red-team W15, W8, W10
+      for (const name of ['modify_ldt', 'kcmp', 'pidfd_getfd', 'process_madvise'])
+        expect(result.stdout).toMatch(new RegExp(`^${name} -1 Operation not permitted$`, 'm'));
+      expect(result.stdout).toMatch(/^socket vsock -1 Operation not permitted$/m);
+      expect(result.stdout).toMatch(/^socket unix \d+ ok$/m);
     },
   );
 

@@ -51,7 +51,8 @@ describe('LocalProvider lifecycle', () => {
       state: 'running',
       labels: { team: 'a' },
     });
-    expect(sb.endpoint.socketPath).toBe(join(stateDir, 'life-1', 'run', 'runner.sock'));
+    // the host's own link to the socket, outside what the sandbox can reach (W1/W2)
+    expect(sb.endpoint.socketPath).toBe(join(stateDir, 'life-1', 'host', 'runner.sock'));
     expect(await healthz(sb.endpoint)).toBe(200);
     expect((await runnerExec(sb.endpoint, 'echo $GREETING; echo $HOME; pwd')).stdout).toBe(
       'hi\n/work\n/work\n',
