@@ -63,12 +63,12 @@ export function createMcpHttpHandler(
     return given.length === expected.length && timingSafeEqual(given, expected);
   };
 
-  const endSession = async (id: string): Promise<void> => {
+  const endSession = async (id: string, closeTransport = true): Promise<void> => {
     const session = sessions.get(id);
     if (!session) return;
     sessions.delete(id);
     clearTimeout(session.idle);
-    await session.transport.close().catch(() => {});
+    if (closeTransport) await session.transport.close().catch(() => {});
     await session.end();
   };
 
@@ -97,7 +97,9 @@ export function createMcpHttpHandler(
     const session: HttpSession = {
       transport: new StreamableHTTPServerTransport({
         sessionIdGenerator: () => id,
-        onsessionclosed: (closed) => void endSession(closed),
+        // Awaited by the SDK before it answers the DELETE: the client sees its sandboxes gone.
+        // The SDK closes the transport itself afterwards.
+        onsessionclosed: (closed) => endSession(closed, false),
       }),
       end,
       inFlight: 0,
