@@ -99,6 +99,12 @@ export interface ProviderCreateOptions {
   maxLifetimeMs?: number;
   /** Startup budget; exceeding it fails the create and destroys what was made. */
   timeoutMs?: number;
+  /**
+   * Host paths (files or directories) bound read-only into the sandbox at `/opt/corral/<name>`
+   * (names `[a-z0-9][a-z0-9._-]*`). Local provider only; others ignore it. Used to share one
+   * installed copy of an agent CLI between sandboxes without copying it.
+   */
+  readOnlyBinds?: Record<string, string>;
   signal?: AbortSignal;
 }
 

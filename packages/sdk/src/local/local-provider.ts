@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { chmod, link, lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Socket } from 'node:net';
 import { runnerBundlePath } from '@corral/runner';
@@ -188,6 +188,7 @@ export class LocalProvider implements SandboxProvider {
       }
     }
     validateLimits(options.limits);
+    const readOnlyBinds = checkReadOnlyBinds(options.readOnlyBinds);
     const network = options.network ?? this.defaultNetwork();
     const limits = { ...this.options.limits, ...options.limits };
     const id = options.id ?? newId();
@@ -201,6 +202,7 @@ export class LocalProvider implements SandboxProvider {
     const poolable =
       this.pool &&
       Object.keys(options.env ?? {}).length === 0 &&
+      Object.keys(readOnlyBinds).length === 0 &&
       sameJson(network, this.defaultNetwork()) &&
       sameJson(limits, { ...this.options.limits });
     const pooled = poolable ? this.pool?.take() : undefined;
@@ -212,6 +214,7 @@ export class LocalProvider implements SandboxProvider {
       env: options.env ?? {},
       network,
       limits,
+      readOnlyBinds,
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       ...(options.signal ? { signal: options.signal } : {}),
     });
@@ -290,6 +293,7 @@ export class LocalProvider implements SandboxProvider {
       env: Record<string, string>;
       network: NetworkMode;
       limits: ResourceLimits;
+      readOnlyBinds?: Record<string, string>;
       timeoutMs?: number;
       signal?: AbortSignal;
     },
@@ -348,7 +352,7 @@ export class LocalProvider implements SandboxProvider {
         network: spec.network,
         limits: spec.limits,
         cgroups: report.cgroups,
-        files: { 'runner.mjs': runner },
+        files: { ...spec.readOnlyBinds, 'runner.mjs': runner },
         ...(this.options.proxyHosts ? { proxyHosts: this.options.proxyHosts } : {}),
         ...(this.options.seccomp === undefined ? {} : { seccomp: this.options.seccomp }),
         env: spec.env,
@@ -547,6 +551,24 @@ function newId(): string {
 
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+const BIND_NAME_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+function checkReadOnlyBinds(binds: Record<string, string> | undefined): Record<string, string> {
+  for (const [name, source] of Object.entries(binds ?? {})) {
+    if (!BIND_NAME_RE.test(name) || name === 'runner.mjs' || name === 'node') {
+      throw new InvalidArgumentError(
+        `readOnlyBinds name ${JSON.stringify(name)} is invalid: use [a-z0-9][a-z0-9._-]* (not 'runner.mjs' or 'node'); it appears at /opt/corral/<name>`,
+      );
+    }
+    if (!isAbsolute(source)) {
+      throw new InvalidArgumentError(
+        `readOnlyBinds.${name} must be an absolute host path, got ${JSON.stringify(source)}`,
+      );
+    }
+  }
+  return { ...binds };
 }
 
 function validateLimits(limits: ResourceLimits | undefined): void {

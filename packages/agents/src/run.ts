@@ -1,0 +1,461 @@
+/**
+ * One agent run: sandbox → workspace in → agent (plan, then on approval the same session
+ * resumed) → changes out → sandbox gone. The sandbox is KEPT between plan and approval: the
+ * agent's session files live in its `$HOME` inside the sandbox, and the workspace there is
+ * exactly what the plan was made against, so `approve()` resumes instantly with no copy or
+ * restore; the cost is a sandbox held while a person decides, bounded by `approvalTimeoutMs`.
+ */
+import { join } from 'node:path';
+import { RunnerClient, type ProvisionedSandbox, type SandboxProvider } from '@corral/sdk';
+import { OWNER_LABEL, TASK_ID_LABEL, sandboxIdFor } from '@corral/orchestrator';
+import { AgentError, AgentRunError } from './errors.js';
+import { EventLog } from './event-log.js';
+import type { AgentEvent, AgentEventBody, FileChange } from './events.js';
+import { BRIDGE_FILE, BRIDGE_PORT, GATEWAY_SOCKET } from './gateway/bridge.js';
+import { startGateway, type ModelGateway } from './gateway/gateway.js';
+import type { Pricing, Usage } from './gateway/usage.js';
+import type { InstalledAgent } from './install.js';
+import type { AgentRunOptions } from './options.js';
+import type { AgentProfile, RunMode } from './profiles/types.js';
+import { collectChanges, prepareWorkspace, WORKSPACE_DIR, workspaceTar } from './workspace.js';
+
+export type AgentRunState =
+  'starting' | 'running' | 'awaiting-approval' | 'succeeded' | 'failed' | 'rejected' | 'cancelled';
+
+export interface AgentRunRecord {
+  taskId: string;
+  agent: string;
+  state: AgentRunState;
+  /** The agent's final text (or the plan while awaiting approval). */
+  text: string;
+  plan?: string;
+  sessionId?: string;
+  diff: string;
+  files: { path: string; change: FileChange }[];
+  archive?: Buffer;
+  usage: Usage & { costUsd: number; turns: number };
+  error?: { code: string; message: string };
+  /** Milliseconds: run() → first model request, agent result → record ready. */
+  timings: { toFirstModelRequestMs?: number; finishMs?: number; totalMs: number };
+}
+
+export interface RunContext {
+  provider: SandboxProvider;
+  profile: AgentProfile;
+  installed?: InstalledAgent;
+  upstream: { url: string; apiKey: string };
+  gatewayParentDir: string;
+  pricing?: Pricing;
+  owner: string;
+  acquire(signal: AbortSignal): Promise<() => void>;
+  onDone(run: AgentRun): void;
+}
+
+const HOME = 'home';
+const IN_SANDBOX = {
+  agent: '/opt/corral/agent',
+  gateway: '/opt/corral/gateway',
+  source: '/opt/corral/source',
+};
+const NODE_INSIDE = process.execPath.startsWith('/usr/') ? process.execPath : '/opt/corral/node';
+const TERMINAL: ReadonlySet<AgentRunState> = new Set([
+  'succeeded',
+  'failed',
+  'rejected',
+  'cancelled',
+]);
+
+type Decision = { approve: true; feedback?: string } | { approve: false };
+
+export class AgentRun {
+  readonly taskId: string;
+  readonly sandboxId: string;
+  private readonly log = new EventLog();
+  private readonly abort = new AbortController();
+  private stopReason: { code: string; message: string } | undefined;
+  private decide: ((d: Decision) => void) | undefined;
+  private settled: ((r: AgentRunRecord) => void)[] = [];
+  private readonly startedAt = performance.now();
+  private record: AgentRunRecord;
+  private readonly done: Promise<void>;
+
+  constructor(
+    readonly options: AgentRunOptions,
+    private readonly ctx: RunContext,
+  ) {
+    this.taskId = options.taskId;
+    this.sandboxId = sandboxIdFor(options.taskId);
+    this.record = {
+      taskId: options.taskId,
+      agent: ctx.profile.name,
+      state: 'starting',
+      text: '',
+      diff: '',
+      files: [],
+      usage: { inputTokens: 0, outputTokens: 0, costUsd: 0, turns: 0 },
+      timings: { totalMs: 0 },
+    };
+    this.done = this.drive();
+  }
+
+  get state(): AgentRunState {
+    return this.record.state;
+  }
+
+  /** Every event from `cursor` on (default: all), then new ones as they come, until the run ends. */
+  events(options: { cursor?: number; signal?: AbortSignal } = {}): AsyncGenerator<AgentEvent> {
+    return this.log.read(options.cursor ?? 0, options.signal);
+  }
+
+  /** The agent's own output lines, as printed. */
+  get rawLines(): readonly string[] {
+    return this.log.raw;
+  }
+
+  onEvent(listener: (event: AgentEvent) => void): () => void {
+    return this.log.onEvent(listener);
+  }
+
+  /** Resolves when the run ended or waits for approval (check `state`). */
+  wait(): Promise<AgentRunRecord> {
+    if (TERMINAL.has(this.record.state) || this.record.state === 'awaiting-approval')
+      return Promise.resolve(this.snapshot());
+    return new Promise((resolve) => this.settled.push(resolve));
+  }
+
+  /** Resolves once everything is cleaned up (sandbox deleted, gateway closed). */
+  async finished(): Promise<AgentRunRecord> {
+    await this.done;
+    return this.snapshot();
+  }
+
+  /** Executes the plan in the same session (optionally with feedback for the agent). */
+  approve(feedback?: string): Promise<AgentRunRecord> {
+    this.takeDecision({ approve: true, ...(feedback ? { feedback } : {}) });
+    return this.wait();
+  }
+
+  /** Ends a run that waits for approval; the sandbox is deleted. */
+  async reject(): Promise<AgentRunRecord> {
+    this.takeDecision({ approve: false });
+    return this.finished();
+  }
+
+  /** Stops the agent and deletes the sandbox; output and diff so far are kept. */
+  async cancel(): Promise<AgentRunRecord> {
+    this.stop('CANCELLED', 'the run was cancelled');
+    if (this.decide) this.takeDecision({ approve: false });
+    return this.finished();
+  }
+
+  private takeDecision(decision: Decision) {
+    if (this.record.state !== 'awaiting-approval' || !this.decide)
+      throw new AgentError(`run ${this.taskId} is ${this.record.state}, not awaiting approval`, {
+        code: 'NOT_AWAITING_APPROVAL',
+      });
+    const decide = this.decide;
+    this.decide = undefined;
+    this.setState(decision.approve ? 'running' : 'rejected');
+    decide(decision);
+  }
+
+  private stop(code: string, message: string) {
+    this.stopReason ??= { code, message };
+    this.abort.abort(new AgentRunError(message, { code }));
+  }
+
+  private emit(body: AgentEventBody, rawIndex?: number) {
+    this.log.push(body, rawIndex);
+  }
+
+  private setState(state: AgentRunState) {
+    this.record.state = state;
+    if (TERMINAL.has(state) || state === 'awaiting-approval') {
+      const snap = this.snapshot();
+      for (const s of this.settled.splice(0)) s(snap);
+    }
+  }
+
+  private snapshot(): AgentRunRecord {
+    return {
+      ...this.record,
+      files: [...this.record.files],
+      usage: { ...this.record.usage },
+      timings: { ...this.record.timings },
+    };
+  }
+
+  private async drive(): Promise<void> {
+    const { ctx, options } = this;
+    const signal = this.abort.signal;
+    const timer = setTimeout(
+      () => this.stop('TIMEOUT', `the run exceeded its timeoutMs (${options.timeoutMs} ms)`),
+      options.timeoutMs,
+    );
+    let release: (() => void) | undefined;
+    let gateway: ModelGateway | undefined;
+    let sandbox: ProvisionedSandbox | undefined;
+    let client: RunnerClient | undefined;
+    let agentEndedAt: number | undefined;
+    try {
+      release = await ctx.acquire(signal);
+      if (ctx.profile.api !== 'none') {
+        gateway = await startGateway({
+          parentDir: ctx.gatewayParentDir,
+          api: ctx.profile.api,
+          upstreamUrl: ctx.upstream.url,
+          apiKey: ctx.upstream.apiKey,
+          limits: {
+            ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
+            ...(options.maxCostUsd === undefined ? {} : { maxCostUsd: options.maxCostUsd }),
+            ...(options.maxTurns === undefined ? {} : { maxTurns: options.maxTurns }),
+          },
+          ...(ctx.pricing ? { pricing: ctx.pricing } : {}),
+          onStop: (r) => this.stop(r.code, r.message),
+        });
+      }
+      const binds: Record<string, string> = {};
+      if (ctx.installed) binds.agent = ctx.installed.dir;
+      if (gateway) binds.gateway = gateway.dir;
+      let workspace = options.workspace;
+      if ('repo' in workspace && localRepoPath(workspace.repo)) {
+        binds.source = localRepoPath(workspace.repo)!;
+        workspace = { ...workspace, repo: IN_SANDBOX.source };
+      }
+      const hosts = [...options.allowHosts];
+      sandbox = await ctx.provider.create({
+        id: this.sandboxId,
+        labels: {
+          [TASK_ID_LABEL]: options.taskId,
+          [OWNER_LABEL]: ctx.owner,
+          'corral.dev/agent': ctx.profile.name,
+        },
+        network: hosts.length ? { mode: 'allow', domains: hosts } : { mode: 'none' },
+        readOnlyBinds: binds,
+        maxLifetimeMs: options.timeoutMs + options.approvalTimeoutMs + 60_000,
+        signal,
+      });
+      client = new RunnerClient(sandbox.endpoint);
+      const startTree = await prepareWorkspace(client, workspace, signal);
+      this.startTreeForCapture = startTree;
+      const baseUrl = `http://127.0.0.1:${BRIDGE_PORT}`;
+      await this.writeHomeFiles(client, baseUrl, signal);
+      this.setState('running');
+
+      let phase = await this.runPhase(client, gateway, options.mode, options.prompt, undefined);
+      if (options.mode === 'plan' && phase.ok) {
+        const changes = await collectChanges(client, startTree, signal);
+        if (changes.files.length > 0) {
+          throw new AgentRunError(
+            `the agent changed ${changes.files.map((f) => f.path).join(', ')} while planning; plan mode must not modify the workspace`,
+            { code: 'PLAN_MODIFIED_WORKSPACE' },
+          );
+        }
+        this.record.plan = phase.plan ?? phase.text;
+        this.record.text = this.record.plan;
+        this.emit({ type: 'awaiting.approval' });
+        clearTimeout(timer);
+        const decision = await this.awaitDecision(signal);
+        if (!decision.approve) return;
+        timer.refresh();
+        const prompt = decision.feedback
+          ? `The plan is approved, with this feedback: ${decision.feedback}\nExecute it now.`
+          : 'The plan is approved. Execute it now.';
+        phase = await this.runPhase(client, gateway, 'execute', prompt, phase.sessionId);
+      }
+      agentEndedAt = performance.now();
+      const changes = await collectChanges(client, startTree, signal);
+      this.record.diff = changes.diff;
+      this.record.files = changes.files;
+      for (const f of changes.files) this.emit({ type: 'file.changed', ...f });
+      if (options.archive) this.record.archive = await workspaceTar(client, signal);
+      this.record.text = phase.text;
+      if (!phase.ok) {
+        const error = this.stopReason ??
+          phase.error ?? { code: 'AGENT_FAILED', message: 'the agent failed' };
+        this.record.error = error;
+        this.setState(this.stopReason?.code === 'CANCELLED' ? 'cancelled' : 'failed');
+      } else {
+        this.setState('succeeded');
+      }
+    } catch (error) {
+      const reason = this.stopReason ?? errorInfo(error);
+      this.record.error = reason;
+      this.emit({ type: 'error', code: reason.code, message: reason.message, fatal: true });
+      // output and diff are captured before cleanup whenever the sandbox is still there
+      if (client && this.record.files.length === 0) {
+        await this.captureAfterFailure(client).catch(() => undefined);
+      }
+      this.setState(reason.code === 'CANCELLED' ? 'cancelled' : 'failed');
+    } finally {
+      clearTimeout(timer);
+      if (gateway) {
+        this.record.usage = {
+          inputTokens: gateway.usage.inputTokens,
+          outputTokens: gateway.usage.outputTokens,
+          costUsd: gateway.costUsd(),
+          turns: gateway.turns,
+        };
+        if (gateway.firstRequestAt !== undefined)
+          this.record.timings.toFirstModelRequestMs = gateway.firstRequestAt - this.startedAt;
+      }
+      client?.close();
+      if (sandbox) await ctx.provider.delete(sandbox.info.id).catch(() => undefined);
+      await gateway?.close().catch(() => undefined);
+      release?.();
+      if (agentEndedAt !== undefined)
+        this.record.timings.finishMs = performance.now() - agentEndedAt;
+      this.record.timings.totalMs = performance.now() - this.startedAt;
+      if (!TERMINAL.has(this.record.state)) this.setState('failed');
+      this.log.close();
+      ctx.onDone(this);
+    }
+  }
+
+  private startTreeForCapture: string | undefined;
+
+  private async captureAfterFailure(client: RunnerClient) {
+    if (!this.startTreeForCapture) return;
+    const changes = await collectChanges(client, this.startTreeForCapture);
+    this.record.diff = changes.diff;
+    this.record.files = changes.files;
+  }
+
+  private awaitDecision(signal: AbortSignal): Promise<Decision> {
+    return new Promise((resolve) => {
+      const timeout = setTimeout(() => {
+        this.decide = undefined;
+        this.stop(
+          'APPROVAL_TIMEOUT',
+          `no decision within approvalTimeoutMs (${this.options.approvalTimeoutMs} ms)`,
+        );
+        resolve({ approve: false });
+      }, this.options.approvalTimeoutMs);
+      const finish = (d: Decision) => {
+        clearTimeout(timeout);
+        resolve(d);
+      };
+      this.decide = finish;
+      signal.addEventListener('abort', () => finish({ approve: false }), { once: true });
+      this.setState('awaiting-approval');
+    });
+  }
+
+  private async writeHomeFiles(client: RunnerClient, baseUrl: string, signal: AbortSignal) {
+    const files = this.ctx.profile.homeFiles?.({
+      baseUrl,
+      ...(this.options.model ? { model: this.options.model } : {}),
+    });
+    await client.commands.run(['mkdir', '-p', HOME], { signal });
+    for (const [path, content] of Object.entries(files ?? {})) {
+      await client.files.write(join(HOME, path), content, { signal });
+    }
+  }
+
+  private async runPhase(
+    client: RunnerClient,
+    gateway: ModelGateway | undefined,
+    mode: RunMode,
+    prompt: string,
+    resumeSessionId: string | undefined,
+  ) {
+    const { profile } = this.ctx;
+    const baseUrl = `http://127.0.0.1:${BRIDGE_PORT}`;
+    const bin = this.ctx.installed ? `${IN_SANDBOX.agent}/${this.ctx.installed.binary}` : '';
+    const agentArgv = profile.command({
+      bin,
+      prompt,
+      mode,
+      baseUrl,
+      ...(this.options.model ? { model: this.options.model } : {}),
+      ...(this.options.maxTurns === undefined ? {} : { maxTurns: this.options.maxTurns }),
+      ...(resumeSessionId ? { resumeSessionId } : {}),
+    });
+    const argv = gateway
+      ? [
+          NODE_INSIDE,
+          `${IN_SANDBOX.gateway}/${BRIDGE_FILE}`,
+          `${IN_SANDBOX.gateway}/${GATEWAY_SOCKET}`,
+          String(BRIDGE_PORT),
+          ...agentArgv,
+        ]
+      : agentArgv;
+    const home = `/work/${HOME}`;
+    const env = {
+      HOME: home,
+      ...profile.env({ baseUrl, token: gateway?.token ?? '', home }),
+    };
+    const parser = profile.parser(mode);
+    let pending = '';
+    let stderr = '';
+    let sessionId: string | undefined;
+    let plan: string | undefined;
+    let resultText = '';
+    let error: { code: string; message: string } | undefined;
+    const handle = (bodies: AgentEventBody[], rawIndex?: number) => {
+      for (const body of bodies) {
+        if (body.type === 'session.started' && body.sessionId) sessionId = body.sessionId;
+        if (body.type === 'plan.ready') plan = body.plan;
+        if (body.type === 'result') resultText = body.text;
+        if (body.type === 'error' && body.fatal)
+          error ??= { code: body.code, message: body.message };
+        this.emit(body, rawIndex);
+      }
+    };
+    const onLine = (line: string) => handle(parser.line(line), this.log.addRaw(line));
+    const started = performance.now();
+    let exitCode: number | null = null;
+    try {
+      const result = await client.commands.run(argv, {
+        cwd: WORKSPACE_DIR,
+        env,
+        signal: this.abort.signal,
+        onStdout: (text) => {
+          pending += text;
+          let at: number;
+          while ((at = pending.indexOf('\n')) >= 0) {
+            onLine(pending.slice(0, at));
+            pending = pending.slice(at + 1);
+          }
+        },
+        onStderr: (text) => {
+          stderr = (stderr + text).slice(-4000);
+        },
+      });
+      exitCode = result.exitCode;
+    } catch (e) {
+      if (!this.stopReason) throw e;
+    }
+    if (pending) onLine(pending);
+    handle(parser.end({ exitCode, durationMs: performance.now() - started }));
+    if (this.stopReason) {
+      error = this.stopReason;
+    } else if (exitCode !== 0 && !error) {
+      error = {
+        code: 'AGENT_CRASHED',
+        message: `${profile.name} exited with ${exitCode ?? 'a signal'}: ${stderr.trim().split('\n').slice(-5).join(' | ') || 'no output'}`,
+      };
+      this.emit({ type: 'error', ...error, fatal: true });
+    }
+    const ok = !error && exitCode === 0;
+    return {
+      ok,
+      text: resultText,
+      ...(plan ? { plan } : {}),
+      ...(sessionId ? { sessionId } : {}),
+      ...(error ? { error } : {}),
+    };
+  }
+}
+
+function localRepoPath(repo: string): string | undefined {
+  if (repo.startsWith('file://')) return new URL(repo).pathname;
+  if (repo.startsWith('/')) return repo;
+  return undefined;
+}
+
+function errorInfo(error: unknown): { code: string; message: string } {
+  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string')
+    return { code: error.code, message: (error as unknown as Error).message };
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+}

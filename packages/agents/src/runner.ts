@@ -1,0 +1,132 @@
+/**
+ * `AgentRunner`: starts agent runs with the orchestrator's guarantees — idempotent by task id
+ * (the same task id returns the same run; the sandbox id is derived from it, so another process
+ * conflicts instead of duplicating), a concurrency limit, timeouts, cancellation, nothing
+ * leaked. It drives any `SandboxProvider` (local by default).
+ */
+import { join } from 'node:path';
+import { createLocalProvider, type LocalProvider, type SandboxProvider } from '@corral/sdk';
+import { AgentError, InvalidAgentOptionsError } from './errors.js';
+import { defaultAgentCacheDir, requireInstalled } from './install.js';
+import { Limiter } from './limiter.js';
+import { parseRunOptions, type AgentRunInput } from './options.js';
+import { builtinProfiles, findProfile } from './profiles/index.js';
+import type { AgentProfile } from './profiles/types.js';
+import type { Pricing } from './gateway/usage.js';
+import { AgentRun } from './run.js';
+import { checkWorkspace } from './workspace.js';
+
+export interface AgentRunnerOptions {
+  /** Default: a local provider (bubblewrap) with its default state directory. */
+  provider?: SandboxProvider;
+  /** Where installed agents live. Default: `defaultAgentCacheDir()`. */
+  cacheDir?: string;
+  /** Parent of the per-run gateway directories. Default: `<stateDir>/agent-gateways`. */
+  gatewayDir?: string;
+  /** Concurrent runs. Default 2. */
+  concurrency?: number;
+  /** Extra profiles (generic commands, other agents) beside the built-in ones. */
+  profiles?: AgentProfile[];
+  /**
+   * The real model API per API kind, and the key. Default: `https://api.anthropic.com` with
+   * `ANTHROPIC_API_KEY`, `https://api.openai.com` with `OPENAI_API_KEY`, read from this process'
+   * environment (never passed into the sandbox).
+   */
+  upstreams?: Partial<Record<'anthropic' | 'openai', { url?: string; apiKey?: string }>>;
+  pricing?: Pricing;
+}
+
+export type AgentRunRequest = AgentRunInput & { agent: string };
+
+export class AgentRunner {
+  private readonly provider: SandboxProvider;
+  private readonly ownsProvider: boolean;
+  private readonly limiter: Limiter;
+  private readonly runs = new Map<string, { run: AgentRun; key: string }>();
+  private readonly profiles: AgentProfile[];
+
+  constructor(private readonly options: AgentRunnerOptions = {}) {
+    this.ownsProvider = !options.provider;
+    this.provider = options.provider ?? createLocalProvider();
+    const concurrency = options.concurrency ?? 2;
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new InvalidAgentOptionsError(`concurrency must be an integer >= 1, got ${concurrency}`);
+    this.limiter = new Limiter(concurrency);
+    this.profiles = [...builtinProfiles, ...(options.profiles ?? [])];
+  }
+
+  profile(name: string): AgentProfile {
+    const found = this.profiles.find((p) => p.name === name) ?? findProfile(name);
+    if (!found)
+      throw new InvalidAgentOptionsError(
+        `unknown agent ${JSON.stringify(name)}; use one of ${this.profiles.map((p) => p.name).join(', ')}`,
+      );
+    return found;
+  }
+
+  listProfiles(): readonly AgentProfile[] {
+    return this.profiles;
+  }
+
+  /** Starts a run, or returns the run already started for this task id. */
+  async run(request: AgentRunRequest): Promise<AgentRun> {
+    const { agent, ...rest } = request;
+    const options = parseRunOptions(rest);
+    const key = JSON.stringify({ agent, ...options });
+    const existing = this.runs.get(options.taskId);
+    if (existing) {
+      if (existing.key !== key)
+        throw new AgentError(
+          `task ${options.taskId} is already running with different options; use a new task id`,
+          { code: 'CONFLICT' },
+        );
+      return existing.run;
+    }
+    const profile = this.profile(agent);
+    await checkWorkspace(options.workspace);
+    const installed = profile.npm
+      ? await requireInstalled(profile, {
+          cacheDir: this.options.cacheDir ?? defaultAgentCacheDir(),
+        })
+      : undefined;
+    const upstream = this.upstream(profile);
+    const run = new AgentRun(options, {
+      provider: this.provider,
+      profile,
+      ...(installed ? { installed } : {}),
+      upstream,
+      gatewayParentDir: this.options.gatewayDir ?? join(this.stateDir(), 'agent-gateways'),
+      ...(this.options.pricing ? { pricing: this.options.pricing } : {}),
+      owner: `agents-${process.pid}`,
+      acquire: (signal) => this.limiter.acquire(signal),
+      onDone: (r) => {
+        if (this.runs.get(r.taskId)?.run === r) this.runs.delete(r.taskId);
+      },
+    });
+    this.runs.set(options.taskId, { run, key });
+    return run;
+  }
+
+  /** Cancels every run and waits until each cleaned up. */
+  async close(): Promise<void> {
+    await Promise.all([...this.runs.values()].map(({ run }) => run.cancel()));
+    if (this.ownsProvider) await this.provider.close();
+  }
+
+  private stateDir(): string {
+    const local = this.provider as Partial<LocalProvider>;
+    return local.stateDir ?? defaultAgentCacheDir();
+  }
+
+  private upstream(profile: AgentProfile): { url: string; apiKey: string } {
+    if (profile.api === 'none') return { url: 'http://127.0.0.1:9', apiKey: '' };
+    const configured = this.options.upstreams?.[profile.api] ?? {};
+    const envKey = profile.api === 'anthropic' ? 'ANTHROPIC_API_KEY' : 'OPENAI_API_KEY';
+    const apiKey = configured.apiKey ?? process.env[envKey];
+    if (!apiKey)
+      throw new InvalidAgentOptionsError(
+        `${profile.name} needs a model API key: set ${envKey} in Corral's environment (it stays on the host) or pass upstreams.${profile.api}.apiKey`,
+      );
+    return { url: configured.url ?? profile.upstreamUrl ?? '', apiKey };
+  }
+}
