@@ -2,7 +2,7 @@
 import { stat as stat4 } from "node:fs/promises";
 
 // packages/runner/src/config.ts
-import { readFileSync } from "node:fs";
+import { closeSync, readFileSync } from "node:fs";
 
 // packages/runner/src/constants.ts
 var RUNNER_DEFAULT_PORT = 8888;
@@ -10,6 +10,15 @@ var DEFAULT_OUTPUT_BUFFER_BYTES = 16 * 1024 * 1024;
 var TASK_OUTPUT_TAIL_BYTES = 8 * 1024;
 
 // packages/runner/src/config.ts
+function readTokenFile(path) {
+  const fd = /^\/dev\/fd\/(\d+)$/.exec(path)?.[1];
+  if (fd === void 0) return readFileSync(path, "utf8");
+  try {
+    return readFileSync(Number(fd), "utf8");
+  } finally {
+    closeSync(Number(fd));
+  }
+}
 var ConfigError = class extends Error {
 };
 var USAGE = `usage: node runner.mjs [--mode oneshot|serve] [--port 8888] [--host 0.0.0.0]
@@ -35,7 +44,7 @@ function int(value, what, min, max = Number.MAX_SAFE_INTEGER) {
   }
   return Number(value);
 }
-function parseConfig(argv2, env, cwd, readFile = (p) => readFileSync(p, "utf8")) {
+function parseConfig(argv2, env, cwd, readFile = readTokenFile) {
   const flags = /* @__PURE__ */ new Map();
   for (let i = 0; i < argv2.length; i++) {
     const arg = argv2[i];
