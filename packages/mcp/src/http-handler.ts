@@ -156,7 +156,7 @@ export function createMcpHttpHandler(
       return sessions.size;
     },
     async close() {
-      await Promise.all([...sessions.keys()].map(endSession));
+      await Promise.all([...sessions.keys()].map((id) => endSession(id)));
     },
   };
 }
