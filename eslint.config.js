@@ -21,6 +21,27 @@ export default tseslint.config(
     },
   },
   {
+    // Product code throws its package's error classes (stable code + retryable), never a bare
+    // Error; the runner (node builtins only) and the test double are outside this rule.
+    files: [
+      'packages/agent-sandbox/src/**/*.ts',
+      'packages/sdk/src/**/*.ts',
+      'packages/orchestrator/src/**/*.ts',
+      'packages/cli/src/**/*.ts',
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportAllDeclaration', message: 'Curate exports by name; no export *.' },
+        {
+          selector: "NewExpression[callee.name='Error']",
+          message:
+            "Throw the package's own error class (CorralError, AgentSandboxError, ...) with a stable code, not a bare Error.",
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -252,17 +252,18 @@ export type {
 } from './discovery/claim-request.js';
 export { loadKubeConfig } from './kubeconfig/load-kube-config.js';
 export type { LoadKubeConfigOptions, LoadedKubeConfig } from './kubeconfig/load-kube-config.js';
-export { AgentSandboxError } from './errors/base.js';
+export { AgentSandboxError, InformerNotRunningError, InformerStoppedError } from './errors/base.js';
+export type { AgentSandboxErrorCode } from './errors/base.js';
 export {
   AlreadyExistsError,
   BadRequestError,
-  ConflictError,
-  ConnectionError,
+  KubeConflictError,
+  KubeConnectionError,
   ForbiddenError,
   GoneError,
   InvalidError,
   KubernetesApiError,
-  NotFoundError,
+  KubeNotFoundError,
   ServerError,
   TooManyRequestsError,
   UnauthorizedError,
@@ -279,7 +280,7 @@ export {
 export type { LastSeen } from './errors/wait-errors.js';
 export {
   ConfigNotFoundError,
-  InvalidArgumentError,
+  KubeInvalidArgumentError,
   NotInstalledError,
   UnsupportedRequestError,
 } from './errors/config-errors.js';

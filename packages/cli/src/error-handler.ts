@@ -1,4 +1,4 @@
-import { CorralError } from '@corral/sdk';
+import { CorralError, type CorralErrorCode } from '@corral/sdk';
 import type { CliContext } from './context.js';
 import { ExitCode } from './exit-codes.js';
 import type { ExitCodeValue } from './exit-codes.js';
@@ -12,17 +12,59 @@ interface Mapping {
 const GENERIC_HINT =
   'This looks like a bug in Corral. Rerun with CORRAL_DEBUG=1 to see the stack trace, and report it.';
 
-/** The one table from SDK error codes to what the user sees and the process exit code. */
-const BY_CODE: Record<string, Mapping> = {
-  INVALID_ARGUMENT: {
+const BUG: Mapping = { exitCode: ExitCode.FAILURE, hint: GENERIC_HINT };
+const HELP: Mapping = {
+  exitCode: ExitCode.USAGE,
+  hint: 'Run the command with --help to see the accepted forms.',
+};
+const RUNNER_GONE: Mapping = {
+  exitCode: ExitCode.FAILURE,
+  hint: "The sandbox's runner is not answering; it may have exited or expired. See `corral sandbox list`, and remove it with `corral sandbox rm <id>`.",
+};
+const CLUSTER: Mapping = {
+  exitCode: ExitCode.FAILURE,
+  hint: 'The cluster had a problem; retry, and run `corral doctor` if it persists.',
+};
+const TASK: Mapping = {
+  exitCode: ExitCode.FAILURE,
+  hint: "The task's record says why (`--json` prints it); fix the task or its command and run it again.",
+};
+const SANDBOX_ENDED: Mapping = {
+  exitCode: ExitCode.FAILURE,
+  hint: "The sandbox cannot be used any more (it ended or expired); create a new one. `kubectl describe sandboxclaim <id>` shows the claim's conditions.",
+};
+
+/**
+ * The one table from error codes to what the user sees and the process exit code. It lists
+ * every `CorralErrorCode`: a new code does not compile until it is mapped here.
+ */
+export const BY_CODE: Record<CorralErrorCode, Mapping> = {
+  // the caller's input
+  INVALID_ARGUMENT: HELP,
+  INVALID_JSON: HELP,
+  BODY_TOO_LARGE: {
     exitCode: ExitCode.USAGE,
-    hint: 'Run the command with --help to see the accepted forms.',
+    hint: 'Send less at once: split the file or the request.',
   },
-  USAGE: {
+  METHOD_NOT_ALLOWED: BUG,
+  RANGE_NOT_SATISFIABLE: {
     exitCode: ExitCode.USAGE,
-    hint: 'Run the command with --help to see the accepted forms.',
+    hint: 'Ask for a byte range inside the file; `corral sandbox exec <id> -- ls -l` shows its size.',
   },
+  IS_A_DIRECTORY: {
+    exitCode: ExitCode.USAGE,
+    hint: 'The path is a directory; name a file inside it.',
+  },
+  NOT_A_DIRECTORY: {
+    exitCode: ExitCode.USAGE,
+    hint: 'A part of the path is a file, not a directory; check the path.',
+  },
+  // missing things
   SANDBOX_NOT_FOUND: {
+    exitCode: ExitCode.NOT_FOUND,
+    hint: 'Run `corral sandbox list` to see the sandboxes that exist.',
+  },
+  SANDBOX_GONE: {
     exitCode: ExitCode.NOT_FOUND,
     hint: 'Run `corral sandbox list` to see the sandboxes that exist.',
   },
@@ -30,6 +72,8 @@ const BY_CODE: Record<string, Mapping> = {
     exitCode: ExitCode.NOT_FOUND,
     hint: 'Check the name or path; `corral sandbox exec <id> -- ls -la` lists the work directory.',
   },
+  GONE: CLUSTER,
+  // what this host or cluster offers
   ISOLATION_UNAVAILABLE: {
     exitCode: ExitCode.UNAVAILABLE,
     hint: 'Install bubblewrap (`apt-get install bubblewrap`) or gVisor (`runsc`), or choose another level with --isolation.',
@@ -43,10 +87,11 @@ const BY_CODE: Record<string, Mapping> = {
     exitCode: ExitCode.UNAVAILABLE,
     hint: 'Install agent-sandbox with its extensions (see docs/deploy.md), then run `corral doctor`.',
   },
-  CLAIM_FAILED: {
-    exitCode: ExitCode.FAILURE,
-    hint: "The cluster refused or ended the sandbox; `kubectl describe sandboxclaim <id>` shows the claim's Ready condition.",
+  RESOURCE_EXHAUSTED: {
+    exitCode: ExitCode.UNAVAILABLE,
+    hint: 'This host has no room for another sandbox; remove some with `corral sandbox rm <id>` and retry.',
   },
+  // refused
   PATH_OUTSIDE_ROOT: {
     exitCode: ExitCode.DENIED,
     hint: "Use a path inside the sandbox's work directory: relative, or absolute under it, without `..` escapes.",
@@ -59,6 +104,7 @@ const BY_CODE: Record<string, Mapping> = {
     exitCode: ExitCode.DENIED,
     hint: 'The runner refused the credentials; the sandbox may belong to another provider or state directory.',
   },
+  // the current state
   CONFLICT: {
     exitCode: ExitCode.CONFLICT,
     hint: 'Check the current state and retry, or use a new sandbox.',
@@ -71,11 +117,78 @@ const BY_CODE: Record<string, Mapping> = {
     exitCode: ExitCode.CONFLICT,
     hint: 'A sandbox runs one task. Create a new sandbox for the next task.',
   },
-  TIMEOUT: { exitCode: ExitCode.TIMEOUT, hint: 'Raise --timeout if the work needs longer.' },
-  CONNECTION_FAILED: {
-    exitCode: ExitCode.FAILURE,
-    hint: "The sandbox's runner is not answering; it may have exited or expired. See `corral sandbox list`, and remove it with `corral sandbox rm <id>`.",
+  RUNNER_HAS_OTHER_TASK: {
+    exitCode: ExitCode.CONFLICT,
+    hint: 'A sandbox runs one task. Create a new sandbox for the next task.',
   },
+  DIRECTORY_NOT_EMPTY: {
+    exitCode: ExitCode.CONFLICT,
+    hint: 'Remove the directory recursively, or empty it first.',
+  },
+  PROCESS_NOT_RUNNING: {
+    exitCode: ExitCode.CONFLICT,
+    hint: 'The command has already ended; `corral sandbox exec` starts a new one.',
+  },
+  STDIN_CLOSED: {
+    exitCode: ExitCode.CONFLICT,
+    hint: "The command's stdin is already closed; start the command again to send more input.",
+  },
+  SANDBOX_NOT_READY: {
+    exitCode: ExitCode.CONFLICT,
+    hint: 'The sandbox is still starting (or suspended); retry in a moment, or resume it first.',
+  },
+  PROVIDER_CLOSED: BUG,
+  ORCHESTRATOR_CLOSED: BUG,
+  // deadlines
+  TIMEOUT: { exitCode: ExitCode.TIMEOUT, hint: 'Raise --timeout if the work needs longer.' },
+  TASK_TIMEOUT: { exitCode: ExitCode.TIMEOUT, hint: 'Raise --timeout if the task needs longer.' },
+  // the sandbox or its runner failed
+  CONNECTION_FAILED: RUNNER_GONE,
+  RUNNER_UNREACHABLE: RUNNER_GONE,
+  SHUTTING_DOWN: RUNNER_GONE,
+  HTTP_ERROR: RUNNER_GONE,
+  INVALID_RESPONSE: RUNNER_GONE,
+  SANDBOX_START_FAILED: {
+    exitCode: ExitCode.FAILURE,
+    hint: 'The sandbox did not start; run `corral doctor` to check the isolation setup.',
+  },
+  SPAWN_FAILED: {
+    exitCode: ExitCode.FAILURE,
+    hint: 'The command could not be started; check that the program exists in the sandbox and is executable.',
+  },
+  EXEC_FAILED: {
+    exitCode: ExitCode.FAILURE,
+    hint: 'The command could not be run in the pod; check that it exists in the image.',
+  },
+  SANDBOX_ENDED,
+  CLAIM_FAILED: {
+    exitCode: ExitCode.FAILURE,
+    hint: "The cluster refused or ended the sandbox; `kubectl describe sandboxclaim <id>` shows the claim's Ready condition.",
+  },
+  SANDBOX_FAILED: SANDBOX_ENDED,
+  POD_ENDED_EARLY: SANDBOX_ENDED,
+  ADOPTED_IDLE: TASK,
+  POD_FAILED: TASK,
+  TASK_EXIT_NONZERO: TASK,
+  TASK_START_FAILED: TASK,
+  CANCELLED: { exitCode: ExitCode.FAILURE, hint: 'The task was cancelled before it ended.' },
+  SERVER_ERROR: CLUSTER,
+  TOO_MANY_REQUESTS: CLUSTER,
+  UNEXPECTED_STATUS: CLUSTER,
+  // cleanup
+  CLEANUP_FAILED: {
+    exitCode: ExitCode.FAILURE,
+    hint: 'Something Corral made is still there; `corral sandbox list` shows it and `corral sandbox rm <id>` removes it.',
+  },
+  CORRAL_ROLLBACK_FAILED: {
+    exitCode: ExitCode.FAILURE,
+    hint: 'A half-made sandbox is still there; `corral sandbox list` shows it and `corral sandbox rm <id>` removes it.',
+  },
+  PROVIDER_CLOSE_FAILED: BUG,
+  // Corral itself
+  ABORTED: BUG,
+  ORCHESTRATOR_ERROR: BUG,
+  INTERNAL: BUG,
 };
 
 export interface HandledError {
@@ -105,13 +218,9 @@ export function describeError(error: unknown, ctx: CliContext): HandledError {
     };
   }
   if (error instanceof CorralError) {
-    const mapping = BY_CODE[error.code];
-    return {
-      exitCode: mapping?.exitCode ?? ExitCode.FAILURE,
-      code: error.code,
-      message: error.message,
-      hint: mapping?.hint ?? GENERIC_HINT,
-    };
+    // a code from a newer runner or keeper than this CLI falls back to the generic mapping
+    const mapping = Object.hasOwn(BY_CODE, error.code) ? BY_CODE[error.code] : BUG;
+    return { ...mapping, code: error.code, message: error.message };
   }
   return {
     exitCode: ExitCode.FAILURE,

@@ -3,7 +3,17 @@
  * `error.code` covers the SDK and the orchestrator; failures of a task are data (the record's
  * `failure`), and only misuse (bad input, a closed orchestrator) is thrown.
  */
-import { CorralError, type CorralErrorOptions } from '@corral/sdk';
+import {
+  CorralError,
+  type CorralErrorCode,
+  type CorralErrorOptions,
+  type OrchestratorErrorCode,
+} from '@corral/sdk';
+
+export type { OrchestratorErrorCode };
+
+/** `TaskFailure.code`: a task's end as data, from the orchestrator, the runner or the provider. */
+export type TaskFailureCode = CorralErrorCode;
 
 export class OrchestratorError extends CorralError {
   constructor(message: string, options: CorralErrorOptions = {}) {
@@ -26,9 +36,8 @@ export class InvalidTaskError extends OrchestratorError {
 }
 
 /** A stable code for an unknown thrown value, for `TaskFailure.code`. */
-export function codeOf(error: unknown): string {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && code !== '' ? code : 'INTERNAL';
+export function codeOf(error: unknown): TaskFailureCode {
+  return error instanceof CorralError ? error.code : 'INTERNAL';
 }
 
 export function messageOf(error: unknown): string {

@@ -23,3 +23,4 @@ export { OWNER_LABEL, TASK_ID_LABEL, sandboxIdFor } from './labels.js';
 
 // Errors.
 export { InvalidTaskError, OrchestratorClosedError, OrchestratorError } from './errors.js';
+export type { OrchestratorErrorCode, TaskFailureCode } from './errors.js';

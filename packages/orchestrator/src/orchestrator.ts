@@ -11,7 +11,12 @@ import {
   type SandboxInfo,
   type SandboxProvider,
 } from '@corral/sdk';
-import { InvalidTaskError, OrchestratorClosedError, messageOf } from './errors.js';
+import {
+  InvalidTaskError,
+  OrchestratorClosedError,
+  OrchestratorError,
+  messageOf,
+} from './errors.js';
 import { Limiter } from './limiter.js';
 import { checkTaskIdentifier, sandboxIdFor, validateTask } from './labels.js';
 import {
@@ -136,7 +141,7 @@ export class Orchestrator {
     return {
       taskID: entry.taskID,
       wait: () => entry.promise,
-      cancel: () => entry.controller.abort(new Error(`Task ${entry.taskID} was cancelled.`)),
+      cancel: () => entry.controller.abort(cancelled(entry.taskID)),
     };
   }
 
@@ -158,7 +163,7 @@ export class Orchestrator {
     return {
       taskID,
       wait: () => entry.promise,
-      cancel: () => entry.controller.abort(new Error(`Task ${taskID} was cancelled.`)),
+      cancel: () => entry.controller.abort(cancelled(taskID)),
     };
   }
 
@@ -353,6 +358,10 @@ export class Orchestrator {
     await Promise.all(pending.map((e) => e.promise));
     if (this.#ownsProvider) await this.provider.close();
   }
+}
+
+function cancelled(taskID: string): OrchestratorError {
+  return new OrchestratorError(`Task ${taskID} was cancelled.`, { code: 'CANCELLED' });
 }
 
 function summary(entry: Entry): TaskSummary {

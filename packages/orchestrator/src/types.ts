@@ -1,4 +1,5 @@
 import type { Clock, ProviderCreateOptions, SandboxProvider, TaskResult } from '@corral/sdk';
+import type { TaskFailureCode } from './errors.js';
 
 /** One unit of work: one sandbox, one `POST /task`, one record. */
 export interface Task {
@@ -26,7 +27,7 @@ export type TaskPhase =
 
 export interface TaskFailure {
   /** Stable UPPER_SNAKE code, e.g. `TASK_EXIT_NONZERO`, `RUNNER_UNREACHABLE`, `POD_FAILED`. */
-  code: string;
+  code: TaskFailureCode;
   message: string;
   phase: TaskPhase;
 }

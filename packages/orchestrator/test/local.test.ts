@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createOrchestrator, sandboxIdFor, type Orchestrator } from '@corral/orchestrator';
+import { CorralError } from '@corral/sdk';
 import {
   freezable,
   localFixture,
@@ -108,15 +109,24 @@ describe('runTask on the local provider', () => {
   it('fails in the provision phase when create fails, leaving nothing', async () => {
     const provider = wrapProvider(fx.provider, {
       create: () =>
-        Promise.reject(Object.assign(new Error('no capacity'), { code: 'NO_CAPACITY' })),
+        Promise.reject(
+          new CorralError('no capacity', { code: 'RESOURCE_EXHAUSTED', retryable: true }),
+        ),
     });
     const orch = orchestrator({ provider });
     const record = await orch.runTask({ taskID: 'no-room', message: '' });
     expect(record).toMatchObject({
       state: 'failed',
       sandboxId: '',
-      failure: { code: 'NO_CAPACITY', phase: 'provision', message: 'no capacity' },
+      failure: { code: 'RESOURCE_EXHAUSTED', phase: 'provision', message: 'no capacity' },
     });
+    // a provider outside the contract (a plain Error with its own code) is reported as INTERNAL
+    const foreign = wrapProvider(fx.provider, {
+      create: () =>
+        Promise.reject(Object.assign(new Error('no capacity'), { code: 'NO_CAPACITY' })),
+    });
+    const other = await orchestrator({ provider: foreign }).runTask({ taskID: 'x', message: '' });
+    expect(other.failure).toMatchObject({ code: 'INTERNAL', message: 'no capacity' });
   });
 
   it('cleans up after an aborted create even when the provider does not roll back', async () => {

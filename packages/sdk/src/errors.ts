@@ -2,12 +2,69 @@
  * The SDK's one error hierarchy. Every error the SDK throws is a `CorralError` with a stable
  * UPPER_SNAKE `code` and a `retryable` flag; subclasses exist only for conditions a caller acts
  * on. Transport and wire errors are translated to these classes in one place per transport
- * (for the runner: `errorFromRunnerResponse` in `runner-client/errors-map.ts`).
+ * (for the runner: `errorFromRunnerResponse` in `runner-client/errors-map.ts`; for the cluster:
+ * `toSdkError` in `kubernetes/errors-map.ts`). Every code is in `CorralErrorCode` and in
+ * docs/errors.md; messages say what is wrong, then how to fix it.
  */
+import type { RunnerErrorCode } from '@corral/runner';
+
+/** Codes of the SDK itself (providers, the facade, the transports). */
+export type SdkErrorCode =
+  | 'ABORTED'
+  | 'AGENT_SANDBOX_NOT_INSTALLED'
+  | 'CLEANUP_FAILED'
+  | 'CONFLICT'
+  | 'CONNECTION_FAILED'
+  | 'CORRAL_ROLLBACK_FAILED'
+  | 'EXEC_FAILED'
+  | 'HTTP_ERROR'
+  | 'INVALID_RESPONSE'
+  | 'ISOLATION_UNAVAILABLE'
+  | 'PROVIDER_CLOSED'
+  | 'PROVIDER_CLOSE_FAILED'
+  | 'PROVIDER_UNAVAILABLE'
+  | 'RESOURCE_EXHAUSTED'
+  | 'SANDBOX_ENDED'
+  | 'SANDBOX_NOT_FOUND'
+  | 'SANDBOX_NOT_READY'
+  | 'SANDBOX_START_FAILED'
+  | 'TIMEOUT';
+
+/** Cluster codes of `@corral/agent-sandbox` that reach SDK callers unchanged. */
+export type ClusterErrorCode =
+  | 'CLAIM_FAILED'
+  | 'CONFIG_NOT_FOUND'
+  | 'GONE'
+  | 'SANDBOX_FAILED'
+  | 'SERVER_ERROR'
+  | 'TOO_MANY_REQUESTS'
+  | 'UNEXPECTED_STATUS';
+
+/**
+ * Codes of the layers built on the SDK (`@corral/orchestrator`), listed here so that one union
+ * covers every `CorralError`: a layer adds its codes to this list, not a union of its own.
+ */
+export type OrchestratorErrorCode =
+  | 'ADOPTED_IDLE'
+  | 'CANCELLED'
+  | 'ORCHESTRATOR_CLOSED'
+  | 'ORCHESTRATOR_ERROR'
+  | 'POD_ENDED_EARLY'
+  | 'POD_FAILED'
+  | 'RUNNER_HAS_OTHER_TASK'
+  | 'RUNNER_UNREACHABLE'
+  | 'SANDBOX_GONE'
+  | 'TASK_EXIT_NONZERO'
+  | 'TASK_START_FAILED'
+  | 'TASK_TIMEOUT';
+
+/** Every `code` a `CorralError` can carry: the SDK's, the runner's, the cluster's, the layers'. */
+export type CorralErrorCode =
+  SdkErrorCode | RunnerErrorCode | ClusterErrorCode | OrchestratorErrorCode;
 
 export interface CorralErrorOptions {
   /** Stable UPPER_SNAKE code; defaults per class. */
-  code?: string;
+  code?: CorralErrorCode;
   retryable?: boolean;
   httpStatus?: number;
   cause?: unknown;
@@ -15,7 +72,7 @@ export interface CorralErrorOptions {
 
 export class CorralError extends Error {
   /** Stable machine-readable code, e.g. `NOT_FOUND`, `PATH_OUTSIDE_ROOT`. */
-  readonly code: string;
+  readonly code: CorralErrorCode;
   /** Whether repeating the same call unchanged may succeed. */
   readonly retryable: boolean;
   /** The HTTP status the error came with, when it came from an HTTP answer. */
@@ -32,7 +89,7 @@ export class CorralError extends Error {
   /** A plain object safe to log (no cause chain, no stack). */
   toJSON(): {
     name: string;
-    code: string;
+    code: CorralErrorCode;
     message: string;
     retryable: boolean;
     httpStatus?: number;
@@ -49,7 +106,7 @@ export class CorralError extends Error {
 
 function withDefaults(
   options: CorralErrorOptions,
-  code: string,
+  code: CorralErrorCode,
   retryable = false,
 ): CorralErrorOptions {
   return { ...options, code: options.code ?? code, retryable: options.retryable ?? retryable };
@@ -129,5 +186,33 @@ export class IsolationUnavailableError extends CorralError {
 export class AbortedError extends CorralError {
   constructor(message = 'The operation was aborted.', options: CorralErrorOptions = {}) {
     super(message, withDefaults(options, 'ABORTED'));
+  }
+}
+
+/** The provider was closed; make a new one (`createLocalProvider()`, `createKubernetesProvider()`). */
+export class ProviderClosedError extends CorralError {
+  constructor(message: string, options: CorralErrorOptions = {}) {
+    super(message, withDefaults(options, 'PROVIDER_CLOSED'));
+  }
+}
+
+/** The sandbox exists but cannot be reached yet (e.g. its claim is not bound). Retry later. */
+export class SandboxNotReadyError extends CorralError {
+  constructor(message: string, options: CorralErrorOptions = {}) {
+    super(message, withDefaults(options, 'SANDBOX_NOT_READY', true));
+  }
+}
+
+/** The sandbox did not start: it exited, or its runner never came up. */
+export class SandboxStartError extends CorralError {
+  constructor(message: string, options: CorralErrorOptions = {}) {
+    super(message, withDefaults(options, 'SANDBOX_START_FAILED'));
+  }
+}
+
+/** The sandbox still exists but can never finish its work (e.g. its claim expired). */
+export class SandboxEndedError extends SandboxNotFoundError {
+  constructor(message: string, options: CorralErrorOptions = {}) {
+    super(message, withDefaults(options, 'SANDBOX_ENDED'));
   }
 }

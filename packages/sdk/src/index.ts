@@ -103,7 +103,17 @@ export {
   NotFoundError,
   PathOutsideRootError,
   PermissionDeniedError,
+  ProviderClosedError,
+  SandboxEndedError,
   SandboxNotFoundError,
+  SandboxNotReadyError,
+  SandboxStartError,
   TimeoutError,
 } from './errors.js';
-export type { CorralErrorOptions } from './errors.js';
+export type {
+  ClusterErrorCode,
+  CorralErrorCode,
+  CorralErrorOptions,
+  OrchestratorErrorCode,
+  SdkErrorCode,
+} from './errors.js';

@@ -1,6 +1,6 @@
 /** Helpers shared by the builders: argument checks, validation, time formatting. */
 import type { z } from 'zod';
-import { InvalidArgumentError } from '../errors/config-errors.js';
+import { KubeInvalidArgumentError } from '../errors/config-errors.js';
 import { SchemaValidationError, issuesFromZod } from '../schemas/errors.js';
 import type { ApiVersionName } from '../resources.js';
 import { API_VERSIONS } from '../resources.js';
@@ -17,7 +17,7 @@ export function validated<T>(schema: z.ZodType, kind: string, name: string, obj:
 export function versionOf(version: unknown, fn: string): ApiVersionName {
   if (version === undefined) return 'v1beta1';
   if (!API_VERSIONS.includes(version as ApiVersionName)) {
-    throw new InvalidArgumentError(
+    throw new KubeInvalidArgumentError(
       `${fn}: version must be one of ${API_VERSIONS.join(', ')} (got ${JSON.stringify(version)})`,
     );
   }
@@ -26,7 +26,7 @@ export function versionOf(version: unknown, fn: string): ApiVersionName {
 
 export function requireString(value: unknown, what: string, fn: string): string {
   if (typeof value !== 'string' || value === '') {
-    throw new InvalidArgumentError(
+    throw new KubeInvalidArgumentError(
       `${fn}: ${what} is required and must be a non-empty string (got ${JSON.stringify(value)})`,
     );
   }
@@ -40,7 +40,7 @@ export function optionalNonNegativeInt(
 ): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new InvalidArgumentError(
+    throw new KubeInvalidArgumentError(
       `${fn}: ${what} must be a non-negative integer (got ${JSON.stringify(value)})`,
     );
   }
@@ -55,7 +55,7 @@ export function toDateTime(value: Date | string | number, what: string, fn: stri
   if (typeof value === 'string') return value; // checked by the schema (format date-time)
   const ms = value instanceof Date ? value.getTime() : value;
   if (!Number.isFinite(ms)) {
-    throw new InvalidArgumentError(`${fn}: ${what} is not a valid time (got ${String(value)})`);
+    throw new KubeInvalidArgumentError(`${fn}: ${what} is not a valid time (got ${String(value)})`);
   }
   return new Date(Math.ceil(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -12,7 +12,7 @@ import type {
   V1ResourceRequirements,
   V1SecurityContext,
 } from '@kubernetes/client-node';
-import { InvalidArgumentError } from '../errors/config-errors.js';
+import { KubeInvalidArgumentError } from '../errors/config-errors.js';
 import { requireString } from './common.js';
 
 export const DEFAULT_SANDBOX_PORT = 8888;
@@ -53,13 +53,13 @@ function envList(env: PodSpecOptions['env'], fn: string): V1EnvVar[] | undefined
   if (env === undefined) return undefined;
   if (Array.isArray(env)) return env.map((e) => ({ ...e }));
   if (typeof env !== 'object' || env === null) {
-    throw new InvalidArgumentError(
+    throw new KubeInvalidArgumentError(
       `${fn}: env must be a name → value object or an array of env vars`,
     );
   }
   return Object.entries(env).map(([name, value]) => {
     if (typeof value !== 'string') {
-      throw new InvalidArgumentError(
+      throw new KubeInvalidArgumentError(
         `${fn}: env.${name} must be a string (got ${JSON.stringify(value)}); convert numbers with String()`,
       );
     }
@@ -71,7 +71,7 @@ export function buildPodSpec(options: PodSpecOptions, fn = 'buildPodSpec'): V1Po
   const image = requireString(options.image, 'image', fn);
   const port = options.port ?? DEFAULT_SANDBOX_PORT;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new InvalidArgumentError(
+    throw new KubeInvalidArgumentError(
       `${fn}: port must be an integer from 1 to 65535 (got ${JSON.stringify(port)})`,
     );
   }

@@ -2,7 +2,7 @@
  * Builds a SandboxClaim. v1beta1 claims name a warm pool (`spec.warmPoolRef`); v1alpha1 claims
  * name a template and optionally a pool policy (`spec.warmpool`).
  */
-import { InvalidArgumentError, UnsupportedRequestError } from '../errors/config-errors.js';
+import { KubeInvalidArgumentError, UnsupportedRequestError } from '../errors/config-errors.js';
 import { LABELS } from '../names.js';
 import { apiVersionOf } from '../resources.js';
 import { SCHEMAS } from '../schemas/registry.js';
@@ -70,7 +70,7 @@ function lifecycleSpec(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (lifecycle.shutdownTime !== undefined && lifecycle.shutdownAfterMs !== undefined) {
-    throw new InvalidArgumentError(
+    throw new KubeInvalidArgumentError(
       `${FN}: lifecycle.shutdownTime and lifecycle.shutdownAfterMs are mutually exclusive; pass one`,
     );
   }
@@ -80,7 +80,7 @@ function lifecycleSpec(
   if (lifecycle.shutdownAfterMs !== undefined) {
     const after = lifecycle.shutdownAfterMs;
     if (typeof after !== 'number' || !Number.isFinite(after) || after < 0) {
-      throw new InvalidArgumentError(
+      throw new KubeInvalidArgumentError(
         `${FN}: lifecycle.shutdownAfterMs must be a non-negative number of milliseconds (got ${JSON.stringify(after)})`,
       );
     }
@@ -116,7 +116,7 @@ export function buildSandboxClaim(
 ): SandboxClaimInput | SandboxClaimV1alpha1Input {
   const version = versionOf(options.version, FN);
   if ((options.name === undefined) === (options.generateName === undefined)) {
-    throw new InvalidArgumentError(
+    throw new KubeInvalidArgumentError(
       `${FN}: pass exactly one of name and generateName (got ${options.name === undefined ? 'neither' : 'both'})`,
     );
   }
@@ -139,19 +139,19 @@ export function buildSandboxClaim(
       );
     }
     if (options.template !== undefined) {
-      throw new InvalidArgumentError(
+      throw new KubeInvalidArgumentError(
         `${FN}: a v1beta1 SandboxClaim takes only warmPool; the pool decides the template. Drop template "${options.template}"`,
       );
     }
     spec.warmPoolRef = { name: requireString(options.warmPool, 'warmPool', FN) };
   } else {
     if (options.template === undefined) {
-      throw new InvalidArgumentError(
+      throw new KubeInvalidArgumentError(
         `${FN}: template is required for a v1alpha1 SandboxClaim (spec.sandboxTemplateRef.name)`,
       );
     }
     if (options.volumeClaimTemplates !== undefined) {
-      throw new InvalidArgumentError(
+      throw new KubeInvalidArgumentError(
         `${FN}: v1alpha1 SandboxClaims have no volumeClaimTemplates; put them in the template or use v1beta1`,
       );
     }

@@ -12,7 +12,7 @@ import type {
   SandboxTemplateV1alpha1Input,
   VolumeClaimTemplatesPolicy,
 } from '../schemas/sandbox-template.js';
-import { InvalidArgumentError } from '../errors/config-errors.js';
+import { KubeInvalidArgumentError } from '../errors/config-errors.js';
 import { objectMeta, requireString, validated, versionOf } from './common.js';
 import type { StringMap } from './common.js';
 import { buildPodSpec } from './pod-spec.js';
@@ -64,7 +64,7 @@ export function buildSandboxTemplate(
   const version = versionOf(options.version, FN);
   const name = requireString(options.name, 'name', FN);
   if (version === 'v1alpha1' && options.volumeClaimTemplatesPolicy !== undefined) {
-    throw new InvalidArgumentError(
+    throw new KubeInvalidArgumentError(
       `${FN}: volumeClaimTemplatesPolicy exists only in v1beta1; drop it or build a v1beta1 template`,
     );
   }

@@ -1,5 +1,5 @@
 /** Builds a SandboxWarmPool. `replicas` is required: upstream silently defaults it to 1. */
-import { InvalidArgumentError } from '../errors/config-errors.js';
+import { KubeInvalidArgumentError } from '../errors/config-errors.js';
 import { apiVersionOf } from '../resources.js';
 import { SCHEMAS } from '../schemas/registry.js';
 import type {
@@ -43,13 +43,13 @@ export function buildSandboxWarmPool(
   const template = requireString(options.template, 'template', FN);
   const { replicas } = options as { replicas?: unknown };
   if (replicas === undefined) {
-    throw new InvalidArgumentError(
+    throw new KubeInvalidArgumentError(
       `${FN}: replicas is required (upstream silently defaults a missing value to 1); ` +
         'pass the number of warm sandboxes to keep, or 0 for a cold-start-only pool',
     );
   }
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-    throw new InvalidArgumentError(
+    throw new KubeInvalidArgumentError(
       `${FN}: replicas must be a non-negative integer (got ${JSON.stringify(replicas)})`,
     );
   }

@@ -1,6 +1,6 @@
 /** Builds a standalone Sandbox (no claim, no pool): from a full pod spec or from an image. */
 import type { V1PodSpec } from '@kubernetes/client-node';
-import { InvalidArgumentError } from '../errors/config-errors.js';
+import { KubeInvalidArgumentError } from '../errors/config-errors.js';
 import { apiVersionOf } from '../resources.js';
 import { SCHEMAS } from '../schemas/registry.js';
 import type {
@@ -55,12 +55,12 @@ export function buildSandbox(options: SandboxOptions): SandboxInput | SandboxV1a
   const version = versionOf(options.version, FN);
   const name = requireString(options.name, 'name', FN);
   if (version === 'v1beta1' && options.replicas !== undefined) {
-    throw new InvalidArgumentError(
+    throw new KubeInvalidArgumentError(
       `${FN}: v1beta1 Sandboxes have no replicas; use operatingMode: 'Running' or 'Suspended'`,
     );
   }
   if (version === 'v1alpha1' && options.operatingMode !== undefined) {
-    throw new InvalidArgumentError(
+    throw new KubeInvalidArgumentError(
       `${FN}: v1alpha1 Sandboxes have no operatingMode; use replicas: 1 (running) or 0 (suspended)`,
     );
   }
@@ -70,7 +70,7 @@ export function buildSandbox(options: SandboxOptions): SandboxInput | SandboxV1a
   } else if (options.image !== undefined) {
     podSpec = buildPodSpec(options as PodSpecOptions, FN);
   } else {
-    throw new InvalidArgumentError(
+    throw new KubeInvalidArgumentError(
       `${FN}: pass image (a secure default pod is built around it) or podSpec (used as given)`,
     );
   }
@@ -88,7 +88,7 @@ export function buildSandbox(options: SandboxOptions): SandboxInput | SandboxV1a
     spec.volumeClaimTemplates = options.volumeClaimTemplates;
   if (options.service !== undefined) spec.service = options.service;
   if (options.shutdownTime !== undefined && options.shutdownAfterMs !== undefined) {
-    throw new InvalidArgumentError(
+    throw new KubeInvalidArgumentError(
       `${FN}: shutdownTime and shutdownAfterMs are mutually exclusive; pass one`,
     );
   }
@@ -98,7 +98,7 @@ export function buildSandbox(options: SandboxOptions): SandboxInput | SandboxV1a
   if (options.shutdownAfterMs !== undefined) {
     const after = options.shutdownAfterMs;
     if (typeof after !== 'number' || !Number.isFinite(after) || after < 0) {
-      throw new InvalidArgumentError(
+      throw new KubeInvalidArgumentError(
         `${FN}: shutdownAfterMs must be a non-negative number of milliseconds (got ${JSON.stringify(after)})`,
       );
     }

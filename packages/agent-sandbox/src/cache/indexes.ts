@@ -1,4 +1,5 @@
 import type { KubeObject } from '../client/types.js';
+import { KubeInvalidArgumentError } from '../errors/config-errors.js';
 
 /** Maps an object to the index keys it should be found under. */
 export type IndexFunction<T> = (object: T) => readonly string[];
@@ -25,7 +26,9 @@ export class Indexes<T> {
 
   add(indexName: string, fn: IndexFunction<T>, existing: Iterable<[string, T]>): void {
     if (this.functions.has(indexName)) {
-      throw new Error(`An index named "${indexName}" already exists.`);
+      throw new KubeInvalidArgumentError(
+        `An index named "${indexName}" already exists; pick another name or reuse the existing index.`,
+      );
     }
     this.functions.set(indexName, fn);
     this.indexes.set(indexName, new Map());
@@ -39,7 +42,11 @@ export class Indexes<T> {
   /** Names of objects under `key` in `indexName`. */
   lookup(indexName: string, key: string): ReadonlySet<string> {
     const index = this.indexes.get(indexName);
-    if (index === undefined) throw new Error(`No index named "${indexName}".`);
+    if (index === undefined) {
+      throw new KubeInvalidArgumentError(
+        `No index named "${indexName}"; add it with addIndexer() before querying it.`,
+      );
+    }
     return index.get(key) ?? EMPTY;
   }
 

@@ -1,6 +1,8 @@
 import type { KubeObject } from '../client/types.js';
 import type { SandboxKind } from '../resources.js';
 import type { BackoffPolicy } from '../watch/backoff.js';
+import { InformerNotRunningError, InformerStoppedError } from '../errors/base.js';
+import { WaitTimeoutError } from '../errors/wait-errors.js';
 import { realClock, type Clock } from '../watch/clock.js';
 import { watchResource, type WatchSourceProvider } from '../watch/watch-resource.js';
 import type { WatchEvent } from '../watch/types.js';
@@ -112,7 +114,9 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     if (controller === undefined) return;
     this.controller = undefined;
     controller.abort();
-    const error = new Error(`The ${this.kind} informer was stopped.`);
+    const error = new InformerStoppedError(
+      `The ${this.kind} informer was stopped while waits were pending; start a new one with client.informer().`,
+    );
     this.failAll(error);
     if (!this.isSynced) this.rejectSynced(error);
   }
@@ -223,7 +227,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
       }
       if (this.controller === undefined) {
         reject(
-          new Error(
+          new InformerNotRunningError(
             `The ${this.kind} informer is not running; call start() or use client.informer().`,
           ),
         );
@@ -258,9 +262,11 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
           () =>
             waiter.settle(
               options.onTimeout?.(waiter.last as T | undefined) ??
-                new Error(
-                  `Timed out after ${options.timeoutMs} ms waiting for ${this.kind} ${name}.`,
-                ),
+                new WaitTimeoutError({
+                  waitingFor: `${this.kind} ${name}`,
+                  timeoutMs: options.timeoutMs ?? 0,
+                  target: `${this.kind} ${name}`,
+                }),
             ),
           () => undefined,
         );
@@ -356,5 +362,6 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
 }
 
 function asError(value: unknown): Error {
+  // eslint-disable-next-line no-restricted-syntax -- a non-Error abort reason, passed on as given
   return value instanceof Error ? value : new Error(String(value));
 }

@@ -4,7 +4,7 @@ import {
   type CustomObjectsApi,
   type KubeConfig,
 } from '@kubernetes/client-node';
-import { InvalidArgumentError, UnsupportedRequestError } from '../errors/config-errors.js';
+import { KubeInvalidArgumentError, UnsupportedRequestError } from '../errors/config-errors.js';
 import { translateError } from '../errors/from-api-exception.js';
 import { retryIdempotent, type RetryOptions } from '../errors/retry.js';
 import type { ApiVersionName, ResourceDescriptor } from '../resources.js';
@@ -248,7 +248,9 @@ export class ResourceClient<T extends KubeObject, I extends KubeObject = T> {
   /** Sets `spec.replicas` through `/scale` (a merge patch of the Scale object). */
   async scale(name: string, replicas: number, options: WriteOptions = {}): Promise<Scale> {
     if (!Number.isInteger(replicas) || replicas < 0) {
-      throw new InvalidArgumentError(`replicas must be a non-negative integer, got ${replicas}.`);
+      throw new KubeInvalidArgumentError(
+        `replicas must be a non-negative integer, got ${replicas}.`,
+      );
     }
     return this.patchWith('scale', name, { spec: { replicas } }, PatchStrategy.MergePatch, options);
   }
@@ -344,10 +346,10 @@ export class ResourceClient<T extends KubeObject, I extends KubeObject = T> {
   }> {
     const { group, kind } = this.deps.descriptor;
     if (typeof object !== 'object' || object === null) {
-      throw new InvalidArgumentError(`Expected a ${kind} object, got ${typeof object}.`);
+      throw new KubeInvalidArgumentError(`Expected a ${kind} object, got ${typeof object}.`);
     }
     if (object.kind !== undefined && object.kind !== kind) {
-      throw new InvalidArgumentError(
+      throw new KubeInvalidArgumentError(
         `This client writes ${kind} objects; the object has kind ${object.kind}. Use the accessor for ${object.kind}.`,
       );
     }
@@ -355,7 +357,7 @@ export class ResourceClient<T extends KubeObject, I extends KubeObject = T> {
     if (object.apiVersion !== undefined) {
       const [g, v] = object.apiVersion.split('/');
       if (g !== group || v === undefined) {
-        throw new InvalidArgumentError(
+        throw new KubeInvalidArgumentError(
           `${kind} objects have apiVersion ${group}/<version>; got ${object.apiVersion}.`,
         );
       }
@@ -402,7 +404,7 @@ export class ResourceClient<T extends KubeObject, I extends KubeObject = T> {
 function requireName(object: KubeObject, operation: string): string {
   const name = object.metadata?.name;
   if (typeof name !== 'string' || name === '') {
-    throw new InvalidArgumentError(`${operation} needs metadata.name on the object.`);
+    throw new KubeInvalidArgumentError(`${operation} needs metadata.name on the object.`);
   }
   return name;
 }

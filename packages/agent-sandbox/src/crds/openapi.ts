@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { EMBEDDED_META_KEY } from '../schemas/common.js';
+import { KubeInvalidArgumentError } from '../errors/config-errors.js';
 
 /** A Kubernetes `JSONSchemaProps` as plain data. */
 export interface JsonSchemaProps {
@@ -87,11 +88,13 @@ function convert(node: Json, path: string): JsonSchemaProps {
     type !== 'number' &&
     type !== 'boolean'
   ) {
-    throw new Error(`${path}: cannot express ${JSON.stringify(node)} as a structural schema`);
+    throw new KubeInvalidArgumentError(
+      `${path}: cannot express ${JSON.stringify(node)} as a structural schema`,
+    );
   }
   for (const key of Object.keys(node)) {
     if (!DROPPED.has(key) && !(COPIED as readonly string[]).includes(key)) {
-      throw new Error(`${path}: unsupported JSON Schema keyword "${key}"`);
+      throw new KubeInvalidArgumentError(`${path}: unsupported JSON Schema keyword "${key}"`);
     }
   }
   const out: JsonSchemaProps = { type };
@@ -110,7 +113,7 @@ function convert(node: Json, path: string): JsonSchemaProps {
   if (isJson(node.properties)) {
     out.properties = {};
     for (const [name, child] of Object.entries(node.properties)) {
-      if (!isJson(child)) throw new Error(`${path}.${name}: not a schema`);
+      if (!isJson(child)) throw new KubeInvalidArgumentError(`${path}.${name}: not a schema`);
       out.properties[name] = convert(child, `${path}.${name}`);
     }
   }
@@ -121,7 +124,9 @@ function convert(node: Json, path: string): JsonSchemaProps {
   // A non-empty additionalProperties is a map (labels); `{}` only marks a loose object.
   if (isJson(node.additionalProperties) && Object.keys(node.additionalProperties).length > 0) {
     if (out.properties !== undefined) {
-      throw new Error(`${path}: properties and additionalProperties cannot be combined in a CRD`);
+      throw new KubeInvalidArgumentError(
+        `${path}: properties and additionalProperties cannot be combined in a CRD`,
+      );
     }
     out.additionalProperties = convert(node.additionalProperties, `${path}.*`);
   }

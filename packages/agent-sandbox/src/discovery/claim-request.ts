@@ -1,4 +1,4 @@
-import { InvalidArgumentError, UnsupportedRequestError } from '../errors/config-errors.js';
+import { KubeInvalidArgumentError, UnsupportedRequestError } from '../errors/config-errors.js';
 import type { ApiVersionName } from '../resources.js';
 
 /** What a caller wants a claim to run: a sandbox from a warm pool, or from a template. */
@@ -29,7 +29,7 @@ export async function resolveClaimRequest(
 ): Promise<ClaimSpecFragment> {
   const { warmPool, template } = request;
   if (warmPool === undefined && template === undefined) {
-    throw new InvalidArgumentError(
+    throw new KubeInvalidArgumentError(
       'A claim request needs a warm pool ({ warmPool: "<pool>" }) or a template ({ template: "<template>" }).',
     );
   }

@@ -18,7 +18,7 @@ export class UnsupportedRequestError extends AgentSandboxError {
 }
 
 /** The caller passed something unusable; the message says what and how to fix it. */
-export class InvalidArgumentError extends AgentSandboxError {
+export class KubeInvalidArgumentError extends AgentSandboxError {
   constructor(message: string) {
     super('INVALID_ARGUMENT', message);
   }

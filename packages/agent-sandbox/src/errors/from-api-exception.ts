@@ -2,12 +2,12 @@ import { AgentSandboxError } from './base.js';
 import {
   AlreadyExistsError,
   BadRequestError,
-  ConflictError,
-  ConnectionError,
+  KubeConflictError,
+  KubeConnectionError,
   ForbiddenError,
   GoneError,
   InvalidError,
-  NotFoundError,
+  KubeNotFoundError,
   ServerError,
   TooManyRequestsError,
   UnauthorizedError,
@@ -33,7 +33,7 @@ export function fromApiException(e: unknown): AgentSandboxError {
     return fromStatus(statusCode, parseStatusBody(record.body), headerOf(record.headers), e);
   }
   const message = e instanceof Error ? e.message : String(e);
-  return new ConnectionError(`Could not reach the Kubernetes API server: ${message}`, e);
+  return new KubeConnectionError(`Could not reach the Kubernetes API server: ${message}`, e);
 }
 
 /** Builds the typed error for an HTTP status and its (possibly missing) `metav1.Status` body. */
@@ -52,11 +52,11 @@ export function fromStatus(
     case 403:
       return new ForbiddenError(init);
     case 404:
-      return new NotFoundError(init);
+      return new KubeNotFoundError(init);
     case 409:
       return status?.reason === 'AlreadyExists'
         ? new AlreadyExistsError(init)
-        : new ConflictError(init);
+        : new KubeConflictError(init);
     case 410:
       return new GoneError(init);
     case 422:

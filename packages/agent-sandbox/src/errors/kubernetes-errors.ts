@@ -1,4 +1,4 @@
-import { AgentSandboxError } from './base.js';
+import { AgentSandboxError, type AgentSandboxErrorCode } from './base.js';
 
 /** One entry of `metav1.Status.details.causes` (Go's `StatusCause.Type` is JSON `reason`). */
 export interface StatusCause {
@@ -44,7 +44,7 @@ export class KubernetesApiError extends AgentSandboxError {
   readonly details: KubernetesStatus['details'];
   readonly causes: readonly StatusCause[];
 
-  constructor(code: string, init: KubernetesApiErrorInit) {
+  constructor(code: AgentSandboxErrorCode, init: KubernetesApiErrorInit) {
     const serverMessage = init.status?.message;
     super(code, init.message ?? serverMessage ?? `HTTP ${init.statusCode}`, {
       retryable: init.retryable ?? false,
@@ -81,7 +81,7 @@ export class ForbiddenError extends KubernetesApiError {
   }
 }
 
-export class NotFoundError extends KubernetesApiError {
+export class KubeNotFoundError extends KubernetesApiError {
   constructor(init: KubernetesApiErrorInit) {
     super('NOT_FOUND', init);
   }
@@ -95,7 +95,7 @@ export class AlreadyExistsError extends KubernetesApiError {
 }
 
 /** 409 with any other reason: a stale `resourceVersion`, a failed precondition, an apply conflict. */
-export class ConflictError extends KubernetesApiError {
+export class KubeConflictError extends KubernetesApiError {
   constructor(init: KubernetesApiErrorInit) {
     super('CONFLICT', init);
   }
@@ -154,8 +154,8 @@ export class UnexpectedStatusError extends KubernetesApiError {
 }
 
 /** The request never got an HTTP answer: refused, reset, DNS, TLS. */
-export class ConnectionError extends AgentSandboxError {
+export class KubeConnectionError extends AgentSandboxError {
   constructor(message: string, cause?: unknown) {
-    super('CONNECTION_ERROR', message, { retryable: true, cause });
+    super('CONNECTION_FAILED', message, { retryable: true, cause });
   }
 }

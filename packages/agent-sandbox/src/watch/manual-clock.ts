@@ -1,4 +1,5 @@
 import type { Clock } from './clock.js';
+import { AgentSandboxError } from '../errors/base.js';
 
 interface Timer {
   at: number;
@@ -62,7 +63,10 @@ export class ManualClock implements Clock {
   async waitForSleeps(count = 1, maxTicks = 1000): Promise<void> {
     for (let i = 0; i < maxTicks && this.timers.size < count; i++) await tick();
     if (this.timers.size < count) {
-      throw new Error(`ManualClock: expected ${count} pending sleeps, have ${this.timers.size}`);
+      throw new AgentSandboxError(
+        'WAIT_TIMEOUT',
+        `ManualClock: expected ${count} pending sleeps, have ${this.timers.size}; the code under test never slept as often as the test expects.`,
+      );
     }
   }
 

@@ -2,9 +2,9 @@ import { startFakeCluster, type FakeCluster } from '@corral/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AlreadyExistsError,
-  ConflictError,
+  KubeConflictError,
   InvalidError,
-  NotFoundError,
+  KubeNotFoundError,
   UnsupportedRequestError,
   buildSandboxTemplate,
   buildSandboxWarmPool,
@@ -41,7 +41,7 @@ describe('AgentSandboxClient CRUD against the fake cluster', () => {
     });
     expect(patched.metadata.labels).toMatchObject({ team: 'a' });
 
-    await expect(client.templates.replace(created)).rejects.toBeInstanceOf(ConflictError);
+    await expect(client.templates.replace(created)).rejects.toBeInstanceOf(KubeConflictError);
     const replaced = await client.templates.replace({
       ...patched,
       metadata: { ...patched.metadata, annotations: { x: 'y' } },
@@ -62,7 +62,7 @@ describe('AgentSandboxClient CRUD against the fake cluster', () => {
       propagationPolicy: 'Background',
     });
     expect(deleted.status).toBe('deleted');
-    await expect(client.templates.get('crud-template')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(client.templates.get('crud-template')).rejects.toBeInstanceOf(KubeNotFoundError);
   });
 
   it('creates with generateName, applies server-side, pages through listAll', async () => {
@@ -158,8 +158,8 @@ describe('AgentSandboxClient CRUD against the fake cluster', () => {
     );
     await expect(
       client.templates.delete('precond', { preconditions: { uid: 'not-the-uid' } }),
-    ).rejects.toBeInstanceOf(ConflictError);
+    ).rejects.toBeInstanceOf(KubeConflictError);
     await client.templates.delete('precond', { preconditions: { uid: created.metadata.uid } });
-    await expect(client.templates.get('precond')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(client.templates.get('precond')).rejects.toBeInstanceOf(KubeNotFoundError);
   });
 });

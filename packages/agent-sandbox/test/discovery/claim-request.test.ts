@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  InvalidArgumentError,
+  KubeInvalidArgumentError,
   UnsupportedRequestError,
   resolveClaimRequest,
 } from '../../src/index.js';
@@ -47,6 +47,8 @@ describe('resolveClaimRequest', () => {
   });
 
   it('rejects an empty request', async () => {
-    await expect(resolveClaimRequest({}, 'v1beta1')).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(resolveClaimRequest({}, 'v1beta1')).rejects.toBeInstanceOf(
+      KubeInvalidArgumentError,
+    );
   });
 });

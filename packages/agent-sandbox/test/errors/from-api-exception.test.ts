@@ -4,13 +4,13 @@ import {
   AgentSandboxError,
   AlreadyExistsError,
   BadRequestError,
-  ConflictError,
-  ConnectionError,
+  KubeConflictError,
+  KubeConnectionError,
   ForbiddenError,
   GoneError,
   InvalidError,
   KubernetesApiError,
-  NotFoundError,
+  KubeNotFoundError,
   ServerError,
   TooManyRequestsError,
   UnauthorizedError,
@@ -43,9 +43,9 @@ describe('fromApiException', () => {
   it.each([
     [400, 'BadRequest', BadRequestError, 'BAD_REQUEST', false],
     [403, 'Forbidden', ForbiddenError, 'FORBIDDEN', false],
-    [404, 'NotFound', NotFoundError, 'NOT_FOUND', false],
+    [404, 'NotFound', KubeNotFoundError, 'NOT_FOUND', false],
     [409, 'AlreadyExists', AlreadyExistsError, 'ALREADY_EXISTS', false],
-    [409, 'Conflict', ConflictError, 'CONFLICT', false],
+    [409, 'Conflict', KubeConflictError, 'CONFLICT', false],
     [410, 'Expired', GoneError, 'GONE', true],
     [500, 'InternalError', ServerError, 'SERVER_ERROR', true],
     [503, 'ServiceUnavailable', ServerError, 'SERVER_ERROR', true],
@@ -116,9 +116,9 @@ describe('fromApiException', () => {
         code: 'ECONNREFUSED',
       }),
     );
-    expect(network).toBeInstanceOf(ConnectionError);
+    expect(network).toBeInstanceOf(KubeConnectionError);
     expect(network.retryable).toBe(true);
-    expect(network.code).toBe('CONNECTION_ERROR');
+    expect(network.code).toBe('CONNECTION_FAILED');
   });
 });
 
@@ -130,7 +130,7 @@ describe('translateError', () => {
     const bug = new TypeError('x is not a function');
     expect(translateError(bug)).toBe(bug);
     expect(translateError(apiException(404, status(404, 'NotFound', 'nope')))).toBeInstanceOf(
-      NotFoundError,
+      KubeNotFoundError,
     );
   });
 });

@@ -1,6 +1,6 @@
 import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { ManualClock, NotFoundError, ServerError, retryIdempotent } from '../../src/index.js';
+import { ManualClock, KubeNotFoundError, ServerError, retryIdempotent } from '../../src/index.js';
 
 const body = (code: number, reason: string) =>
   JSON.stringify({ kind: 'Status', code, reason, message: reason });
@@ -37,7 +37,7 @@ describe('retryIdempotent', () => {
       retryIdempotent(() => Promise.reject(new ApiException(404, 'x', body(404, 'NotFound'), {})), {
         clock,
       }),
-    ).rejects.toBeInstanceOf(NotFoundError);
+    ).rejects.toBeInstanceOf(KubeNotFoundError);
     let calls = 0;
     const result = retryIdempotent(
       () => {

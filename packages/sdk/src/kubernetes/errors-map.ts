@@ -2,7 +2,11 @@
  * The one place where `@corral/agent-sandbox` errors (and aborts) become the SDK's `CorralError`
  * classes. Every public method of the Kubernetes provider lets errors pass through `toSdkError`.
  */
-import { AgentSandboxError, translateError } from '@corral/agent-sandbox';
+import {
+  AgentSandboxError,
+  translateError,
+  type AgentSandboxErrorCode,
+} from '@corral/agent-sandbox';
 import {
   AbortedError,
   AuthenticationError,
@@ -13,8 +17,11 @@ import {
   IsolationUnavailableError,
   NotFoundError,
   PermissionDeniedError,
+  ProviderClosedError,
   SandboxNotFoundError,
   TimeoutError,
+  type CorralErrorCode,
+  type CorralErrorOptions,
 } from '../errors.js';
 
 export interface ErrorContext {
@@ -56,36 +63,51 @@ export function toSdkError(raw: unknown, context: ErrorContext = {}): CorralErro
     retryable: e.retryable,
     ...(status === undefined ? {} : { httpStatus: status }),
   };
-  switch (e.code) {
-    case 'NOT_FOUND':
-    case 'OBJECT_DELETED':
-      return context.notFound === 'resource'
-        ? new NotFoundError(message, base)
-        : new SandboxNotFoundError(message, base);
-    case 'WAIT_TIMEOUT':
-      return new TimeoutError(message, base);
-    case 'FORBIDDEN':
-      return new PermissionDeniedError(message, base);
-    case 'UNAUTHORIZED':
-      return new AuthenticationError(message, base);
-    case 'CONNECTION_ERROR':
-      return new ConnectionError(message, base);
-    case 'ALREADY_EXISTS':
-    case 'CONFLICT':
-      return new ConflictError(message, { ...base, code: e.code });
-    case 'INVALID':
-    case 'BAD_REQUEST':
-    case 'INVALID_ARGUMENT':
-    case 'UNSUPPORTED_REQUEST':
-    case 'SCHEMA_INVALID':
-      return new InvalidArgumentError(message, { ...base, code: 'INVALID_ARGUMENT' });
-    case 'NOT_INSTALLED':
-      return new IsolationUnavailableError(message, {
-        ...base,
-        code: 'AGENT_SANDBOX_NOT_INSTALLED',
-      });
-    default:
-      // CLAIM_FAILED, SANDBOX_FAILED, CONFIG_NOT_FOUND, SERVER_ERROR, GONE, ... keep their code.
-      return new CorralError(message, { ...base, code: e.code });
-  }
+  return BY_CODE[e.code](message, base, context);
 }
+
+type Base = Omit<CorralErrorOptions, 'code'>;
+type Translate = (message: string, base: Base, context: ErrorContext) => CorralError;
+
+const keep =
+  (code: CorralErrorCode): Translate =>
+  (message, base) =>
+    new CorralError(message, { ...base, code });
+const invalid: Translate = (message, base) =>
+  new InvalidArgumentError(message, { ...base, code: 'INVALID_ARGUMENT' });
+const missing: Translate = (message, base, context) =>
+  context.notFound === 'resource'
+    ? new NotFoundError(message, base)
+    : new SandboxNotFoundError(message, base);
+
+/** Every agent-sandbox code, mapped: a new code does not compile until it is listed here. */
+const BY_CODE: Record<AgentSandboxErrorCode, Translate> = {
+  NOT_FOUND: missing,
+  OBJECT_DELETED: missing,
+  WAIT_TIMEOUT: (message, base) => new TimeoutError(message, base),
+  FORBIDDEN: (message, base) => new PermissionDeniedError(message, base),
+  UNAUTHORIZED: (message, base) => new AuthenticationError(message, base),
+  CONNECTION_FAILED: (message, base) => new ConnectionError(message, base),
+  ALREADY_EXISTS: (message, base) =>
+    new ConflictError(message, { ...base, code: 'ALREADY_EXISTS' }),
+  CONFLICT: (message, base) => new ConflictError(message, base),
+  INVALID: invalid,
+  BAD_REQUEST: invalid,
+  INVALID_ARGUMENT: invalid,
+  UNSUPPORTED_REQUEST: invalid,
+  SCHEMA_INVALID: invalid,
+  NOT_INSTALLED: (message, base) =>
+    new IsolationUnavailableError(message, { ...base, code: 'AGENT_SANDBOX_NOT_INSTALLED' }),
+  INFORMER_STOPPED: (message, base) => new ProviderClosedError(message, base),
+  INFORMER_NOT_RUNNING: keep('INTERNAL'),
+  CLAIM_FAILED: keep('CLAIM_FAILED'),
+  SANDBOX_FAILED: keep('SANDBOX_FAILED'),
+  CONFIG_NOT_FOUND: keep('CONFIG_NOT_FOUND'),
+  SERVER_ERROR: keep('SERVER_ERROR'),
+  GONE: keep('GONE'),
+  TOO_MANY_REQUESTS: keep('TOO_MANY_REQUESTS'),
+  UNEXPECTED_STATUS: keep('UNEXPECTED_STATUS'),
+};
+
+/** The agent-sandbox codes `toSdkError` translates (all of them), for docs and tests. */
+export const TRANSLATED_AGENT_SANDBOX_CODES = Object.keys(BY_CODE) as AgentSandboxErrorCode[];

@@ -4,6 +4,7 @@
  * crashed caller leaks nothing for long, and every failure after the create deletes the claim.
  */
 import {
+  AgentSandboxError,
   ANNOTATIONS,
   LABELS,
   CORRAL_CREATED_BY,
@@ -32,7 +33,10 @@ import {
   ConnectionError,
   CorralError,
   InvalidArgumentError,
+  ProviderClosedError,
+  SandboxEndedError,
   SandboxNotFoundError,
+  SandboxNotReadyError,
 } from '../errors.js';
 import type {
   ProviderCapabilities,
@@ -105,17 +109,20 @@ export interface SuspendOptions {
   signal?: AbortSignal;
 }
 
-const DELETED_OK = new Set(['NOT_FOUND', 'SANDBOX_NOT_FOUND']);
-
+/** The object is not there: the API's 404 or the SDK's missing sandbox. */
 function isNotFound(e: unknown): boolean {
-  return DELETED_OK.has((e as { code?: unknown }).code as string);
+  return (
+    (e instanceof AgentSandboxError && e.code === 'NOT_FOUND') || e instanceof SandboxNotFoundError
+  );
 }
 
 /** Errors after which a create may still have reached the server (the claim may exist). */
 function createMayHaveLanded(e: unknown, signal: AbortSignal | undefined): boolean {
   if (signal?.aborted === true) return true;
-  const code = (e as { code?: unknown }).code;
-  return code === 'CONNECTION_ERROR' || code === 'SERVER_ERROR' || code === 'TOO_MANY_REQUESTS';
+  return (
+    e instanceof AgentSandboxError &&
+    (e.code === 'CONNECTION_FAILED' || e.code === 'SERVER_ERROR' || e.code === 'TOO_MANY_REQUESTS')
+  );
 }
 
 export class KubernetesProvider implements SandboxProvider {
@@ -266,10 +273,9 @@ export class KubernetesProvider implements SandboxProvider {
       requestedNetwork: this.#requestedNetwork.get(ref.id),
     });
     if (sandboxName === undefined) {
-      throw new CorralError(
+      throw new SandboxNotReadyError(
         `${doing}: claim ${ref.namespace}/${ref.name} is not bound to a Sandbox yet ` +
           `(Ready reason: ${info.metadata.readyReason ?? 'none'}). Try again when it is Ready.`,
-        { code: 'SANDBOX_NOT_READY', retryable: true },
       );
     }
     const endpoint = await this.#endpointFor(
@@ -410,9 +416,9 @@ export class KubernetesProvider implements SandboxProvider {
       };
     } catch (e) {
       if (e instanceof ClaimFailedError && signal?.aborted !== true) {
-        throw new SandboxNotFoundError(
+        throw new SandboxEndedError(
           `${doing}: the sandbox can never finish (${e.message}). Create a new one.`,
-          { code: 'SANDBOX_ENDED', cause: e },
+          { cause: e },
         );
       }
       throw toSdkError(e, { signal, doing });
@@ -493,9 +499,9 @@ export class KubernetesProvider implements SandboxProvider {
 
   #checkOpen(): void {
     if (this.#closed) {
-      throw new CorralError('This Kubernetes provider is closed; create a new one.', {
-        code: 'PROVIDER_CLOSED',
-      });
+      throw new ProviderClosedError(
+        'This Kubernetes provider is closed; create a new one with createKubernetesProvider().',
+      );
     }
   }
 
@@ -616,7 +622,7 @@ export class KubernetesProvider implements SandboxProvider {
       if (isNotFound(e)) return undefined;
       // Keep it tracked so signal cleanup and deleteAllCreated try again.
       this.#created.set(ref.id, ref);
-      return e instanceof Error ? e : new Error(String(e));
+      return e instanceof Error ? e : new CorralError(String(e), { cause: e });
     }
   }
 
@@ -706,9 +712,8 @@ export class KubernetesProvider implements SandboxProvider {
     }
     const sandboxName = boundSandboxName(claim);
     if (sandboxName === undefined) {
-      throw new CorralError(
+      throw new SandboxNotReadyError(
         `Claim ${ref.namespace}/${ref.name} is not bound to a Sandbox yet; wait until it is Ready.`,
-        { code: 'SANDBOX_NOT_READY', retryable: true },
       );
     }
     try {
@@ -818,8 +823,11 @@ export class KubernetesProvider implements SandboxProvider {
         }
         throw translated;
       }
-      if (first === undefined)
-        throw new CorralError(`Pod ${ref.namespace}/${pod} has no containers.`);
+      if (first === undefined) {
+        throw new SandboxNotReadyError(
+          `Pod ${ref.namespace}/${pod} has no containers yet; pass { container } or retry once it runs.`,
+        );
+      }
       return { namespace: ref.namespace, pod, container: first };
     } catch (e) {
       throw toSdkError(e, { signal, doing });

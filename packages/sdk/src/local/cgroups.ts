@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResourceLimits } from '../provider.js';
 import type { CgroupLayout } from './detect.js';
+import { IsolationUnavailableError } from '../errors.js';
 
 const CPU_PERIOD_US = 100_000;
 
@@ -90,7 +91,11 @@ async function createV2(
   made: SandboxCgroup,
 ) {
   const parent = layout.parents.pids ?? layout.parents.memory ?? layout.parents.cpu;
-  if (!parent) throw new Error('no cgroup v2 parent with memory/cpu/pids controllers');
+  if (!parent) {
+    throw new IsolationUnavailableError(
+      'No cgroup v2 parent has the memory, cpu or pids controller; run `corral doctor` to see the cgroup setup.',
+    );
+  }
   await mkdir(parent, { recursive: true });
   const wanted = Object.keys(layout.parents).map((c) => `+${c}`);
   // enable the controllers on the way down; ignore levels that already have them or refuse

@@ -11,6 +11,7 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { InvalidArgumentError } from '../errors.js';
 import type { NetworkMode, ResourceLimits } from '../provider.js';
 import { bwrapArgs, bwrapEnvData, BWRAP_DATA, proxyEnv } from './bwrap-args.js';
 import { createSandboxCgroup, killCgroup, removeSandboxCgroup, cgroupPids } from './cgroups.js';
@@ -117,7 +118,9 @@ export function sandboxDirs(baseDir: string) {
 
 export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSandbox> {
   if (!NAME_RE.test(options.name))
-    throw new Error(`invalid sandbox name ${JSON.stringify(options.name)}`);
+    throw new InvalidArgumentError(
+      `Sandbox name ${JSON.stringify(options.name)} is invalid; use a-z, 0-9 and '-'.`,
+    );
   const dirs = sandboxDirs(options.baseDir);
   const isolated = options.level !== 'none';
   const warnings: string[] = [];
@@ -167,7 +170,9 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
   try {
     if (network === 'allow') {
       if (options.level !== 'bubblewrap') {
-        throw new Error(`network mode 'allow' needs bubblewrap isolation (got '${options.level}')`);
+        throw new InvalidArgumentError(
+          `Network mode 'allow' needs bubblewrap isolation (got '${options.level}'); use isolation 'bubblewrap'.`,
+        );
       }
       await mkdir(dirs.net, { recursive: true, mode: 0o755 });
       await writeFile(join(dirs.net, BRIDGE_FILE), BRIDGE_SOURCE, { mode: 0o644 });
@@ -181,7 +186,7 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
       warnings.push("network isolation unavailable at level 'none': the host network is shared");
 
     if (options.level === 'gvisor' && network !== 'none') {
-      throw new Error(
+      throw new InvalidArgumentError(
         `network mode '${network}' is not offered with gVisor (runsc always runs with --network=none here)`,
       );
     }

@@ -15,6 +15,8 @@ import {
   ConflictError,
   CorralError,
   InvalidArgumentError,
+  ProviderClosedError,
+  SandboxStartError,
   TimeoutError,
 } from '../errors.js';
 import type {
@@ -172,8 +174,11 @@ export class LocalProvider implements SandboxProvider {
   }
 
   async create(options: ProviderCreateOptions = {}): Promise<ProvisionedSandbox> {
-    if (this.closed)
-      throw new CorralError('the local provider is closed', { code: 'PROVIDER_CLOSED' });
+    if (this.closed) {
+      throw new ProviderClosedError(
+        'This local provider is closed; create a new one with createLocalProvider().',
+      );
+    }
     options.signal?.throwIfAborted();
     if (options.id !== undefined && !ID_RE.test(options.id)) {
       throw new InvalidArgumentError(
@@ -676,9 +681,8 @@ function waitForListening(
     };
     const onExit = (code: number | null, sig: NodeJS.Signals | null) =>
       finish(
-        new CorralError(
-          `the sandbox exited before its runner was ready (${sig ?? `exit ${code}`}; ${launched.detail}): ${stderr.trim() || 'no output'}`,
-          { code: 'SANDBOX_START_FAILED' },
+        new SandboxStartError(
+          `The sandbox exited before its runner was ready (${sig ?? `exit ${code}`}; ${launched.detail}): ${stderr.trim() || 'no output'}. Run \`corral doctor\` to check the isolation setup.`,
         ),
       );
     const onAbort = () => finish(new AbortedError(undefined, { cause: signal?.reason }));

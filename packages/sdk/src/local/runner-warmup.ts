@@ -4,6 +4,7 @@
  * over the unix socket: this is provider plumbing, not the SDK's runner client.
  */
 import http from 'node:http';
+import { SandboxStartError, TimeoutError } from '../errors.js';
 
 export function warmUpRunner(socketPath: string, token: string, timeoutMs = 10_000): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -20,11 +21,21 @@ export function warmUpRunner(socketPath: string, token: string, timeoutMs = 10_0
         res.on('end', () =>
           res.statusCode === 200
             ? resolve()
-            : reject(new Error(`runner warm-up answered ${res.statusCode}`)),
+            : reject(
+                new SandboxStartError(
+                  `A pooled sandbox's runner answered HTTP ${res.statusCode} to its warm-up command; the pool starts another one.`,
+                ),
+              ),
         );
       },
     );
-    req.on('timeout', () => req.destroy(new Error('runner warm-up timed out')));
+    req.on('timeout', () =>
+      req.destroy(
+        new TimeoutError(
+          `A pooled sandbox's runner did not answer its warm-up within ${timeoutMs} ms; the pool starts another one.`,
+        ),
+      ),
+    );
     req.on('error', reject);
     req.end(JSON.stringify({ cmd: ['true'] }));
   });

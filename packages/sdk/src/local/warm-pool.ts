@@ -4,6 +4,7 @@
  * broken host does not spin.
  */
 import { EventEmitter, once } from 'node:events';
+import { ProviderClosedError } from '../errors.js';
 
 export interface WarmPoolOptions<T> {
   size: number;
@@ -72,7 +73,9 @@ export class WarmPool<T> {
   async whenReady(signal?: AbortSignal): Promise<void> {
     this.fill();
     while (this.ready.length < this.options.size) {
-      if (this.closed) throw new Error('warm pool closed');
+      if (this.closed) {
+        throw new ProviderClosedError('The warm pool was closed; create a new local provider.');
+      }
       if (this.failures > 0) throw this.lastError;
       await once(this.events, 'change', signal ? { signal } : {});
     }

@@ -15,10 +15,13 @@ import {
   TimeoutError,
   type CorralErrorOptions,
 } from '../errors.js';
+import type { RunnerErrorCode } from '@corral/runner';
+import { compact } from '../compact.js';
 
 type ErrorClass = new (message: string, options?: CorralErrorOptions) => CorralError;
 
-const BY_CODE: Record<string, ErrorClass> = {
+/** Every runner code, mapped: a new `RunnerErrorCode` does not compile until it is listed here. */
+const BY_CODE: Record<RunnerErrorCode, ErrorClass> = {
   INVALID_JSON: InvalidArgumentError,
   INVALID_ARGUMENT: InvalidArgumentError,
   BODY_TOO_LARGE: InvalidArgumentError,
@@ -35,7 +38,14 @@ const BY_CODE: Record<string, ErrorClass> = {
   ALREADY_EXISTS: ConflictError,
   PROCESS_NOT_RUNNING: ConflictError,
   STDIN_CLOSED: ConflictError,
+  SPAWN_FAILED: CorralError,
+  SHUTTING_DOWN: ConnectionError,
+  INTERNAL: CorralError,
 };
+
+function isRunnerCode(code: string | undefined): code is RunnerErrorCode {
+  return code !== undefined && Object.hasOwn(BY_CODE, code);
+}
 
 const BY_STATUS: Record<number, ErrorClass> = {
   400: InvalidArgumentError,
@@ -65,12 +75,16 @@ export function errorFromRunnerResponse(
   } catch {
     message = body.slice(0, 500) || undefined;
   }
+  const known = isRunnerCode(code) ? code : undefined;
   const Class =
-    (code !== undefined ? BY_CODE[code] : undefined) ?? BY_STATUS[status] ?? CorralError;
+    (known !== undefined ? BY_CODE[known] : undefined) ?? BY_STATUS[status] ?? CorralError;
   // Gateway and availability failures may pass; the runner's own 500s are not retried.
   const retryable = status === 502 || status === 503 || status === 504 || code === 'SHUTTING_DOWN';
-  return new Class(`${operation}: ${message ?? `runner answered HTTP ${status}`}`, {
-    code: code ?? `HTTP_${status}`,
+  // a code this SDK does not know (a newer runner, a proxy) is kept in the message
+  const unknown = code !== undefined && known === undefined ? ` [${code}]` : '';
+  return new Class(`${operation}: ${message ?? `runner answered HTTP ${status}`}${unknown}`, {
+    // without a known code: the status's class decides (404 → NOT_FOUND), else HTTP_ERROR
+    ...compact({ code: known ?? (Class === CorralError ? ('HTTP_ERROR' as const) : undefined) }),
     httpStatus: status,
     retryable,
   });

@@ -12,7 +12,7 @@ import {
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { RunnerEndpoint } from '../provider.js';
-import { AbortedError, ConnectionError, CorralError } from '../errors.js';
+import { AbortedError, ConnectionError, CorralError, TimeoutError } from '../errors.js';
 import { errorFromRunnerResponse, errorFromTransport, type AbortReason } from './errors-map.js';
 
 export interface RequestOptions {
@@ -191,7 +191,9 @@ export class Transport {
         timeoutMs > 0
           ? setTimeout(() => {
               abort ??= { kind: 'timeout', timeoutMs };
-              req.destroy(new Error('handshake timeout'));
+              req.destroy(
+                new TimeoutError(`${options.operation} timed out after ${timeoutMs} ms.`),
+              );
             }, timeoutMs)
           : undefined;
       signal?.addEventListener('abort', onAbort, { once: true });

@@ -1,6 +1,6 @@
 import {
   ClaimFailedError,
-  NotFoundError as K8sNotFoundError,
+  KubeNotFoundError as K8sNotFoundError,
   WaitTimeoutError,
   fromStatus,
 } from '@corral/agent-sandbox';

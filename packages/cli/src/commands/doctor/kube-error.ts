@@ -2,7 +2,7 @@ import { AgentSandboxError, translateError } from '@corral/agent-sandbox';
 
 /** A Kubernetes call's failure reduced to what the checks branch on. */
 export interface KubeFailure {
-  /** agent-sandbox's code: NOT_FOUND, FORBIDDEN, UNAUTHORIZED, CONNECTION_ERROR, ... */
+  /** agent-sandbox's code: NOT_FOUND, FORBIDDEN, UNAUTHORIZED, CONNECTION_FAILED, ... */
   code: string;
   message: string;
 }

@@ -1,3 +1,4 @@
+import { TimeoutError } from '@corral/sdk';
 import type { Check, CheckOutcome, CheckResult, DoctorState } from './types.js';
 
 export interface RunChecksOptions {
@@ -57,7 +58,7 @@ async function runOne(
   // A check that ignores its signal must still not hold the whole run past its budget.
   const deadline = new Promise<CheckOutcome>((resolve) => {
     timer = setTimeout(() => {
-      timeout.abort(new Error('timeout'));
+      timeout.abort(new TimeoutError(`The check gave no answer within ${options.timeoutMs} ms.`));
       resolve({
         status: 'fail',
         detail: `no answer within ${options.timeoutMs} ms`,

@@ -2,7 +2,7 @@ import { watch } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { CorralError, Sandbox } from '@corral/sdk';
-import type { SandboxInfo } from '@corral/sdk';
+import type { CorralErrorCode, SandboxInfo } from '@corral/sdk';
 import type { CliContext, DetachedCreateOptions } from '../../context.js';
 
 /** What the parent sends the keeper on stdin. */
@@ -14,7 +14,7 @@ export interface KeeperRequest {
 /** The keeper's one line on stdout. */
 export type KeeperReply =
   | { ok: true; info: SandboxInfo }
-  | { ok: false; error: { code: string; message: string; retryable: boolean } };
+  | { ok: false; error: { code: CorralErrorCode; message: string; retryable: boolean } };
 
 /**
  * The hidden `corral __keeper` command behind `corral sandbox create`. A local sandbox lives as
@@ -52,7 +52,7 @@ function reply(ctx: CliContext, message: KeeperReply): void {
   ctx.stdout.write(`${JSON.stringify(message)}\n`);
 }
 
-function toWire(error: unknown): { code: string; message: string; retryable: boolean } {
+function toWire(error: unknown): { code: CorralErrorCode; message: string; retryable: boolean } {
   if (error instanceof CorralError)
     return { code: error.code, message: error.message, retryable: error.retryable };
   return {
