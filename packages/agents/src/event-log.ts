@@ -22,7 +22,7 @@ export class EventLog {
       seq: this.events.length,
       time: new Date().toISOString(),
       ...(rawIndex === undefined ? {} : { rawIndex }),
-    } as AgentEvent;
+    };
     this.events.push(event);
     for (const listener of this.listeners) listener(event);
     this.wake();

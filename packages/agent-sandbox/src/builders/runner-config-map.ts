@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import { InvalidArgumentError } from '../errors/config-errors.js';
+import { KubeInvalidArgumentError } from '../errors/config-errors.js';
 import type { PodSpecOptions } from './pod-spec.js';
 
 /**
@@ -44,7 +44,7 @@ export function runnerConfigMapName(bundle: string, version: string): string {
 export function buildRunnerConfigMap(options: RunnerConfigMapOptions): V1ConfigMap {
   const size = Buffer.byteLength(RUNNER_BUNDLE_KEY) + Buffer.byteLength(options.bundle);
   if (size > CONFIG_MAP_MAX_BYTES) {
-    throw new InvalidArgumentError(
+    throw new KubeInvalidArgumentError(
       `buildRunnerConfigMap: the runner bundle is ${size} bytes, over the API server's ConfigMap limit of ` +
         `${CONFIG_MAP_MAX_BYTES} bytes; build an image with the runner inside instead (packages/runner/Dockerfile).`,
     );

@@ -16,6 +16,7 @@ import { connect, type Socket } from 'node:net';
 import { chmod, rm } from 'node:fs/promises';
 import { isForbiddenAddress } from './egress-addresses.js';
 import { parseAllowEntry, type AllowEntry } from './egress-allow.js';
+import { InvalidArgumentError } from '../errors.js';
 
 /** Addresses a sandbox must never reach through a public name (see `isForbiddenAddress`). */
 export function isPrivateAddress(address: string): boolean {
@@ -149,7 +150,10 @@ function answer(res: http.ServerResponse, status: number, text: string): void {
 export async function startEgressProxy(options: EgressProxyOptions): Promise<EgressProxy> {
   const entries = options.domains.map((d) => {
     const entry = parseAllowEntry(d);
-    if (!entry) throw new Error(`invalid allow-list entry ${JSON.stringify(d)}`);
+    if (!entry)
+      throw new InvalidArgumentError(
+        `invalid allow-list entry ${JSON.stringify(d)}; use a domain, *.domain or domain:port`,
+      );
     return entry;
   });
   const sockets = new Set<Socket>();

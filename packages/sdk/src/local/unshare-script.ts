@@ -7,6 +7,7 @@
  * newuidmap), `lo` stays down, nested user namespaces are not disabled and there is no seccomp.
  */
 import { ETC_GROUP, ETC_HOSTS, ETC_PASSWD, INSIDE } from './sandbox-fs.js';
+import { InvalidArgumentError } from '../errors.js';
 
 export interface UnshareInput {
   rootDir: string;
@@ -34,7 +35,9 @@ export function unshareArgs(input: UnshareInput, command: readonly string[]): st
   // argv (readable by every host user); the script names each variable, never its value
   const envArgs = Object.keys(input.env).map((k) => {
     if (!ENV_NAME.test(k))
-      throw new Error(`invalid environment variable name ${JSON.stringify(k)}`);
+      throw new InvalidArgumentError(
+        `invalid environment variable name ${JSON.stringify(k)}; use letters, digits and _, not starting with a digit`,
+      );
     return `${k}=$${ENV_PREFIX}${k}`;
   });
   const R = q(input.rootDir);
