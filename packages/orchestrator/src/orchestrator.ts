@@ -2,7 +2,7 @@
  * `createOrchestrator()`: runs tasks in sandboxes under a concurrency limit, one sandbox per task
  * id, and sweeps what is left behind (its own earlier incarnations, owners that are gone).
  */
-import { realClock } from '@corral/agent-sandbox';
+import { realClock } from '@corral/agent-sandbox/model';
 import { createLocalProvider, type SandboxInfo, type SandboxProvider } from '@corral/sdk';
 import { InvalidTaskError, OrchestratorClosedError, messageOf } from './errors.js';
 import { Limiter } from './limiter.js';

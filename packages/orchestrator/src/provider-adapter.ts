@@ -12,10 +12,8 @@ import {
   readiness,
   readyReason,
   type HasConditions,
-  type InformerProvider,
-  type KubeObject,
-  type SharedInformer,
-} from '@corral/agent-sandbox';
+} from '@corral/agent-sandbox/model';
+import type { InformerProvider, KubeObject, SharedInformer } from '@corral/agent-sandbox';
 import {
   SandboxNotFoundError,
   type ProviderCreateOptions,
