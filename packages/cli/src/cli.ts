@@ -1,6 +1,5 @@
 import { CommanderError } from 'commander';
 import type { CliContext } from './context.js';
-import { reportError } from './error-handler.js';
 import { ExitCode } from './exit-codes.js';
 import { buildProgram } from './program.js';
 import type { RunState } from './program.js';
@@ -17,6 +16,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     return state.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return commanderExitCode(error, argv, ctx);
+    // the error table (and the SDK's error classes) load only when something went wrong
+    const { reportError } = await import('./error-handler.js');
     return reportError(error, ctx, { json: state.json });
   }
 }

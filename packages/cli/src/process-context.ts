@@ -1,6 +1,4 @@
-import { createLocalProvider, resolveProvider } from '@corral/sdk';
 import type { IsolationLevel, SandboxProvider } from '@corral/sdk';
-import { spawnKeeper } from './detached.js';
 import type { CliContext } from './context.js';
 
 /**
@@ -16,7 +14,10 @@ export function processContext(signal: AbortSignal): CliContext {
     env,
     signal,
     openProvider: (name, options = {}) => openProvider(name, options, env),
-    createDetached: (provider, options) => spawnKeeper(provider, options, signal),
+    createDetached: async (provider, options) => {
+      const { spawnKeeper } = await import('./detached.js');
+      return spawnKeeper(provider, options, signal);
+    },
   };
 }
 
@@ -25,6 +26,8 @@ async function openProvider(
   variant: { isolation?: IsolationLevel },
   env: NodeJS.ProcessEnv,
 ): Promise<SandboxProvider> {
+  // the SDK loads with the first command that needs a provider, not with `corral --help`
+  const { createLocalProvider, resolveProvider } = await import('@corral/sdk');
   if (name === 'local') {
     return createLocalProvider({
       minReady: 0,

@@ -2,19 +2,21 @@ import { Command, Option } from 'commander';
 import type { CliContext } from './context.js';
 import { addCreateFlags, collect } from './commands/create-flags.js';
 import type { CreateFlags } from './commands/create-flags.js';
-import { runCommand } from './commands/run.js';
-import { taskRunCommand } from './commands/task-run.js';
-import { sandboxCpCommand } from './commands/sandbox/cp.js';
-import { sandboxCreateCommand } from './commands/sandbox/create.js';
-import { sandboxExecCommand } from './commands/sandbox/exec.js';
-import { sandboxListCommand } from './commands/sandbox/list.js';
-import { sandboxLogsCommand } from './commands/sandbox/logs.js';
-import { keeperCommand } from './commands/sandbox/keeper.js';
-import { sandboxRmCommand } from './commands/sandbox/rm.js';
+import type { taskRunCommand } from './commands/task-run.js';
+import type { sandboxCpCommand } from './commands/sandbox/cp.js';
+import type { sandboxCreateCommand } from './commands/sandbox/create.js';
+import type { sandboxExecCommand } from './commands/sandbox/exec.js';
+import type { sandboxListCommand } from './commands/sandbox/list.js';
+import type { sandboxLogsCommand } from './commands/sandbox/logs.js';
+import type { sandboxRmCommand } from './commands/sandbox/rm.js';
 import { cliVersion } from './version.js';
-import { doctorCommand } from './commands/doctor/doctor.js';
-import { poolCreateCommand, poolScaleCommand, poolStatusCommand } from './commands/pool/pool.js';
-import { templateApplyCommand } from './commands/template/apply.js';
+import type { doctorCommand } from './commands/doctor/doctor.js';
+import type {
+  poolCreateCommand,
+  poolScaleCommand,
+  poolStatusCommand,
+} from './commands/pool/pool.js';
+import type { templateApplyCommand } from './commands/template/apply.js';
 import { addKubeFlags, addOutputFlag } from './kube/flags.js';
 import { registerMcpCommand } from './commands/mcp/register.js';
 
@@ -44,6 +46,8 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
     })
     .showHelpAfterError('(add --help for usage)');
 
+  // Every action imports its command when it runs, so `corral --help` and each command load only
+  // what they use (client-node, for one, only for Kubernetes commands).
   const act =
     <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
     async (...args: A): Promise<void> => {
@@ -70,7 +74,7 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
       async (
         argv: string[],
         flags: CreateFlags & { json: boolean; timeout?: string; cwd?: string },
-      ) => runCommand(argv, markJson(flags), ctx),
+      ) => (await import('./commands/run.js')).runCommand(argv, markJson(flags), ctx),
     ),
   );
 
@@ -84,7 +88,7 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
       .option('--timeout <duration>', 'kill the task after this long, e.g. 5m'),
   ).action(
     act(async (flags: Parameters<typeof taskRunCommand>[0]) =>
-      taskRunCommand(markJson(flags), ctx),
+      (await import('./commands/task-run.js')).taskRunCommand(markJson(flags), ctx),
     ),
   );
 
@@ -96,7 +100,7 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
     json(sandbox.command('create')).description('create a sandbox and print its id'),
   ).action(
     act(async (flags: Parameters<typeof sandboxCreateCommand>[0]) =>
-      sandboxCreateCommand(markJson(flags), ctx),
+      (await import('./commands/sandbox/create.js')).sandboxCreateCommand(markJson(flags), ctx),
     ),
   );
   json(sandbox.command('list').alias('ls'))
@@ -108,7 +112,7 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
     .option('--label <key=value>', 'only sandboxes with this label (repeatable)', collect, [])
     .action(
       act(async (flags: Parameters<typeof sandboxListCommand>[0]) =>
-        sandboxListCommand(markJson(flags), ctx),
+        (await import('./commands/sandbox/list.js')).sandboxListCommand(markJson(flags), ctx),
       ),
     );
   json(sandbox.command('exec'))
@@ -125,7 +129,12 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
     .showHelpAfterError(AFTER_DASHES)
     .action(
       act(async (id: string, argv: string[], flags: Parameters<typeof sandboxExecCommand>[2]) =>
-        sandboxExecCommand(id, argv, markJson(flags), ctx),
+        (await import('./commands/sandbox/exec.js')).sandboxExecCommand(
+          id,
+          argv,
+          markJson(flags),
+          ctx,
+        ),
       ),
     );
   json(sandbox.command('cp'))
@@ -140,7 +149,7 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
     .option('-n, --namespace <name>', 'kubernetes: namespace')
     .action(
       act(async (src: string, dst: string, flags: Parameters<typeof sandboxCpCommand>[2]) =>
-        sandboxCpCommand(src, dst, markJson(flags), ctx),
+        (await import('./commands/sandbox/cp.js')).sandboxCpCommand(src, dst, markJson(flags), ctx),
       ),
     );
   json(sandbox.command('logs'))
@@ -154,7 +163,7 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
     .option('--list', 'list the commands that ran in the sandbox instead', false)
     .action(
       act(async (id: string, flags: Parameters<typeof sandboxLogsCommand>[1]) =>
-        sandboxLogsCommand(id, markJson(flags), ctx),
+        (await import('./commands/sandbox/logs.js')).sandboxLogsCommand(id, markJson(flags), ctx),
       ),
     );
   json(sandbox.command('rm'))
@@ -167,7 +176,7 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
     .option('--all', 'remove every sandbox of the provider', false)
     .action(
       act(async (ids: string[], flags: Parameters<typeof sandboxRmCommand>[1]) =>
-        sandboxRmCommand(ids, markJson(flags), ctx),
+        (await import('./commands/sandbox/rm.js')).sandboxRmCommand(ids, markJson(flags), ctx),
       ),
     );
   registerKubeCommands(program, { act, json, state }, ctx);
@@ -175,7 +184,7 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
   program
     .command('__keeper', { hidden: true })
     .description('internal: owns a sandbox made by `sandbox create`')
-    .action(act(async () => keeperCommand(ctx)));
+    .action(act(async () => (await import('./commands/sandbox/keeper.js')).keeperCommand(ctx)));
   return program;
 }
 
@@ -216,7 +225,7 @@ function registerKubeCommands(
     .option('--timeout <duration>', 'budget of each check', '10s')
     .action(
       act(async (flags: Parameters<typeof doctorCommand>[0]) =>
-        doctorCommand(markOutput(flags), ctx),
+        (await import('./commands/doctor/doctor.js')).doctorCommand(markOutput(flags), ctx),
       ),
     );
 
@@ -234,7 +243,7 @@ function registerKubeCommands(
     )
     .action(
       act(async (name: string, flags: Parameters<typeof poolCreateCommand>[1]) =>
-        poolCreateCommand(name, markOutput(flags), ctx),
+        (await import('./commands/pool/pool.js')).poolCreateCommand(name, markOutput(flags), ctx),
       ),
     );
   addOutputFlag(addKubeFlags(json(pool.command('scale'))))
@@ -243,7 +252,7 @@ function registerKubeCommands(
     .requiredOption('--replicas <n>', 'ready sandboxes to keep')
     .action(
       act(async (name: string, flags: Parameters<typeof poolScaleCommand>[1]) =>
-        poolScaleCommand(name, markOutput(flags), ctx),
+        (await import('./commands/pool/pool.js')).poolScaleCommand(name, markOutput(flags), ctx),
       ),
     );
   addOutputFlag(addKubeFlags(json(pool.command('status').alias('ls'))))
@@ -251,7 +260,7 @@ function registerKubeCommands(
     .argument('[name]', 'one pool (default: every pool in the namespace)')
     .action(
       act(async (name: string | undefined, flags: Parameters<typeof poolStatusCommand>[1]) =>
-        poolStatusCommand(name, markOutput(flags), ctx),
+        (await import('./commands/pool/pool.js')).poolStatusCommand(name, markOutput(flags), ctx),
       ),
     );
 
@@ -271,7 +280,11 @@ function registerKubeCommands(
     .option('--force-conflicts', 'take over fields another manager owns', false)
     .action(
       act(async (name: string | undefined, flags: Parameters<typeof templateApplyCommand>[1]) =>
-        templateApplyCommand(name, markOutput(flags), ctx),
+        (await import('./commands/template/apply.js')).templateApplyCommand(
+          name,
+          markOutput(flags),
+          ctx,
+        ),
       ),
     );
   template

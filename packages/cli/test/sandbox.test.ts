@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corral, expectNothingLeft, makeStateDir } from './helpers/corral.js';
@@ -80,6 +80,18 @@ describe('corral sandbox', () => {
       [a, bId].sort(),
     );
     expect(await list()).toEqual([]);
+  });
+
+  it('list, rm and --help never probe isolation: no probe cache appears in the state dir', async () => {
+    const dir = await makeStateDir();
+    try {
+      expect((await corral(['sandbox', 'list'], { stateDir: dir })).code).toBe(0);
+      expect((await corral(['sandbox', 'rm', 'sbx-none'], { stateDir: dir })).code).toBe(0);
+      expect(await readdir(dir)).toEqual([]);
+      expect((await corral(['--help'], { stateDir: dir })).code).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('exec on a missing sandbox exits 3 and points at `sandbox list`', async () => {

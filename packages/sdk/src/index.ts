@@ -52,12 +52,14 @@ export type {
 export {
   chooseIsolation,
   createLocalProvider,
+  defaultStateDir,
   detectIsolation,
   launchSandbox,
   LocalProvider,
 } from './local/index.js';
 export type {
   CgroupLayout,
+  DetectIsolationOptions,
   IsolationReport,
   LaunchedSandbox,
   LaunchLevel,

@@ -3,7 +3,7 @@ import type { CliContext } from '../context.js';
 import { createUi } from '../output/ui.js';
 import type { Ui } from '../output/ui.js';
 import { parseDuration } from '../parse/duration.js';
-import { toCreateOptions } from './create-flags.js';
+import { toCreateOptions } from './create-options.js';
 import type { CreateFlags } from './create-flags.js';
 import { exitCodeOf, runInSandbox } from './exec-core.js';
 import type { ExecFlags } from './exec-core.js';

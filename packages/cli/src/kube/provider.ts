@@ -1,7 +1,6 @@
 import { Sandbox } from '@corral/sdk';
 import type { SandboxProvider } from '@corral/sdk';
 import type { CliContext } from '../context.js';
-import { loadKube } from './connect.js';
 import type { KubeFlags } from './flags.js';
 
 /** Where a Kubernetes sandbox comes from, from `--warm-pool` / `--template`. */
@@ -15,8 +14,12 @@ export async function openKubernetesProvider(
   flags: KubePlacementFlags,
   ctx: Pick<CliContext, 'env'>,
 ): Promise<SandboxProvider> {
+  // client-node and the agent-sandbox client load here, never for a local command
+  const [{ loadKube }, { createKubernetesProvider }] = await Promise.all([
+    import('./connect.js'),
+    import('@corral/sdk/kubernetes'),
+  ]);
   const loaded = loadKube(flags, ctx);
-  const { createKubernetesProvider } = await import('@corral/sdk/kubernetes');
   return createKubernetesProvider({
     kubeConfig: loaded.kubeConfig,
     namespace: loaded.namespace,

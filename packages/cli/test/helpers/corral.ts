@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-const mainTs = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+/** The built CLI, as users run it (the global setup rebuilds it when `src/` is newer). */
+export const corralBin = fileURLToPath(new URL('../../bin/corral.js', import.meta.url));
 
 export interface CorralRun {
   code: number | null;
@@ -24,19 +25,15 @@ export interface CorralOptions {
 }
 
 /**
- * Runs `corral` as a real process from source (the `@corral/source` condition plus tsx), so the
- * tests need no build. Each suite passes its own state directory.
+ * Runs `corral` as a real process: the built CLI, so each run costs what a user's does (a node
+ * start, no TypeScript transform). Each suite passes its own state directory.
  */
 export function corral(args: string[], options: CorralOptions): Promise<CorralRun> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@corral/source', '--import', 'tsx', mainTs, ...args],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, CORRAL_STATE_DIR: options.stateDir, NO_COLOR: '1', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [corralBin, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, CORRAL_STATE_DIR: options.stateDir, NO_COLOR: '1', ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

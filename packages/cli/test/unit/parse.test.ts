@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@corral/sdk';
 import { describe, expect, it } from 'vitest';
-import { toCreateOptions } from '../../src/commands/create-flags.js';
+import { toCreateOptions } from '../../src/commands/create-options.js';
 import { parseCpPair } from '../../src/parse/cp-spec.js';
 import { parseDuration } from '../../src/parse/duration.js';
 import { parseEnvPairs } from '../../src/parse/env.js';

@@ -1,14 +1,24 @@
 /**
  * What isolation this host can actually provide. Every mechanism is probed by running `true`
- * inside it (in parallel, once per process): a binary on PATH says nothing about whether user
- * namespaces, cgroups or ptrace work here.
+ * inside it: a binary on PATH says nothing about whether user namespaces, cgroups or ptrace work
+ * here. Probing spawns sandboxes, so it happens only when a sandbox is about to be made, at most
+ * once per process, and its answer is cached on disk (see detect-cache.ts) until something it
+ * depends on changes. gVisor, whose probe boots a whole sandbox, is probed only when asked for.
  */
-import { spawn } from 'node:child_process';
-import { access, constants, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IsolationUnavailableError } from '../errors.js';
+import { AbortedError, IsolationUnavailableError } from '../errors.js';
 import type { IsolationLevel } from '../provider.js';
+import {
+  hostFingerprint,
+  readProbeCache,
+  writeProbeCache,
+  type CachedProbes,
+  type ProbeTools,
+} from './detect-cache.js';
+import { detectCgroups } from './detect-cgroups.js';
+import { runProbe, which, type ProbeResult } from './probe-process.js';
 
 export interface MechanismProbe {
   available: boolean;
@@ -17,6 +27,8 @@ export interface MechanismProbe {
   version?: string;
   /** Why it is unavailable (the probe's error output, trimmed). */
   reason?: string;
+  /** Not probed this time (gVisor, unless asked for): `available` says nothing then. */
+  skipped?: boolean;
 }
 
 export interface CgroupLayout {
@@ -36,6 +48,19 @@ export interface IsolationReport {
   bubblewrap: MechanismProbe;
   unshare: MechanismProbe;
   cgroups: CgroupLayout;
+  /** When the mechanisms were probed (ISO 8601); older than this process when from the cache. */
+  probedAt?: string;
+}
+
+export interface DetectIsolationOptions {
+  /** Probe afresh, ignoring the process's and the on-disk cache (what `corral doctor` does). */
+  refresh?: boolean;
+  /** Also probe gVisor (it boots a sandbox). Default false: `gvisor` is then `skipped`. */
+  gvisor?: boolean;
+  /** Directory of the on-disk cache (a provider's state dir). Without it: this process only. */
+  cacheDir?: string;
+  /** Stops waiting; a probe already running finishes on its own (bounded by its timeout). */
+  signal?: AbortSignal;
 }
 
 export interface ChooseIsolationOptions {
@@ -44,249 +69,189 @@ export interface ChooseIsolationOptions {
   allowUnisolated?: boolean;
 }
 
-const SANDBOX_CONTROLLERS = ['memory', 'cpu', 'pids'] as const;
 const PROBE_TIMEOUT_MS = 10_000;
 /** The uid a root provider runs the bubblewrap probe as, like real sandboxes (see launch). */
 export const PROBE_UID = 10000;
+const GVISOR_SKIPPED: MechanismProbe = {
+  available: false,
+  skipped: true,
+  reason:
+    "not probed: gVisor is checked only when isolation 'gvisor' is requested, or by `corral doctor`",
+};
 
-let cached: Promise<IsolationReport> | undefined;
+/** This process's answer; a report with gVisor probed also answers requests without it. */
+let memo: { report: Promise<IsolationReport>; gvisor: boolean } | undefined;
 
-/** Probes once per process; `refresh` re-probes (e.g. after installing bubblewrap). */
-export function detectIsolation(options: { refresh?: boolean } = {}): Promise<IsolationReport> {
-  if (!cached || options.refresh) cached = probeAll();
-  return cached;
+/**
+ * What works here. Resolved from this process's memo, else the on-disk cache when `cacheDir` is
+ * given and the host's fingerprint is unchanged, else by probing (and then cached).
+ */
+export function detectIsolation(options: DetectIsolationOptions = {}): Promise<IsolationReport> {
+  const gvisor = options.gvisor ?? false;
+  if (!memo || options.refresh || (gvisor && !memo.gvisor)) {
+    const report = detect(options.cacheDir, gvisor, options.refresh ?? false);
+    const entry = { report, gvisor };
+    memo = entry;
+    // a failed detection is not remembered: the next caller tries again
+    report.catch(() => {
+      if (memo === entry) memo = undefined;
+    });
+  }
+  return abortable(memo.report, options.signal);
 }
 
-async function probeAll(): Promise<IsolationReport> {
+async function detect(
+  cacheDir: string | undefined,
+  gvisor: boolean,
+  refresh: boolean,
+): Promise<IsolationReport> {
   const uid = process.getuid?.() ?? -1;
   const root = uid === 0;
-  const [bubblewrap, unshare, gvisor, cgroups] = await Promise.all([
-    probeBubblewrap(root),
-    probeUnshare(root),
-    probeGvisor(root),
-    detectCgroups(root),
-  ]);
-  return { root, uid, gvisor, bubblewrap, unshare, cgroups };
-}
-
-async function which(name: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
+  const [cgroups, tools] = await Promise.all([detectCgroups(root), findTools()]);
+  const key = cacheDir === undefined ? '' : await hostFingerprint(tools, cgroups, uid);
+  const cached =
+    cacheDir === undefined || refresh ? undefined : await readProbeCache(cacheDir, uid, key);
+  let probes: CachedProbes;
+  if (cached && (!gvisor || !cached.gvisor.skipped)) {
+    probes = cached;
+  } else if (cached) {
+    // bubblewrap and unshare are known; only gVisor is new
+    probes = { ...cached, gvisor: await probeGvisor(tools.runsc, root) };
+  } else {
+    const [bubblewrap, unshare, gvisorProbe] = await Promise.all([
+      probeBubblewrap(tools.bwrap, root),
+      probeUnshare(tools, root),
+      gvisor ? probeGvisor(tools.runsc, root) : GVISOR_SKIPPED,
+    ]);
+    probes = { probedAt: new Date().toISOString(), bubblewrap, unshare, gvisor: gvisorProbe };
   }
-  return undefined;
+  if (cacheDir !== undefined && probes !== cached)
+    await writeProbeCache(cacheDir, uid, key, probes);
+  return { root, uid, cgroups, ...probes };
 }
 
-interface RunResult {
-  code: number | null;
-  output: string;
+async function findTools(): Promise<ProbeTools> {
+  const names = ['bwrap', 'unshare', 'mount', 'setpriv', 'runsc'] as const;
+  const paths = await Promise.all(names.map((name) => which(name)));
+  return Object.fromEntries(names.map((name, i) => [name, paths[i]]));
 }
 
-function run(file: string, args: string[], uid?: number): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: '/usr/bin:/bin' },
-      timeout: PROBE_TIMEOUT_MS,
-      killSignal: 'SIGKILL',
-      ...(uid === undefined ? {} : { uid, gid: uid }),
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('error', (error) => resolve({ code: -1, output: error.message }));
-    child.on('close', (code) => resolve({ code, output: output.trim().slice(0, 500) }));
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(new AbortedError(undefined, { cause: signal.reason }));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbortedError(undefined, { cause: signal.reason }));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
   });
 }
 
-async function probeBubblewrap(root: boolean): Promise<MechanismProbe> {
-  const path = await which('bwrap');
-  if (!path) return { available: false, reason: 'bwrap is not installed' };
-  const version = (await run(path, ['--version'])).output.replace(/^bubblewrap\s*/, '');
-  const probe = await run(
-    path,
-    [
-      ...[
-        '--ro-bind',
-        '/usr',
-        '/usr',
-        '--symlink',
-        'usr/lib',
-        '/lib',
-        '--symlink',
-        'usr/lib64',
-        '/lib64',
-      ],
-      ...['--symlink', 'usr/bin', '/bin', '--proc', '/proc', '--dev', '/dev', '--unshare-all'],
-      ...[
-        '--unshare-user',
-        '--disable-userns',
-        '--die-with-parent',
-        '--cap-drop',
-        'ALL',
-        '/usr/bin/true',
-      ],
-    ],
-    root ? PROBE_UID : undefined,
-  );
-  if (probe.code === 0) return { available: true, path, version };
-  return {
-    available: false,
-    path,
-    version,
-    reason: `bwrap probe failed: ${probe.output || `exit ${probe.code}`}`,
-  };
+const run = (file: string, args: string[], uid?: number) =>
+  runProbe(file, args, { timeoutMs: PROBE_TIMEOUT_MS, ...(uid === undefined ? {} : { uid }) });
+
+/**
+ * Probes that were killed (timed out on a loaded machine) rather than answered: their "no" is
+ * reported to this caller but never cached, so one slow moment does not stick.
+ */
+const interrupted = new WeakSet<MechanismProbe>();
+
+function failed(probe: MechanismProbe, result: ProbeResult): MechanismProbe {
+  if (result.code === null) interrupted.add(probe);
+  return probe;
 }
 
-async function probeUnshare(root: boolean): Promise<MechanismProbe> {
-  const path = await which('unshare');
+async function probeBubblewrap(path: string | undefined, root: boolean): Promise<MechanismProbe> {
+  if (!path) return { available: false, reason: 'bwrap is not installed' };
+  const [versionRun, probe] = await Promise.all([
+    run(path, ['--version']),
+    run(
+      path,
+      [
+        ...['--ro-bind', '/usr', '/usr', '--symlink', 'usr/lib', '/lib'],
+        ...['--symlink', 'usr/lib64', '/lib64', '--symlink', 'usr/bin', '/bin'],
+        ...['--proc', '/proc', '--dev', '/dev', '--unshare-all', '--unshare-user'],
+        ...['--disable-userns', '--die-with-parent', '--cap-drop', 'ALL', '/usr/bin/true'],
+      ],
+      root ? PROBE_UID : undefined,
+    ),
+  ]);
+  const version = versionRun.output.replace(/^bubblewrap\s*/, '');
+  if (probe.code === 0) return { available: true, path, version };
+  return failed(
+    {
+      available: false,
+      path,
+      version,
+      reason: `bwrap probe failed: ${probe.output || describeEnd(probe)}`,
+    },
+    probe,
+  );
+}
+
+async function probeUnshare(tools: ProbeTools, root: boolean): Promise<MechanismProbe> {
+  const path = tools.unshare;
   if (!path) return { available: false, reason: 'unshare (util-linux) is not installed' };
   for (const tool of ['mount', 'setpriv']) {
-    if (!(await which(tool)))
+    if (!tools[tool])
       return { available: false, path, reason: `${tool} (util-linux) is not installed` };
   }
   const probe = await run(
     path,
     [
-      '--user',
-      '--map-root-user',
-      '--mount',
-      '--pid',
-      '--fork',
-      '--net',
-      '--ipc',
-      '--uts',
-      '/usr/bin/true',
+      ...['--user', '--map-root-user', '--mount', '--pid', '--fork'],
+      ...['--net', '--ipc', '--uts', '/usr/bin/true'],
     ],
     root ? PROBE_UID : undefined,
   );
   if (probe.code === 0) return { available: true, path };
-  return {
-    available: false,
-    path,
-    reason: `unshare probe failed: ${probe.output || `exit ${probe.code}`}`,
-  };
+  return failed(
+    {
+      available: false,
+      path,
+      reason: `unshare probe failed: ${probe.output || describeEnd(probe)}`,
+    },
+    probe,
+  );
 }
 
-async function probeGvisor(root: boolean): Promise<MechanismProbe> {
-  const path = await which('runsc');
+async function probeGvisor(path: string | undefined, root: boolean): Promise<MechanismProbe> {
   if (!path) return { available: false, reason: 'runsc (gVisor) is not installed' };
-  const version = (await run(path, ['--version'])).output
-    .split('\n')[0]
-    ?.replace(/^runsc version\s*/, '');
   const stateRoot = await mkdtemp(join(tmpdir(), 'corral-runsc-probe-'));
   try {
     // `--network=none` always: runsc's default network mode reconfigures the host (sysctl, netns).
     const args = ['--root', stateRoot, '--platform=ptrace', '--network=none', '--ignore-cgroups'];
     if (!root) args.push('--rootless');
-    const probe = await run(path, [...args, 'do', '/usr/bin/true']);
+    const [versionRun, probe] = await Promise.all([
+      run(path, ['--version']),
+      run(path, [...args, 'do', '/usr/bin/true']),
+    ]);
+    const version = versionRun.output.split('\n')[0]?.replace(/^runsc version\s*/, '');
     const base = version === undefined ? { path } : { path, version };
     if (probe.code === 0) return { available: true, ...base };
-    return {
-      available: false,
-      ...base,
-      reason: `runsc probe failed: ${probe.output || `exit ${probe.code}`}`,
-    };
+    return failed(
+      {
+        available: false,
+        ...base,
+        reason: `runsc probe failed: ${probe.output || describeEnd(probe)}`,
+      },
+      probe,
+    );
   } finally {
     await rm(stateRoot, { recursive: true, force: true });
   }
 }
 
-async function detectCgroups(root: boolean): Promise<CgroupLayout> {
-  const base = '/sys/fs/cgroup';
-  try {
-    const controllers = (await readFile(join(base, 'cgroup.controllers'), 'utf8'))
-      .trim()
-      .split(/\s+/);
-    // cgroup v2 only (unified at the top): sandboxes go under a `corral` child of our own cgroup's parent.
-    if (!root) {
-      const own = await ownCgroupV2();
-      const parent = join(base, own);
-      const writable = await isWritable(parent);
-      const parents = Object.fromEntries(SANDBOX_CONTROLLERS.map((c) => [c, parent]));
-      return writable
-        ? { version: 'v2', writable: true, delegated: true, parents }
-        : {
-            version: 'v2',
-            writable: false,
-            delegated: false,
-            parents: {},
-            reason: `${parent} is not delegated to uid ${process.getuid?.()}`,
-          };
-    }
-    const missing = SANDBOX_CONTROLLERS.filter((c) => !controllers.includes(c));
-    const parent = join(base, 'corral');
-    return {
-      version: 'v2',
-      writable: true,
-      delegated: false,
-      parents: Object.fromEntries(
-        SANDBOX_CONTROLLERS.filter((c) => !missing.includes(c)).map((c) => [c, parent]),
-      ),
-      ...(missing.length ? { reason: `cgroup v2 lacks controllers: ${missing.join(', ')}` } : {}),
-    };
-  } catch {
-    // not v2 at the top: v1 or hybrid
-  }
-  const parents: Record<string, string> = {};
-  let delegated = false;
-  for (const controller of SANDBOX_CONTROLLERS) {
-    const dir = join(base, controller);
-    try {
-      await access(join(dir, 'cgroup.procs'));
-    } catch {
-      continue;
-    }
-    const corral = join(dir, 'corral');
-    if (root) parents[controller] = corral;
-    else if (await isWritable(corral)) {
-      // a root-prepared, chowned `corral` cgroup (notes §4: v1 delegation)
-      parents[controller] = corral;
-      delegated = true;
-    }
-  }
-  if (Object.keys(parents).length === 0) {
-    return {
-      version: (await exists(join(base, 'memory'))) ? 'v1' : 'none',
-      writable: false,
-      delegated: false,
-      parents,
-      reason: root
-        ? 'no cgroup v1 controllers mounted'
-        : 'not root and no delegated /sys/fs/cgroup/<controller>/corral',
-    };
-  }
-  return { version: 'v1', writable: true, delegated, parents };
-}
-
-async function ownCgroupV2(): Promise<string> {
-  const text = await readFile('/proc/self/cgroup', 'utf8');
-  const line = text.split('\n').find((l) => l.startsWith('0::'));
-  return line?.slice(3) ?? '/';
-}
-
-async function isWritable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
+function describeEnd(result: ProbeResult): string {
+  return result.code === null ? `killed after ${PROBE_TIMEOUT_MS} ms` : `exit ${result.code}`;
 }
 
 /**
@@ -306,6 +271,11 @@ export function chooseIsolation(
   if (requested === 'none') return 'none';
   if (requested === 'gvisor') {
     if (report.gvisor.available) return 'gvisor';
+    if (report.gvisor.skipped) {
+      throw new IsolationUnavailableError(
+        "isolation 'gvisor' was requested but this report did not probe it; detect with `detectIsolation({ gvisor: true })`.",
+      );
+    }
     throw new IsolationUnavailableError(
       `isolation 'gvisor' was requested but runsc does not work here: ${report.gvisor.reason ?? 'unknown'}. ` +
         "Install it (`apt-get install runsc`) or request 'bubblewrap'.",
@@ -338,5 +308,9 @@ function howToFix(report: IsolationReport): string {
   hints.push(
     "or opt in to running without isolation with `isolation: 'none'` / `allowUnisolated: true`",
   );
-  return `To fix: ${hints.join('; ')}.`;
+  const fix = `To fix: ${hints.join('; ')}.`;
+  // a cached answer can predate a change the fingerprint does not see
+  return report.probedAt
+    ? `${fix} (Probed at ${report.probedAt}; \`corral doctor\` probes again.)`
+    : fix;
 }

@@ -5,6 +5,7 @@ export { chooseIsolation, detectIsolation } from './detect.js';
 export type {
   CgroupLayout,
   ChooseIsolationOptions,
+  DetectIsolationOptions,
   IsolationReport,
   MechanismProbe,
 } from './detect.js';

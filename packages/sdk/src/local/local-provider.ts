@@ -96,7 +96,7 @@ export class LocalProvider implements SandboxProvider {
   private readonly usedUids = new Set<number>();
   private readonly pool: WarmPool<Live> | undefined;
   private report: IsolationReport | undefined;
-  private readonly detection: Promise<IsolationReport>;
+  private detection: Promise<IsolationReport> | undefined;
   private stateReady: Promise<void> | undefined;
   private runnerPath: Promise<string> | undefined;
   private nodePath: Promise<string> | undefined;
@@ -105,9 +105,6 @@ export class LocalProvider implements SandboxProvider {
 
   constructor(private readonly options: LocalProviderOptions = {}) {
     this.stateDir = options.stateDir ?? defaultStateDir();
-    this.detection = detectIsolation().then((r) => (this.report = r));
-    // an unhandled rejection here would be reported later by `create`
-    this.detection.catch(() => undefined);
     const minReady = options.minReady ?? 0;
     if (!Number.isInteger(minReady) || minReady < 0) {
       throw new InvalidArgumentError(`minReady must be a non-negative integer, got ${minReady}`);
@@ -164,6 +161,18 @@ export class LocalProvider implements SandboxProvider {
 
   /** The level sandboxes get here, after probing (throws `IsolationUnavailableError`). */
   async isolation(): Promise<{ level: IsolationLevel; report: IsolationReport }> {
+    // Probed on first need only: listing, exec or delete never spawn a probe. The answer is
+    // cached in the state dir; gVisor is probed only when it is the level asked for.
+    this.detection ??= detectIsolation({
+      cacheDir: this.stateDir,
+      gvisor: this.options.isolation === 'gvisor',
+    }).then(
+      (r) => (this.report = r),
+      (error: unknown) => {
+        this.detection = undefined;
+        throw error;
+      },
+    );
     const report = await this.detection;
     return { level: chooseIsolation(report, this.chooseOptions()), report };
   }

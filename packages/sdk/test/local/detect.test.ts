@@ -1,4 +1,7 @@
 /** Detection on this host, and the choice of level (with fake reports for the unavailable cases). */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IsolationUnavailableError } from '../../src/errors.js';
 import { chooseIsolation, detectIsolation, type IsolationReport } from '../../src/local/index.js';
@@ -27,6 +30,31 @@ describe('detectIsolation', () => {
     expect(report.root).toBe(process.getuid?.() === 0);
     if (report.root) expect(report.cgroups.writable).toBe(true);
     expect(chooseIsolation(report)).toBe('bubblewrap');
+  });
+});
+
+describe('the on-disk probe cache', () => {
+  it('is written on the first probe, answers the next process, and refresh probes afresh', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'corral-detect-'));
+    try {
+      const first = await detectIsolation({ refresh: true, cacheDir: dir });
+      expect(first.gvisor).toMatchObject({ available: false, skipped: true });
+      const file = join(dir, `.isolation-probe-${process.getuid?.() ?? -1}.json`);
+      const cached = JSON.parse(await readFile(file, 'utf8')) as { probedAt: string };
+      expect(cached.probedAt).toBe(first.probedAt);
+      // a new process has no memo: simulate with refresh off after a changed file on disk
+      await writeFile(file, JSON.stringify({ ...cached, probedAt: 'from-disk' }));
+      const memoed = await detectIsolation({ cacheDir: dir });
+      expect(memoed).toBe(first);
+      const again = await detectIsolation({ refresh: true, cacheDir: dir });
+      expect(again.probedAt).not.toBe('from-disk');
+      // a fingerprint mismatch is a miss, never a wrong answer
+      await writeFile(file, JSON.stringify({ ...cached, key: 'other-host' }));
+      const fresh = await detectIsolation({ refresh: true, cacheDir: dir });
+      expect(fresh.bubblewrap.available).toBe(first.bubblewrap.available);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -5,7 +5,7 @@ import { isInteractive, painter } from '../../output/style.js';
 import { createUi } from '../../output/ui.js';
 import { parseDuration } from '../../parse/duration.js';
 import type { KubeFlags } from '../../kube/flags.js';
-import { outputFormat } from '../../kube/flags.js';
+import { outputFormat } from '../../kube/output-format.js';
 import { clusterCheck, crdsCheck, kubeconfigCheck } from './cluster-checks.js';
 import { controllerCheck, namespaceCheck, runtimeClassCheck } from './install-checks.js';
 import { localIsolationCheck } from './local-check.js';

@@ -1,12 +1,18 @@
-import { detectIsolation } from '@corral/sdk';
+import { defaultStateDir, detectIsolation } from '@corral/sdk';
 import type { Check, CheckOutcome } from './types.js';
 
 /** The strongest isolation the local provider can use on this machine. */
 export const localIsolationCheck: Check = {
   id: 'local-isolation',
   title: 'local isolation',
-  async run(): Promise<CheckOutcome> {
-    const report = await detectIsolation();
+  async run(state, signal): Promise<CheckOutcome> {
+    // always afresh, gVisor included; the result replaces what sandbox creation reads from cache
+    const report = await detectIsolation({
+      refresh: true,
+      gvisor: true,
+      cacheDir: defaultStateDir({ ...state.env }),
+      signal,
+    });
     const available = (['gvisor', 'bubblewrap', 'unshare'] as const).filter(
       (level) => report[level].available,
     );

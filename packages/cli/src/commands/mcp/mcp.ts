@@ -8,7 +8,7 @@ import { withKubernetes } from '../../kube/provider.js';
 import { parseDuration } from '../../parse/duration.js';
 import { parsePositiveInteger } from '../../parse/number.js';
 import { parseSize } from '../../parse/size.js';
-import { toCreateOptions } from '../create-flags.js';
+import { toCreateOptions } from '../create-options.js';
 import type { CreateFlags } from '../create-flags.js';
 
 export interface McpFlags extends CreateFlags {

@@ -5,7 +5,7 @@ import type { CliContext } from '../../context.js';
 import { connectKube } from '../../kube/connect.js';
 import { toCliError } from '../../kube/errors.js';
 import type { KubeFlags } from '../../kube/flags.js';
-import { outputFormat } from '../../kube/flags.js';
+import { outputFormat } from '../../kube/output-format.js';
 import { printAction, printObjects } from '../../kube/output.js';
 import { parsePositiveInteger } from '../../parse/number.js';
 

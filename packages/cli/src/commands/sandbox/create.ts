@@ -1,6 +1,6 @@
 import type { CliContext } from '../../context.js';
 import { createUi } from '../../output/ui.js';
-import { toCreateOptions } from '../create-flags.js';
+import { toCreateOptions } from '../create-options.js';
 import type { CreateFlags } from '../create-flags.js';
 import { withKubernetes } from '../../kube/provider.js';
 

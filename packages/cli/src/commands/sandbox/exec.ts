@@ -8,7 +8,7 @@ import type { ExecFlags } from '../exec-core.js';
 import { withProvider } from '../lifecycle.js';
 import { withKubernetes } from '../../kube/provider.js';
 import type { KubeFlags } from '../../kube/flags.js';
-import { checkKubeFlags } from '../create-flags.js';
+import { checkKubeFlags } from '../create-options.js';
 import { connectRunner, podAccess } from '../../kube/pod-fallback.js';
 import type { PodAccess } from '../../kube/pod-fallback.js';
 import { InvalidArgumentError } from '@corral/sdk';

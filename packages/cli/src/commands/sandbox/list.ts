@@ -7,7 +7,7 @@ import { parseLabelPairs } from '../../parse/env.js';
 import { withProvider } from '../lifecycle.js';
 import { withKubernetes } from '../../kube/provider.js';
 import type { KubeFlags } from '../../kube/flags.js';
-import { checkKubeFlags } from '../create-flags.js';
+import { checkKubeFlags } from '../create-options.js';
 
 export interface SandboxListFlags extends KubeFlags {
   provider: string;

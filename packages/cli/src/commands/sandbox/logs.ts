@@ -6,7 +6,7 @@ import { createUi } from '../../output/ui.js';
 import { withProvider } from '../lifecycle.js';
 import { withKubernetes } from '../../kube/provider.js';
 import type { KubeFlags } from '../../kube/flags.js';
-import { checkKubeFlags } from '../create-flags.js';
+import { checkKubeFlags } from '../create-options.js';
 import { podAccess } from '../../kube/pod-fallback.js';
 
 export interface SandboxLogsFlags extends KubeFlags {

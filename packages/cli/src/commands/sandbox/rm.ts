@@ -4,7 +4,7 @@ import { createUi } from '../../output/ui.js';
 import { withProvider } from '../lifecycle.js';
 import { withKubernetes } from '../../kube/provider.js';
 import type { KubeFlags } from '../../kube/flags.js';
-import { checkKubeFlags } from '../create-flags.js';
+import { checkKubeFlags } from '../create-options.js';
 
 export interface SandboxRmFlags extends KubeFlags {
   provider: string;
