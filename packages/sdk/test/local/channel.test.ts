@@ -170,6 +170,20 @@ describe('host↔runner channel: the sandboxed code cannot forge, redirect or ea
     }
   });
 
+  it('W5: default bounds: pids and memory limits, a sized /tmp, a read-only root', async () => {
+    if (isRoot)
+      expect(sandbox.info.isolation.limitsApplied).toEqual({
+        memoryBytes: 4 * 1024 ** 3,
+        maxProcesses: 1024,
+      });
+    const result = await runnerExec(
+      sandbox.endpoint,
+      'df -k /tmp | tail -1 | tr -s " " | cut -d" " -f2; touch /etc/x 2>&1 || true',
+    );
+    expect(result.stdout.split('\n')[0]).toBe(String(1024 * 1024));
+    expect(result.stdout).toMatch(/Read-only file system/);
+  });
+
   it.runIf(isRoot)('W16: the launcher does not hand the caller cwd to the sandbox', async () => {
     const result = await runnerExec(sandbox.endpoint, 'tr "\\0" "\\n" < /proc/1/environ');
     expect(result.stdout).not.toContain(process.cwd());
