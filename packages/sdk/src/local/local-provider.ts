@@ -87,6 +87,22 @@ interface Live {
 }
 
 const ID_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const GiB = 1024 * 1024 * 1024;
+/**
+ * Bounds every sandbox gets unless the caller sets its own (docs/decisions/0013): enough for
+ * builds and test suites, low enough that one sandbox cannot take the host's pids (pid_max is
+ * often 32768) or all of its memory.
+ */
+export const DEFAULT_LIMITS: Readonly<
+  Required<Pick<ResourceLimits, 'memoryBytes' | 'maxProcesses'>>
+> = {
+  memoryBytes: 4 * GiB,
+  maxProcesses: 1024,
+};
+/** `/tmp` is RAM: half of the memory limit, at most 1 GiB. */
+function tmpBytesFor(limits: ResourceLimits): number {
+  return Math.min(GiB, Math.floor((limits.memoryBytes ?? DEFAULT_LIMITS.memoryBytes) / 2));
+}
 const UID_RANGE = 50_000;
 
 export class LocalProvider implements SandboxProvider {
@@ -364,7 +380,8 @@ export class LocalProvider implements SandboxProvider {
         baseDir: dir,
         ...(uid === undefined ? {} : { uid }),
         network: spec.network,
-        limits: spec.limits,
+        limits: { ...DEFAULT_LIMITS, ...spec.limits },
+        tmpBytes: tmpBytesFor(spec.limits),
         cgroups: report.cgroups,
         files: { ...spec.readOnlyBinds, 'runner.mjs': runner },
         ...(this.options.proxyHosts ? { proxyHosts: this.options.proxyHosts } : {}),

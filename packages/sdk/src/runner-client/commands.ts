@@ -34,7 +34,16 @@ export interface CommandResult {
   stderr: string;
   stdoutBytes: Buffer;
   stderrBytes: Buffer;
+  /**
+   * Bytes dropped from the start of each stream: the result keeps the last 16 MiB of each
+   * (callbacks still see everything), so a command cannot exhaust the caller's memory.
+   * Absent when nothing was dropped.
+   */
+  truncated?: { stdoutBytes: number; stderrBytes: number };
 }
+
+/** Per stream, what a collected result keeps (the tail), like the runner's own buffer. */
+export const COLLECTED_OUTPUT_LIMIT_BYTES = 16 * 1024 * 1024;
 
 type OutputCallback = (text: string) => void | Promise<void>;
 
@@ -73,9 +82,37 @@ class CallbackFailure {
   constructor(readonly error: unknown) {}
 }
 
+/** The last `limit` bytes of a stream, and how many came before them. */
+class Tail {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  dropped = 0;
+  constructor(private readonly limit: number) {}
+  push(data: Buffer): void {
+    this.chunks.push(data);
+    this.size += data.length;
+    while (this.size > this.limit && this.chunks.length > 0) {
+      const excess = this.size - this.limit;
+      const first = this.chunks[0]!;
+      if (first.length <= excess) {
+        this.chunks.shift();
+        this.size -= first.length;
+        this.dropped += first.length;
+      } else {
+        this.chunks[0] = first.subarray(excess);
+        this.size -= excess;
+        this.dropped += excess;
+      }
+    }
+  }
+  bytes(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
 class Collector {
-  private readonly out: Buffer[] = [];
-  private readonly err: Buffer[] = [];
+  private readonly out = new Tail(COLLECTED_OUTPUT_LIMIT_BYTES);
+  private readonly err = new Tail(COLLECTED_OUTPUT_LIMIT_BYTES);
   private readonly outDecoder = new StringDecoder('utf8');
   private readonly errDecoder = new StringDecoder('utf8');
 
@@ -111,8 +148,9 @@ class Collector {
     pid: number,
     exit: Extract<CommandStreamEvent, { type: 'exit' }>,
   ): CommandResult {
-    const stdoutBytes = Buffer.concat(this.out);
-    const stderrBytes = Buffer.concat(this.err);
+    const stdoutBytes = this.out.bytes();
+    const stderrBytes = this.err.bytes();
+    const dropped = this.out.dropped + this.err.dropped > 0;
     return {
       id,
       pid,
@@ -124,6 +162,9 @@ class Collector {
       stderr: stderrBytes.toString('utf8'),
       stdoutBytes,
       stderrBytes,
+      ...(dropped
+        ? { truncated: { stdoutBytes: this.out.dropped, stderrBytes: this.err.dropped } }
+        : {}),
     };
   }
 }

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalProvider, type LocalProvider } from '../../src/local/index.js';
 import type { ProvisionedSandbox } from '../../src/provider.js';
 import { RunnerClient } from '../../src/runner-client/index.js';
+import { COLLECTED_OUTPUT_LIMIT_BYTES } from '../../src/runner-client/commands.js';
 import { isRoot, runnerExec, tempStateDir } from './helpers.js';
 
 /** A fake runner: renames the real socket away and answers every command with forged success. */
@@ -146,6 +147,41 @@ describe('host↔runner channel: the sandboxed code cannot forge, redirect or ea
     // the env still reaches commands
     const env = await runnerExec(sandbox.endpoint, 'echo "$API_KEY"');
     expect(env.stdout.trim()).toBe(secretEnv);
+  });
+
+  it('W3: a collected result keeps a bounded tail of the output and says what it dropped', async () => {
+    const client = new RunnerClient(sandbox.endpoint);
+    try {
+      let streamed = 0;
+      const total = 20_000_000;
+      const result = await client.commands.run(['sh', '-c', `head -c ${total} /dev/zero`], {
+        onStdout: (text) => void (streamed += text.length),
+      });
+      expect(streamed).toBe(total);
+      expect(result.stdoutBytes.length).toBe(COLLECTED_OUTPUT_LIMIT_BYTES);
+      expect(result.truncated).toEqual({
+        stdoutBytes: total - COLLECTED_OUTPUT_LIMIT_BYTES,
+        stderrBytes: 0,
+      });
+      const small = await client.commands.run(['echo', 'hi']);
+      expect(small.truncated).toBeUndefined();
+    } finally {
+      client.close();
+    }
+  });
+
+  it('W5: default bounds: pids and memory limits, a sized /tmp, a read-only root', async () => {
+    if (isRoot)
+      expect(sandbox.info.isolation.limitsApplied).toEqual({
+        memoryBytes: 4 * 1024 ** 3,
+        maxProcesses: 1024,
+      });
+    const result = await runnerExec(
+      sandbox.endpoint,
+      'df -k /tmp | tail -1 | tr -s " " | cut -d" " -f2; touch /etc/x 2>&1 || true',
+    );
+    expect(result.stdout.split('\n')[0]).toBe(String(1024 * 1024));
+    expect(result.stdout).toMatch(/Read-only file system/);
   });
 
   it.runIf(isRoot)('W16: the launcher does not hand the caller cwd to the sandbox', async () => {
