@@ -314,10 +314,14 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
     }
 
     // the wrapper: join cgroups, close fds we did not mean to pass, drop uid, exec
-    const stdioCount = 3 + data.length;
-    const stray = inheritableFds().filter(
-      (fd) => fd >= stdioCount && !(tokenOnPipe && fd === TOKEN_FD),
-    );
+    // our fds: stdio, the data fds bwrap reads, the token pipe; everything else inherited from
+    // the caller is closed (the token slot makes `data` sparse, so its length is not a count)
+    const ours = new Set([
+      ...[0, 1, 2],
+      ...data.flatMap((_, i) => [3 + i]),
+      ...(tokenOnPipe ? [TOKEN_FD] : []),
+    ]);
+    const stray = inheritableFds().filter((fd) => !ours.has(fd));
     const steps: string[] = [];
     if (cgroupDirs.length) {
       steps.push(
