@@ -149,6 +149,7 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
       },
       (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
+        // eslint-disable-next-line no-restricted-syntax -- wraps a non-Error rejection value as is
         reject(error instanceof Error ? error : new Error(String(error)));
       },
     );
