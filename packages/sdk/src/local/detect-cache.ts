@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, readlink, rename, stat, writeFile } from 'node:fs/promises';
 import { release, version } from 'node:os';
 import { join } from 'node:path';
-import type { CgroupLayout, MechanismProbe } from './detect.js';
+import type { CgroupLayout, MechanismProbe } from './detect-types.js';
 
 /** Bump when a probe changes what it checks: older cache files then miss. */
 const CACHE_FORMAT = 1;

@@ -5,7 +5,7 @@
  */
 import { access, constants, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CgroupLayout } from './detect.js';
+import type { CgroupLayout } from './detect-types.js';
 
 const SANDBOX_CONTROLLERS = ['memory', 'cpu', 'pids'] as const;
 
