@@ -24,7 +24,7 @@ import {
 } from '../kube.js';
 import { poolNameOf, templateNameOf, warmPolicyOf, getTemplate } from './get-template.js';
 import { claimEvent } from './check-expiration.js';
-import { templatePodMetadata, identityLabels } from './get-or-create-sandbox.js';
+import { templatePodMetadata, identityLabels } from './sandbox-identity.js';
 import { mergePodMetadata } from './merge-pod-metadata.js';
 import {
   ClaimError,

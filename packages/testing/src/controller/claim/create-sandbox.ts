@@ -17,7 +17,7 @@ import {
   type Obj,
 } from '../kube.js';
 import { claimEvent } from './check-expiration.js';
-import { identityLabels } from './get-or-create-sandbox.js';
+import { identityLabels } from './sandbox-identity.js';
 import { mergePodMetadata } from './merge-pod-metadata.js';
 import { ClaimError, spec, stringMap } from './claim-shared.js';
 

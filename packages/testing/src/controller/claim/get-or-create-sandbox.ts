@@ -4,7 +4,6 @@
  */
 import { ANNOTATIONS, LABELS, nameHash } from '@corral/agent-sandbox';
 import type { KubeObject } from '../../store/types.js';
-import { templateSpec } from '../blueprint.js';
 import { FIELD_MANAGER, type ControllerContext } from '../context.js';
 import {
   annotationsOf,
@@ -15,7 +14,6 @@ import {
   isControlledBy,
   isObj,
   labelsOf,
-  type Obj,
 } from '../kube.js';
 import { warmPolicyOf, getTemplate } from './get-template.js';
 import {
@@ -23,13 +21,10 @@ import {
   adoptFromCandidates,
   completeAdoptionResolved,
 } from './adopt-sandbox-from-candidates.js';
-import {
-  additionalMetadata,
-  validateAdditionalPodMetadata,
-  mergePodMetadata,
-} from './merge-pod-metadata.js';
+import { additionalMetadata, validateAdditionalPodMetadata } from './merge-pod-metadata.js';
 import { createSandbox } from './create-sandbox.js';
-import { ClaimError, spec, stringMap, type Resolved } from './claim-shared.js';
+import { ClaimError, spec, type Resolved } from './claim-shared.js';
+import { templatePodMetadata } from './sandbox-identity.js';
 
 // ---- active ----
 export function reconcileActive(ctx: ControllerContext, holder: { claim: KubeObject }): Resolved {
@@ -139,27 +134,6 @@ export function dropAssignedAnnotation(
   );
 }
 
-export function templatePodMetadata(
-  ctx: ControllerContext,
-  template: KubeObject,
-  claim: KubeObject,
-  templateHash: string,
-): Obj {
-  const tpt = templateSpec(template).podTemplate;
-  const merged: Obj = clone(isObj(tpt) && isObj(tpt.metadata) ? tpt.metadata : {});
-  const labels = stringMap(merged.labels);
-  labels[LABELS.claimUid] = claim.metadata.uid ?? '';
-  if (templateHash !== '') labels[LABELS.sandboxTemplateRefHash] = templateHash;
-  const createdBy = labelsOf(claim)[LABELS.createdBy];
-  if (ctx.flavor === 'v1beta1') {
-    if (createdBy !== undefined && createdBy !== '') labels[LABELS.createdBy] = createdBy;
-    else delete labels[LABELS.createdBy];
-  }
-  merged.labels = labels;
-  mergePodMetadata(merged, claim);
-  return merged;
-}
-
 /** Keeps a bound Sandbox's pod metadata in line with template + claim (upstream's fast path). */
 export function syncBoundMetadata(
   ctx: ControllerContext,
@@ -211,17 +185,4 @@ export function syncBoundMetadata(
       `failed to patch sandbox metadata for claim "${claim.metadata.name}": ${errorMessage(e)}`,
     );
   }
-}
-
-export function identityLabels(
-  ctx: ControllerContext,
-  labels: Record<string, string>,
-  claim: KubeObject,
-): Record<string, string> {
-  const out: Record<string, string> = { ...labels, [LABELS.claimUid]: claim.metadata.uid ?? '' };
-  const createdBy = labelsOf(claim)[LABELS.createdBy];
-  if (createdBy !== undefined && createdBy !== '' && ctx.flavor === 'v1beta1')
-    out[LABELS.createdBy] = createdBy;
-  else if (ctx.flavor === 'v1beta1') delete out[LABELS.createdBy];
-  return out;
 }
