@@ -12,6 +12,7 @@ const allowed = {
   cli: ['sdk', 'agent-sandbox', 'orchestrator', 'runner', 'mcp'],
   mcp: ['sdk'],
   ai: ['sdk'],
+  agents: ['sdk', 'orchestrator'],
 };
 
 const layerRules = Object.entries(allowed).map(([pkg, deps]) => ({

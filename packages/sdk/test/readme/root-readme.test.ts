@@ -54,8 +54,11 @@ describe('the root README', () => {
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
       expect(run.stdout).toBe('0 42\n');
-      // A sandbox is a directory in the state dir; caches beside them are files.
-      const left = readdirSync(stateDir, { withFileTypes: true }).filter((e) => e.isDirectory());
+      // A sandbox is a directory in the state dir; caches beside them are files or dot-directories
+      // (the provider's shared `.runtime`).
+      const left = readdirSync(stateDir, { withFileTypes: true }).filter(
+        (e) => e.isDirectory() && !e.name.startsWith('.'),
+      );
       expect(left.map((e) => e.name)).toEqual([]);
     },
   );
