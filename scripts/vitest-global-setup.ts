@@ -22,6 +22,16 @@ export default async function setup(): Promise<void> {
 
 async function buildRunner(): Promise<void> {
   const outfile = `${runnerDir}dist/runner.mjs`;
+  // up to date: nothing to write (the non-root CI step runs on a clone it cannot write to)
+  const [built, sources, self] = await Promise.all([
+    stat(outfile).then(
+      (s) => s.mtimeMs,
+      () => 0,
+    ),
+    newest(join(runnerDir, 'src')),
+    stat(fileURLToPath(import.meta.url)).then((s) => s.mtimeMs),
+  ]);
+  if (built > Math.max(sources, self)) return;
   // Build beside the target and rename, so a concurrently running suite never sees half a file.
   const temp = `${outfile}.${process.pid}.tmp`;
   await build({
@@ -36,16 +46,17 @@ async function buildRunner(): Promise<void> {
   await rename(temp, outfile);
 }
 
+async function newest(dir: string): Promise<number> {
+  let latest = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const { mtimeMs } = await stat(join(entry.parentPath, entry.name));
+    latest = Math.max(latest, mtimeMs);
+  }
+  return latest;
+}
+
 async function buildCliIfStale(): Promise<void> {
-  const newest = async (dir: string): Promise<number> => {
-    let latest = 0;
-    for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-      if (!entry.isFile()) continue;
-      const { mtimeMs } = await stat(join(entry.parentPath, entry.name));
-      latest = Math.max(latest, mtimeMs);
-    }
-    return latest;
-  };
   // tsc -b leaves unchanged outputs alone, so their mtimes say nothing: a stamp records the check
   const stamp = join(root, 'packages/cli/dist/.built-for-tests');
   const built = await stat(stamp).then(

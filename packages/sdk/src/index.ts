@@ -7,6 +7,7 @@ export type {
   ProviderCreateOptions,
   ProvisionedSandbox,
   ResourceLimits,
+  LimitsNotApplied,
   RunnerEndpoint,
   SandboxExit,
   SandboxInfo,

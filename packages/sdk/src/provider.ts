@@ -42,9 +42,18 @@ export interface IsolationInfo {
   network: NetworkMode;
   /** The limits actually enforced, which can be fewer than requested (e.g. no cgroups as non-root). */
   limitsApplied: ResourceLimits;
+  /**
+   * Each requested limit that is NOT enforced, with why and how to get it (e.g. `memoryBytes`:
+   * "cgroups not writable: … run `corral doctor`"). Absent or empty when every requested limit
+   * is enforced; never a silent gap: a key is in `limitsApplied` or here.
+   */
+  limitsNotApplied?: LimitsNotApplied;
   /** Why a requested limit or isolation feature could not be applied, if any. */
   warnings: string[];
 }
+
+/** Per limit of `ResourceLimits`: the reason it is not enforced. */
+export type LimitsNotApplied = { [K in keyof ResourceLimits]?: string };
 
 export type SandboxState = 'starting' | 'running' | 'paused' | 'stopped';
 

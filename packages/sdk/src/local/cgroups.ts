@@ -7,7 +7,7 @@
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ResourceLimits } from '../provider.js';
+import type { LimitsNotApplied, ResourceLimits } from '../provider.js';
 import type { CgroupLayout } from './detect.js';
 import { IsolationUnavailableError } from '../errors.js';
 
@@ -19,7 +19,27 @@ export interface SandboxCgroup {
   /** `cgroup.procs` files the launcher writes its pid to before exec. */
   procsFiles: string[];
   applied: ResourceLimits;
+  /** Requested limits that are not enforced, and why. */
+  notApplied: LimitsNotApplied;
   warnings: string[];
+}
+
+const LIMIT_KEYS = ['memoryBytes', 'cpus', 'maxProcesses'] as const;
+
+/**
+ * Every requested limit, as not applied: this process cannot make cgroups (not root, nothing
+ * delegated). Says why and where the fix is, never pretends.
+ */
+export function limitsWithoutCgroups(
+  layout: CgroupLayout,
+  limits: ResourceLimits,
+): LimitsNotApplied {
+  const reason =
+    `no cgroup this process may write (${layout.reason ?? 'not writable'}); ` +
+    'run `corral doctor` for how to get one (cgroup delegation)';
+  const out: LimitsNotApplied = {};
+  for (const key of LIMIT_KEYS) if (limits[key] !== undefined) out[key] = reason;
+  return out;
 }
 
 export async function createSandboxCgroup(
@@ -27,7 +47,13 @@ export async function createSandboxCgroup(
   name: string,
   limits: ResourceLimits,
 ): Promise<SandboxCgroup> {
-  const made: SandboxCgroup = { dirs: [], procsFiles: [], applied: {}, warnings: [] };
+  const made: SandboxCgroup = {
+    dirs: [],
+    procsFiles: [],
+    applied: {},
+    notApplied: {},
+    warnings: [],
+  };
   try {
     if (layout.version === 'v2') await createV2(layout, name, limits, made);
     else await createV1(layout, name, limits, made);
@@ -79,7 +105,9 @@ async function createV1(
     ['maxProcesses', 'pids'],
   ] as const) {
     if (limits[key] !== undefined && made.applied[key] === undefined) {
-      made.warnings.push(`${key} not applied: cgroup controller '${controller}' is not available`);
+      const reason = `cgroup controller '${controller}' is not available${layout.reason ? ` (${layout.reason})` : ''}`;
+      made.notApplied[key] = reason;
+      made.warnings.push(`${key} not applied: ${reason}`);
     }
   }
 }
@@ -121,9 +149,9 @@ async function createV2(
       await writeFile(join(dir, file), value);
       made.applied[key] = limit;
     } catch (error) {
-      made.warnings.push(
-        `${key} not applied: writing ${file} failed (${(error as Error).message})`,
-      );
+      const reason = `writing ${file} failed (${(error as Error).message})`;
+      made.notApplied[key] = reason;
+      made.warnings.push(`${key} not applied: ${reason}`);
     }
   };
   await set('memory.max', String(limits.memoryBytes), 'memoryBytes', limits.memoryBytes);

@@ -12,9 +12,15 @@ import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
-import type { NetworkMode, ResourceLimits } from '../provider.js';
+import type { LimitsNotApplied, NetworkMode, ResourceLimits } from '../provider.js';
 import { bwrapArgs, bwrapEnvData, BWRAP_DATA, proxyEnv } from './bwrap-args.js';
-import { createSandboxCgroup, killCgroup, removeSandboxCgroup, cgroupPids } from './cgroups.js';
+import {
+  createSandboxCgroup,
+  killCgroup,
+  limitsWithoutCgroups,
+  removeSandboxCgroup,
+  cgroupPids,
+} from './cgroups.js';
 import type { CgroupLayout } from './detect.js';
 import { startEgressProxy, type EgressProxy } from './egress-proxy.js';
 import {
@@ -84,6 +90,8 @@ export interface LaunchedSandbox {
   paths: SandboxPaths;
   cgroupDirs: string[];
   limitsApplied: ResourceLimits;
+  /** Requested limits that are not enforced, and why (see `IsolationInfo.limitsNotApplied`). */
+  limitsNotApplied: LimitsNotApplied;
   warnings: string[];
   detail: string;
   exited: Promise<ExitStatus>;
@@ -191,6 +199,7 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
       );
     }
     let limitsApplied: ResourceLimits = {};
+    let limitsNotApplied: LimitsNotApplied = {};
     if (options.cgroups.writable) {
       const gvisorPids = options.level === 'gvisor' && options.limits.maxProcesses !== undefined;
       const cgroupLimits = gvisorPids
@@ -199,16 +208,18 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
       const cgroup = await createSandboxCgroup(options.cgroups, options.name, cgroupLimits);
       cgroupDirs = cgroup.dirs;
       limitsApplied = cgroup.applied;
+      limitsNotApplied = cgroup.notApplied;
       warnings.push(...cgroup.warnings);
       if (gvisorPids) {
         delete limitsApplied.maxProcesses;
-        warnings.push(
-          `maxProcesses not enforced exactly under gVisor: host pids.max counts the Sentry's threads; a backstop of ${GVISOR_PIDS_BACKSTOP} host tasks applies`,
-        );
+        const reason = `not enforced exactly under gVisor: host pids.max counts the Sentry's threads; a backstop of ${GVISOR_PIDS_BACKSTOP} host tasks applies`;
+        limitsNotApplied.maxProcesses = reason;
+        warnings.push(`maxProcesses ${reason}`);
       }
     } else if (Object.keys(options.limits).length > 0) {
+      limitsNotApplied = limitsWithoutCgroups(options.cgroups, options.limits);
       warnings.push(
-        `resource limits not applied: cgroups unavailable (${options.cgroups.reason ?? 'not writable'})`,
+        `resource limits not applied (${Object.keys(limitsNotApplied).join(', ')}): cgroups unavailable (${options.cgroups.reason ?? 'not writable'}); \`corral doctor\` says how to delegate a cgroup`,
       );
     }
 
@@ -274,6 +285,7 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
       ];
       detail = `bwrap, ${uid === undefined ? `uid ${process.getuid?.()}` : `uid ${uid}`}${wantSeccomp ? ', seccomp' : ''}`;
     } else if (options.level === 'gvisor') {
+      const rootless = process.getuid?.() !== 0;
       argv = await writeGvisorBundle({
         bundleDir: dirs.oci,
         stateRoot: dirs.runscRoot,
@@ -282,11 +294,15 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
         runDir: dirs.run,
         roBinds,
         env,
-        uid: uid ?? process.getuid?.() ?? 0,
-        rootless: process.getuid?.() !== 0,
+        // rootless runsc maps only the caller, to uid 0 inside: any other uid sees the work and
+        // run dirs as nobody's (EACCES binding the runner's socket). Root there has no capabilities.
+        uid: rootless ? 0 : (uid ?? 0),
+        rootless,
         command,
       });
-      detail = `gVisor runsc (ptrace platform), uid ${uid ?? process.getuid?.()} inside${process.getuid?.() === 0 ? '' : ', rootless'}`;
+      detail = rootless
+        ? `gVisor runsc (ptrace platform), rootless: uid 0 inside without capabilities, uid ${process.getuid?.()} on the host`
+        : `gVisor runsc (ptrace platform), uid ${uid ?? 0} inside`;
     } else if (options.level === 'unshare') {
       await mkdir(dirs.rootfs, { recursive: true, mode: 0o755 });
       argv = [
@@ -408,6 +424,7 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
       paths: inPaths,
       cgroupDirs,
       limitsApplied,
+      limitsNotApplied,
       warnings,
       detail,
       exited,

@@ -15,7 +15,7 @@ import {
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
-import type { IsolationLevel, NetworkMode, ResourceLimits } from '../provider.js';
+import type { IsolationLevel, LimitsNotApplied, NetworkMode, ResourceLimits } from '../provider.js';
 
 export const RECORD_FILE = 'sandbox.json';
 export const RUNNER_SOCKET = 'runner.sock';
@@ -41,6 +41,8 @@ export interface SandboxRecord {
   detail: string;
   network: NetworkMode;
   limitsApplied: ResourceLimits;
+  /** Absent in records written before it existed. */
+  limitsNotApplied?: LimitsNotApplied;
   warnings: string[];
   createdAt: string;
   expiresAt?: string;
