@@ -8,6 +8,7 @@ import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LimitsNotApplied, ResourceLimits } from '../provider.js';
+import { prepareDelegatedV2 } from './cgroup-v2-delegation.js';
 import type { CgroupLayout } from './detect.js';
 import { IsolationUnavailableError } from '../errors.js';
 
@@ -124,14 +125,19 @@ async function createV2(
       'No cgroup v2 parent has the memory, cpu or pids controller; run `corral doctor` to see the cgroup setup.',
     );
   }
-  await mkdir(parent, { recursive: true });
-  const wanted = Object.keys(layout.parents).map((c) => `+${c}`);
-  // enable the controllers on the way down; ignore levels that already have them or refuse
-  for (const dir of ancestorsFrom('/sys/fs/cgroup', parent)) {
-    try {
-      await writeFile(join(dir, 'cgroup.subtree_control'), wanted.join(' '));
-    } catch {
-      // a level may refuse (e.g. it has processes of its own); the limit write below then fails visibly
+  if (layout.delegated) {
+    // our own delegated cgroup: only it, never its ancestors (they are not ours)
+    await prepareDelegatedV2(layout);
+  } else {
+    await mkdir(parent, { recursive: true });
+    const wanted = Object.keys(layout.parents).map((c) => `+${c}`);
+    // enable the controllers on the way down; ignore levels that already have them or refuse
+    for (const dir of ancestorsFrom(layout.mount ?? '/sys/fs/cgroup', parent)) {
+      try {
+        await writeFile(join(dir, 'cgroup.subtree_control'), wanted.join(' '));
+      } catch {
+        // a level may refuse (e.g. it has processes of its own); the limit write below then fails visibly
+      }
     }
   }
   const dir = join(parent, name);
@@ -145,6 +151,13 @@ async function createV2(
     limit: number | undefined,
   ) => {
     if (limit === undefined) return;
+    const controller = file.split('.')[0] ?? file;
+    if (layout.parents[controller] === undefined) {
+      const reason = `cgroup controller '${controller}' is not available${layout.reason ? ` (${layout.reason})` : ''}; \`corral doctor\` says how to delegate it`;
+      made.notApplied[key] = reason;
+      made.warnings.push(`${key} not applied: ${reason}`);
+      return;
+    }
     try {
       await writeFile(join(dir, file), value);
       made.applied[key] = limit;
@@ -155,7 +168,7 @@ async function createV2(
     }
   };
   await set('memory.max', String(limits.memoryBytes), 'memoryBytes', limits.memoryBytes);
-  if (limits.memoryBytes !== undefined)
+  if (made.applied.memoryBytes !== undefined)
     await writeFile(join(dir, 'memory.swap.max'), '0').catch(() => undefined);
   const quota = Math.max(1000, Math.round((limits.cpus ?? 0) * CPU_PERIOD_US));
   await set('cpu.max', `${quota} ${CPU_PERIOD_US}`, 'cpus', limits.cpus);

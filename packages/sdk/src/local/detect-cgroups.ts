@@ -5,9 +5,8 @@
  */
 import { access, constants, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { detectDelegatedV2, SANDBOX_CONTROLLERS } from './cgroup-v2-delegation.js';
 import type { CgroupLayout } from './detect-types.js';
-
-const SANDBOX_CONTROLLERS = ['memory', 'cpu', 'pids'] as const;
 
 export async function detectCgroups(root: boolean): Promise<CgroupLayout> {
   const base = '/sys/fs/cgroup';
@@ -15,21 +14,15 @@ export async function detectCgroups(root: boolean): Promise<CgroupLayout> {
     const controllers = (await readFile(join(base, 'cgroup.controllers'), 'utf8'))
       .trim()
       .split(/\s+/);
-    // cgroup v2 only (unified at the top): sandboxes go under a `corral` child of our own cgroup's parent.
+    // cgroup v2 only (unified at the top): as a normal user, the cgroup we run in when it was
+    // delegated to us (cgroup-v2-delegation.ts)
     if (!root) {
-      const own = await ownCgroupV2();
-      const parent = join(base, own);
-      const writable = await isWritable(parent);
-      const parents = Object.fromEntries(SANDBOX_CONTROLLERS.map((c) => [c, parent]));
-      return writable
-        ? { version: 'v2', writable: true, delegated: true, parents }
-        : {
-            version: 'v2',
-            writable: false,
-            delegated: false,
-            parents: {},
-            reason: `${parent} is not delegated to uid ${process.getuid?.()}`,
-          };
+      return await detectDelegatedV2({
+        mount: base,
+        selfCgroup: await readFile('/proc/self/cgroup', 'utf8'),
+        uid: process.getuid?.() ?? -1,
+        gids: process.getgroups?.() ?? [],
+      });
     }
     const missing = SANDBOX_CONTROLLERS.filter((c) => !controllers.includes(c));
     const parent = join(base, 'corral');
@@ -70,16 +63,10 @@ export async function detectCgroups(root: boolean): Promise<CgroupLayout> {
       parents,
       reason: root
         ? 'no cgroup v1 controllers mounted'
-        : 'not root and no delegated /sys/fs/cgroup/<controller>/corral',
+        : `not root and no delegated /sys/fs/cgroup/<controller>/corral (uid ${process.getuid?.()})`,
     };
   }
   return { version: 'v1', writable: true, delegated, parents };
-}
-
-async function ownCgroupV2(): Promise<string> {
-  const text = await readFile('/proc/self/cgroup', 'utf8');
-  const line = text.split('\n').find((l) => l.startsWith('0::'));
-  return line?.slice(3) ?? '/';
 }
 
 async function isWritable(path: string): Promise<boolean> {

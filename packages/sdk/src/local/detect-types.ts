@@ -18,4 +18,13 @@ export interface CgroupLayout {
   /** Per controller (`memory`, `cpu`, `pids`): the directory under which sandbox cgroups go. */
   parents: Record<string, string>;
   reason?: string;
+  /** The cgroup2 mount (default `/sys/fs/cgroup`; a fake tree in tests). */
+  mount?: string;
+  /**
+   * Delegated cgroup v2 only: the leaf this process moves its delegated cgroup's processes into
+   * before enabling controllers there (the kernel's "no internal processes" rule).
+   */
+  hostLeaf?: string;
+  /** Controllers wanted but not delegated (cgroup v2: absent from `cgroup.controllers`). */
+  missing?: string[];
 }
