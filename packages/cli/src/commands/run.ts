@@ -38,7 +38,10 @@ export async function runCommand(
       ctx,
       ui,
     );
-    if (ui.json) ui.result({ ok: true, sandboxId: sandbox.id, ...outcome });
+    // a limit that is not enforced is part of the result, never silently dropped (decision 0030)
+    const notApplied = sandbox.cachedInfo.isolation.limitsNotApplied ?? {};
+    const limits = Object.keys(notApplied).length > 0 ? { limitsNotApplied: notApplied } : {};
+    if (ui.json) ui.result({ ok: true, sandboxId: sandbox.id, ...limits, ...outcome });
     return exitCodeOf(outcome);
   });
 }
@@ -53,4 +56,5 @@ function announce(ui: Ui, sandbox: Sandbox): void {
       `sandbox ${sandbox.id} · ${isolation.level} · network ${isolation.network.mode}`,
     ),
   );
+  for (const warning of isolation.warnings) ui.status(ui.paint('yellow', `Warning: ${warning}`));
 }

@@ -1,4 +1,5 @@
 import { defaultStateDir, detectIsolation } from '@corral/sdk';
+import { limitsAdvice } from './limits-advice.js';
 import type { Check, CheckOutcome } from './types.js';
 
 /** The strongest isolation the local provider can use on this machine. */
@@ -13,6 +14,7 @@ export const localIsolationCheck: Check = {
       cacheDir: defaultStateDir({ ...state.env }),
       signal,
     });
+    const advice = limitsAdvice(report);
     const available = (['gvisor', 'bubblewrap', 'unshare'] as const).filter(
       (level) => report[level].available,
     );
@@ -23,10 +25,10 @@ export const localIsolationCheck: Check = {
       unshare: report.unshare,
       cgroups: report.cgroups.version,
       limits: report.cgroups.writable,
+      cgroupsDelegated: report.cgroups.delegated,
+      limitsMissing: advice.missing,
     };
-    const limits = report.cgroups.writable
-      ? `resource limits via cgroups ${report.cgroups.version}`
-      : `no resource limits (${report.cgroups.reason ?? 'cgroups not writable'})`;
+    const limits = advice.summary;
     const best = available[0];
     if (best === undefined) {
       return {
@@ -41,10 +43,14 @@ export const localIsolationCheck: Check = {
       return {
         status: 'warn',
         detail,
-        fix: 'unshare alone is weak isolation: install bubblewrap (`apt-get install bubblewrap`) or gVisor (`runsc`).',
+        fix:
+          'unshare alone is weak isolation: install bubblewrap (`apt-get install bubblewrap`) or gVisor (`runsc`).' +
+          (advice.fix ? ` ${advice.fix}` : ''),
         data,
       };
     }
+    // sandboxes work; limits that cannot be enforced are a warning with the way to get them
+    if (advice.fix) return { status: 'warn', detail, fix: advice.fix, data };
     return { status: 'ok', detail, data };
   },
 };
