@@ -48,6 +48,17 @@ describe('resource limits are applied or reported as not applied, with the reaso
     }
   });
 
+  it('as a normal user with a delegated cgroup, every limit is applied', async (ctx) => {
+    ctx.skip(
+      process.env.CORRAL_TEST_CGROUPS_DELEGATED !== '1',
+      "runs in the non-root CI step's delegated pass (CORRAL_TEST_CGROUPS_DELEGATED=1), after root chowned the corral cgroups",
+    );
+    expect(cgroups).toMatchObject({ writable: true, delegated: true });
+    const { limitsApplied, limitsNotApplied } = (await sandbox.info()).isolation;
+    expect(limitsApplied).toEqual(requested);
+    expect(limitsNotApplied).toEqual({});
+  });
+
   it('without root and delegation: each limit is reported as not applied, and really is not', async (ctx) => {
     ctx.skip(
       cgroups.writable,
