@@ -167,6 +167,28 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
           if (entry.ip !== undefined && entry.ip !== ip) ips.release(entry.ip);
           entry.ip = ip;
           const started = now();
+          if (restartCount === 0) {
+            // The sandbox's network comes first: a real kubelet reports the pod IP while the pod
+            // is still Pending and not Ready, in an earlier status write than Running (D4).
+            const unready = `containers with unready status: [${containersOf(pod)
+              .map((c) => c.name)
+              .join(' ')}]`;
+            patchStatus(ns, name, uid, {
+              phase: 'Pending',
+              hostIP,
+              hostIPs: [{ ip: hostIP }],
+              podIP: ip,
+              podIPs: [{ ip }],
+              startTime: started,
+              conditions: [
+                condition('PodReadyToStartContainers', 'True'),
+                condition('Initialized', 'True'),
+                condition('Ready', 'False', 'ContainersNotReady', unready),
+                condition('ContainersReady', 'False', 'ContainersNotReady', unready),
+                condition('PodScheduled', 'True'),
+              ],
+            });
+          }
           patchStatus(ns, name, uid, {
             phase: 'Running',
             hostIP,

@@ -60,6 +60,26 @@ describe('simulated kubelet', () => {
     expect((store.get(PODS, NS, 'a')!.spec as any).nodeName).toBe('corral-node-0');
   });
 
+  it('reports the pod IP in a Pending, not-Ready status write before Running (D4)', async () => {
+    store = createObjectStore({ clock });
+    kubelet = startKubelet(store, { clock, startDelayMs: 0 });
+    const seen: { phase: string; ip?: string; ready?: string }[] = [];
+    const stop = store.watch(PODS, { namespace: NS }, (e) => {
+      const st = e.object.status as any;
+      seen.push({
+        phase: st?.phase,
+        ip: st?.podIP,
+        ready: st?.conditions?.find((c: any) => c.type === 'Ready')?.status,
+      });
+    });
+    store.create(PODS, pod('net'));
+    await idle();
+    stop();
+    const withIp = seen.filter((s) => s.ip !== undefined);
+    expect(withIp[0]).toMatchObject({ phase: 'Pending', ready: 'False' });
+    expect(withIp.at(-1)).toMatchObject({ phase: 'Running', ready: 'True', ip: withIp[0]!.ip });
+  });
+
   it('defaults restartPolicy to Always and restarts exited containers with back-off (D1)', async () => {
     store = createObjectStore({ clock });
     kubelet = startKubelet(store, { clock, startDelayMs: 0 });
