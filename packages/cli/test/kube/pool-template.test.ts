@@ -44,6 +44,31 @@ describe('corral template apply and corral pool', () => {
     expect(managed.map((m) => [m.manager, m.operation])).toContainEqual(['corral', 'Apply']);
   });
 
+  it('template apply -f: warns when the restartPolicy (default Always) would restart the one-shot runner', async () => {
+    const restarting = templateManifest(
+      'restarting',
+      'ghcr.io/corral-dev/runner:0.1.0',
+    ) as unknown as {
+      spec: { podTemplate: { spec: Record<string, unknown> } };
+    };
+    delete restarting.spec.podTemplate.spec.restartPolicy;
+    const file = join(cluster.dir, 'restarting.yaml');
+    await writeFile(file, stringify(restarting));
+    const run = await cluster.call(['template', 'apply', '-f', file]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      'template restarting: restartPolicy Always (the default) restarts the one-shot runner after every task',
+    );
+    expect(run.stderr).toContain('Set spec.podTemplate.spec.restartPolicy: Never in restarting');
+    const quiet = await cluster.call([
+      'template',
+      'apply',
+      '-f',
+      join(cluster.dir, 'template.yaml'),
+    ]);
+    expect(quiet.stderr).toBe('');
+  });
+
   it('template apply -f: an invalid file names every bad field and applies nothing', async () => {
     const bad = templateManifest('broken') as unknown as {
       spec: { envVarsInjectionPolicy?: string; podTemplate: { spec: Record<string, unknown> } };

@@ -762,12 +762,13 @@ export class KubernetesProvider implements SandboxProvider {
           if (running) return isReady(object as HasConditions) && ips.length > 0;
           const status = object.status as
             { replicas?: number; conditions?: { type: string; status: string }[] } | undefined;
-          if (version === 'v1beta1') {
-            return (
-              status?.conditions?.some((c) => c.type === 'Suspended' && c.status === 'True') ===
-              true
-            );
-          }
+          // Suspended=True is the signal on every version that has it. An alpha view of a
+          // v1beta1-storage cluster keeps the status.replicas it had when the alpha client wrote
+          // (upstream restores it from the v1alpha1-sandbox-state annotation), so replicas === 0
+          // only counts on alpha-only releases, which have no Suspended condition.
+          const suspended =
+            status?.conditions?.some((c) => c.type === 'Suspended' && c.status === 'True') === true;
+          if (version === 'v1beta1' || suspended) return suspended;
           return status?.replicas === 0 && ips.length === 0;
         },
         {

@@ -96,6 +96,25 @@ describe('suspend and resume', () => {
     });
   }
 
+  it('v1alpha1 forced on a v1beta1-storage cluster: suspend ends on Suspended=True (S1)', async () => {
+    // The alpha view keeps the status.replicas it had when the alpha client wrote (upstream's
+    // conversion restores it from the v1alpha1-sandbox-state annotation), so it never reads 0.
+    env = await startEnv({ crds: 'main' });
+    const e = env;
+    const provider = env.provider({ apiVersion: 'v1alpha1' });
+    const { info } = await provider.create({});
+    const sandboxName = info.metadata.sandboxName!;
+    const paused = await provider.suspend(info.id, { timeoutMs: 10_000 });
+    expect(paused.state).toBe('paused');
+    expect(e.cluster.store.get(PODS, NS, sandboxName)).toBeUndefined();
+    const alpha = e.cluster.store.get(gvr('sandboxes', 'v1alpha1'), NS, sandboxName)!;
+    expect((alpha.spec as { replicas?: number }).replicas).toBe(0);
+    expect((alpha.status as { replicas?: number }).replicas).not.toBe(0);
+    const resumed = await provider.resume(info.id);
+    expect(resumed.info.state).toBe('running');
+    await provider.delete(info.id);
+  });
+
   it('suspending a missing sandbox says so', async () => {
     env = await startEnv();
     await expect(env.provider().suspend('corral-00000000')).rejects.toBeInstanceOf(

@@ -9,6 +9,7 @@ import { createTimers } from '../controller/timers.js';
 import { PODS, isNotFound, isObj, str, type Obj } from '../controller/kube.js';
 import type { KubeObject, ObjectStore } from '../store/types.js';
 import { PodIpAllocator } from './ip-allocator.js';
+import { backOffMs, crashLoopStatus, restartsAfter, type Termination } from './restart-policy.js';
 import { createSimulatedRuntime, type PodRuntime } from './runtime.js';
 
 export type { ContainerExit, PodRuntime, PodStartResult } from './runtime.js';
@@ -34,9 +35,13 @@ export interface PodTermination {
 export type PodMatcher = string | ((pod: KubeObject) => boolean);
 
 export interface Kubelet {
-  /** Terminates the pod's containers with `exitCode` (default 0): phase Succeeded, reason Completed. */
+  /**
+   * The pod's containers exit with `exitCode` (default 0). Under `restartPolicy: Never` (or
+   * `OnFailure` with exit 0) the pod becomes Succeeded/Failed; otherwise (the API server's
+   * default `Always`) the kubelet restarts them with back-off and counts `restartCount`.
+   */
   succeedPod(namespace: string, name: string, exitCode?: number): void;
-  /** Terminates the pod's containers as failed (default exit code 1, reason Error). */
+  /** The pod's containers fail (default exit code 1, reason Error); `restartPolicy` as above. */
   failPod(namespace: string, name: string, termination?: PodTermination): void;
   /** Flips the pod's readiness (Ready and ContainersReady conditions, container `ready`). */
   setPodReady(namespace: string, name: string, ready: boolean): void;
@@ -76,7 +81,15 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
   const ips = new PodIpAllocator();
   const known = new Map<
     string,
-    { uid: string; ip?: string; cancel?: () => void; abort?: AbortController; terminated?: boolean }
+    {
+      uid: string;
+      ip?: string;
+      cancel?: () => void;
+      abort?: AbortController;
+      terminated?: boolean;
+      /** Container restarts so far (`restartCount`). */
+      restarts?: number;
+    }
   >();
   const blocks = new Set<Block>();
   let inFlight = 0;
@@ -136,21 +149,46 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
     });
   };
 
-  const startPod = (pod: KubeObject): void => {
+  const startPod = (pod: KubeObject, lastState?: Map<string, Obj>): void => {
     const ns = pod.metadata.namespace ?? '';
     const name = pod.metadata.name ?? '';
     const uid = pod.metadata.uid ?? '';
     const entry = known.get(podKey(ns, name));
     if (entry === undefined || entry.uid !== uid || stopped) return;
+    const restartCount = entry.restarts ?? 0;
     const abort = new AbortController();
     entry.abort = abort;
     void track(
       runtime.start(pod, abort.signal).then(
         (result) => {
           if (abort.signal.aborted || known.get(podKey(ns, name))?.uid !== uid) return;
-          const ip = result.podIP ?? ips.allocate();
+          // A restarted container keeps its pod's IP; only a runtime that picks its own changes it.
+          const ip = result.podIP ?? entry.ip ?? ips.allocate();
+          if (entry.ip !== undefined && entry.ip !== ip) ips.release(entry.ip);
           entry.ip = ip;
           const started = now();
+          if (restartCount === 0) {
+            // The sandbox's network comes first: a real kubelet reports the pod IP while the pod
+            // is still Pending and not Ready, in an earlier status write than Running (D4).
+            const unready = `containers with unready status: [${containersOf(pod)
+              .map((c) => c.name)
+              .join(' ')}]`;
+            patchStatus(ns, name, uid, {
+              phase: 'Pending',
+              hostIP,
+              hostIPs: [{ ip: hostIP }],
+              podIP: ip,
+              podIPs: [{ ip }],
+              startTime: started,
+              conditions: [
+                condition('PodReadyToStartContainers', 'True'),
+                condition('Initialized', 'True'),
+                condition('Ready', 'False', 'ContainersNotReady', unready),
+                condition('ContainersReady', 'False', 'ContainersNotReady', unready),
+                condition('PodScheduled', 'True'),
+              ],
+            });
+          }
           patchStatus(ns, name, uid, {
             phase: 'Running',
             hostIP,
@@ -172,7 +210,8 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
               containerID: `containerd://${uid.replace(/-/g, '')}${c.name}`,
               ready: true,
               started: true,
-              restartCount: 0,
+              restartCount,
+              ...(lastState?.has(c.name) === true ? { lastState: lastState.get(c.name) } : {}),
               state: { running: { startedAt: started } },
             })),
           });
@@ -181,11 +220,10 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
             if (stopped || entry.terminated || known.get(podKey(ns, name)) !== entry) return;
             const current = store.get(PODS, ns, name);
             if (current === undefined || current.metadata.uid !== uid) return;
-            const t = {
+            containerExited(ns, name, {
               ...exit,
               reason: exit.reason ?? (exit.exitCode === 0 ? 'Completed' : 'Error'),
-            };
-            terminate(ns, name, exit.exitCode === 0 ? 'Succeeded' : 'Failed', t);
+            });
           });
         },
         (err: unknown) => {
@@ -296,7 +334,7 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
     ns: string,
     name: string,
     phase: 'Succeeded' | 'Failed',
-    t: Required<Pick<PodTermination, 'exitCode' | 'reason'>> & PodTermination,
+    t: Termination,
   ): void => {
     const pod = requirePod(ns, name);
     const status = isObj(pod.status) ? pod.status : {};
@@ -336,7 +374,7 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
           image: c.image,
           ready: false,
           started: false,
-          restartCount: 0,
+          restartCount: entry?.restarts ?? 0,
           state: { terminated },
         };
       }),
@@ -344,13 +382,49 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
     void track(runtime.stop(pod).catch(() => undefined));
   };
 
+  /**
+   * A container ended: under `restartPolicy: Never` (or `OnFailure` with exit 0) the pod is
+   * terminal; otherwise the kubelet restarts it, the first time at once and then after a
+   * CrashLoopBackOff (10 s doubling to 5 min), counting `restartCount`.
+   */
+  const containerExited = (ns: string, name: string, t: Termination): void => {
+    const pod = requirePod(ns, name);
+    if (!restartsAfter(pod, t.exitCode)) {
+      terminate(ns, name, t.exitCode === 0 ? 'Succeeded' : 'Failed', t);
+      return;
+    }
+    restartContainers(pod, t);
+  };
+
+  const restartContainers = (pod: KubeObject, t: Termination): void => {
+    const ns = pod.metadata.namespace ?? '';
+    const name = pod.metadata.name ?? '';
+    const uid = pod.metadata.uid ?? '';
+    const entry = known.get(podKey(ns, name));
+    if (entry === undefined || entry.uid !== uid) return;
+    entry.cancel?.();
+    entry.abort?.abort();
+    const restarts = entry.restarts ?? 0;
+    const delayMs = backOffMs(restarts);
+    const { patch, lastState } = crashLoopStatus(pod, t, restarts, delayMs, now());
+    patchStatus(ns, name, uid, patch);
+    void track(runtime.stop(pod).catch(() => undefined));
+    entry.restarts = restarts + 1;
+    entry.cancel = timers.schedule(delayMs, () => {
+      const latest = store.get(PODS, ns, name);
+      if (latest === undefined || latest.metadata.uid !== uid) return;
+      if (latest.metadata.deletionTimestamp !== undefined) return;
+      startPod(latest, lastState);
+    });
+  };
+
   return {
     runtime,
     succeedPod(ns, name, exitCode = 0) {
-      terminate(ns, name, 'Succeeded', { exitCode, reason: 'Completed' });
+      containerExited(ns, name, { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error' });
     },
     failPod(ns, name, termination = {}) {
-      terminate(ns, name, 'Failed', {
+      containerExited(ns, name, {
         ...termination,
         exitCode: termination.exitCode ?? 1,
         reason: termination.reason ?? 'Error',

@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { badRequest } from '../store/status-error.js';
+import { queryBool } from './query-params.js';
 import type { PendingUpgrade } from './upgrade.js';
 
 export const V5 = 'v5.channel.k8s.io';
@@ -55,8 +56,7 @@ export function frame(channel: number, data?: Buffer | string): Buffer {
   return Buffer.concat([Buffer.from([channel]), body]);
 }
 
-/** Query booleans as the apiserver parses them (`true`, `1`). */
-export function queryBool(url: URL, name: string): boolean {
-  const v = url.searchParams.get(name);
-  return v === 'true' || v === '1' || v === 'True' || v === 'TRUE';
+/** Query booleans as the apiserver's parameter codec decodes them (`query-params.ts`). */
+export function urlBool(url: URL, name: string): boolean {
+  return queryBool(url.searchParams, name);
 }

@@ -15,7 +15,7 @@ import {
   CLOSE_CHANNEL,
   frame,
   negotiate,
-  queryBool,
+  urlBool,
   V4,
   V5,
 } from './channel-protocol.js';
@@ -124,10 +124,10 @@ export function registerPodExec(api: ApiServer, options: PodExecOptions = {}): v
     const command = url.searchParams.getAll('command');
     const params = {
       command,
-      stdin: queryBool(url, 'stdin'),
-      stdout: queryBool(url, 'stdout'),
-      stderr: queryBool(url, 'stderr'),
-      tty: queryBool(url, 'tty'),
+      stdin: urlBool(url, 'stdin'),
+      stdout: urlBool(url, 'stdout'),
+      stderr: urlBool(url, 'stderr'),
+      tty: urlBool(url, 'tty'),
     };
     if (command.length === 0)
       throw badRequest('you must specify at least one command for the container');

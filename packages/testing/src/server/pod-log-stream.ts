@@ -7,6 +7,7 @@ import type { ServerResponse } from 'node:http';
 import type { ContainerLog, LogLine } from '../kubelet/container-log.js';
 import { badRequest } from '../store/status-error.js';
 import type { RequestRecord } from './request-log.js';
+import { queryBool } from './query-params.js';
 
 export interface LogQuery {
   follow: boolean;
@@ -27,14 +28,12 @@ function nonNegativeInt(url: URL, name: string, min: number): number | undefined
   return n;
 }
 
-const truthy = (v: string | null): boolean => v === 'true' || v === '1';
-
 /** The log options of a `pods/log` request (400 for malformed values). */
 export function parseLogQuery(url: URL, now: number = Date.now()): LogQuery {
   const q = url.searchParams;
   const query: LogQuery = {
-    follow: truthy(q.get('follow')),
-    timestamps: truthy(q.get('timestamps')),
+    follow: queryBool(q, 'follow'),
+    timestamps: queryBool(q, 'timestamps'),
   };
   const tail = nonNegativeInt(url, 'tailLines', 0);
   if (tail !== undefined) query.tailLines = tail;

@@ -6,6 +6,7 @@
  */
 import { badRequest } from '../store/status-error.js';
 import type { ApiServer } from './api-server.js';
+import { queryBool } from './query-params.js';
 import { parseLogQuery, streamContainerLog } from './pod-log-stream.js';
 import { resolvePodTarget, type PodProcessLookup } from './pod-target.js';
 
@@ -22,8 +23,7 @@ export function registerPodLog(api: ApiServer, options: { lookup?: PodProcessLoo
         `container "${container}" in pod "${name}" is waiting to start: ContainerCreating`,
       );
     }
-    const previous = url.searchParams.get('previous');
-    if (previous === 'true' || previous === '1') {
+    if (queryBool(url.searchParams, 'previous')) {
       throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
     }
     const query = parseLogQuery(url);

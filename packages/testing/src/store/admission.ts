@@ -158,8 +158,14 @@ export function prepareBuiltin(
       object.status = { phase: 'Active' };
     }
   }
-  if (t.kind === 'Pod' && old === undefined) {
-    object.status = { phase: 'Pending', qosClass: 'BestEffort' };
+  if (t.kind === 'Pod') {
+    // The defaults `SetDefaults_PodSpec` writes that the kubelet acts on.
+    const spec: Record<string, unknown> = isPlainObject(object.spec) ? object.spec : {};
+    object.spec = spec;
+    if (spec.restartPolicy === undefined || spec.restartPolicy === '')
+      spec.restartPolicy = 'Always';
+    spec.terminationGracePeriodSeconds ??= 30;
+    if (old === undefined) object.status = { phase: 'Pending', qosClass: 'BestEffort' };
   }
   if (t.kind === 'Secret') {
     const stringData = object.stringData;

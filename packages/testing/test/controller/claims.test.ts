@@ -22,6 +22,31 @@ afterEach(async () => {
 });
 
 describe('claim → sandbox (v1beta1)', () => {
+  it('stamps claim-first-ready-at in its own write after the first Ready=True (D7)', async () => {
+    h = await startHarness();
+    h.store.create(G.templates, template('tpl'));
+    h.store.create(G.pools, pool('cold', 'tpl', 0));
+    const seen: { ready: boolean; stamped: boolean }[] = [];
+    const stop = h.store.watch(G.claims, { namespace: NS }, (e) =>
+      seen.push({
+        ready: condition(e.object, 'Ready')?.status === 'True',
+        stamped:
+          e.object.metadata.annotations?.['agents.x-k8s.io/claim-first-ready-at'] !== undefined,
+      }),
+    );
+    h.store.create(G.claims, claim('fr', 'cold'));
+    await h.advance(10);
+    stop();
+    const firstReady = seen.findIndex((s) => s.ready);
+    expect(firstReady).toBeGreaterThan(0);
+    expect(seen[firstReady]!.stamped).toBe(false);
+    expect(seen[firstReady + 1]).toEqual({ ready: true, stamped: true });
+    const stamp = h.store.get(G.claims, NS, 'fr')!.metadata.annotations![
+      'agents.x-k8s.io/claim-first-ready-at'
+    ]!;
+    expect(new Date(stamp).toISOString()).toBe(stamp);
+  });
+
   it('cold-starts a Sandbox named after the claim when the pool is empty', async () => {
     h = await startHarness();
     h.store.create(G.templates, template('tpl'));

@@ -14,12 +14,15 @@ afterEach(async () => {
   await kubelet.stop();
 });
 
-function pod(name: string): KubeObject {
+function pod(name: string, restartPolicy: string | null = 'Never'): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace: NS },
-    spec: { containers: [{ name: 'main', image: 'busybox' }] },
+    spec: {
+      ...(restartPolicy !== null ? { restartPolicy } : {}),
+      containers: [{ name: 'main', image: 'busybox' }],
+    },
   };
 }
 
@@ -55,6 +58,78 @@ describe('simulated kubelet', () => {
     expect(a.podIPs).toEqual([{ ip: a.podIP }]);
     expect(status('b').podIP).not.toBe(a.podIP);
     expect((store.get(PODS, NS, 'a')!.spec as any).nodeName).toBe('corral-node-0');
+  });
+
+  it('reports the pod IP in a Pending, not-Ready status write before Running (D4)', async () => {
+    store = createObjectStore({ clock });
+    kubelet = startKubelet(store, { clock, startDelayMs: 0 });
+    const seen: { phase: string; ip?: string; ready?: string }[] = [];
+    const stop = store.watch(PODS, { namespace: NS }, (e) => {
+      const st = e.object.status as any;
+      seen.push({
+        phase: st?.phase,
+        ip: st?.podIP,
+        ready: st?.conditions?.find((c: any) => c.type === 'Ready')?.status,
+      });
+    });
+    store.create(PODS, pod('net'));
+    await idle();
+    stop();
+    const withIp = seen.filter((s) => s.ip !== undefined);
+    expect(withIp[0]).toMatchObject({ phase: 'Pending', ready: 'False' });
+    expect(withIp.at(-1)).toMatchObject({ phase: 'Running', ready: 'True', ip: withIp[0]!.ip });
+  });
+
+  it('defaults restartPolicy to Always and restarts exited containers with back-off (D1)', async () => {
+    store = createObjectStore({ clock });
+    kubelet = startKubelet(store, { clock, startDelayMs: 0 });
+    store.create(PODS, pod('always', null));
+    store.create(PODS, pod('onfailure', 'OnFailure'));
+    store.create(PODS, pod('onfailure-ok', 'OnFailure'));
+    await idle();
+    expect((store.get(PODS, NS, 'always')!.spec as any).restartPolicy).toBe('Always');
+    const ip = status('always').podIP;
+    // first exit: restarted at once, restartCount 1, lastState holds the exit
+    kubelet.succeedPod(NS, 'always');
+    await idle();
+    let a = status('always');
+    expect(a.phase).toBe('Running');
+    expect(a.podIP).toBe(ip);
+    expect(a.containerStatuses[0]).toMatchObject({
+      restartCount: 1,
+      ready: true,
+      state: { running: {} },
+      lastState: { terminated: { exitCode: 0, reason: 'Completed' } },
+    });
+    // second exit: CrashLoopBackOff for 10 s, not Ready, then running again
+    kubelet.failPod(NS, 'always', { exitCode: 2 });
+    await idle();
+    a = status('always');
+    expect(a.phase).toBe('Running');
+    expect(a.conditions.find((c: any) => c.type === 'Ready').status).toBe('False');
+    expect(a.containerStatuses[0]).toMatchObject({
+      restartCount: 1,
+      ready: false,
+      state: { waiting: { reason: 'CrashLoopBackOff' } },
+      lastState: { terminated: { exitCode: 2, reason: 'Error' } },
+    });
+    clock.advance(9_999);
+    await idle();
+    expect(status('always').containerStatuses[0].state.waiting).toBeDefined();
+    clock.advance(1);
+    await idle();
+    expect(status('always').containerStatuses[0]).toMatchObject({
+      restartCount: 2,
+      ready: true,
+      state: { running: {} },
+    });
+    // OnFailure: a failure restarts, a success finishes the pod
+    kubelet.failPod(NS, 'onfailure');
+    kubelet.succeedPod(NS, 'onfailure-ok');
+    await idle();
+    expect(status('onfailure')).toMatchObject({ phase: 'Running' });
+    expect(status('onfailure').containerStatuses[0].restartCount).toBe(1);
+    expect(status('onfailure-ok').phase).toBe('Succeeded');
   });
 
   it('terminates pods as a kubelet writes it, and flips readiness', async () => {

@@ -24,7 +24,10 @@ function pod(name: string, container: Record<string, unknown> = {}): KubeObject 
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace: NS, uid: `uid-${name}` },
-    spec: { containers: [{ name: 'main', image: 'busybox', ...container }] },
+    spec: {
+      restartPolicy: 'Never',
+      containers: [{ name: 'main', image: 'busybox', ...container }],
+    },
   };
 }
 

@@ -9,6 +9,7 @@ import {
 import type { SandboxTemplate } from '@corral/agent-sandbox';
 import { RUNNER_VERSION, runnerBundlePath } from '@corral/runner';
 import { CoreV1Api } from '@kubernetes/client-node';
+import { oneShotRestartProblem, runsRunner } from '../../kube/runner-restart-policy.js';
 import { kubeFailure } from './kube-error.js';
 import type { Check, CheckOutcome } from './types.js';
 
@@ -65,7 +66,7 @@ export const runnerTemplateCheck: Check = {
       const pod: Obj = isObj(podSpec) ? podSpec : {};
       const runner = list(pod.containers).find(runsRunner);
       if (runner === undefined) continue;
-      const found = restartFindings(name, pod, runner);
+      const found = restartFindings(name, pod);
       const configMap = bundleConfigMap(pod, runner);
       found.push(
         configMap === undefined
@@ -98,35 +99,9 @@ export const runnerTemplateCheck: Check = {
   },
 };
 
-function runsRunner(container: Obj): boolean {
-  const argv = [...strings(container.command), ...strings(container.args)];
-  if (argv.some((a) => /(^|\/)runner\.mjs$/.test(a))) return true;
-  const image = typeof container.image === 'string' ? container.image.toLowerCase() : '';
-  return image.includes('corral') && image.includes('runner');
-}
-
-function oneShot(container: Obj): boolean {
-  const env = list(container.env).find((e) => e.name === 'CORRAL_RUNNER_MODE');
-  const args = strings(container.args);
-  const flag = args[args.indexOf('--mode') + 1];
-  const mode = args.includes('--mode')
-    ? flag
-    : typeof env?.value === 'string'
-      ? env.value
-      : undefined;
-  return mode === undefined || mode === 'oneshot'; // the runner's default mode is oneshot
-}
-
-function restartFindings(template: string, pod: Obj, runner: Obj): TemplateFinding[] {
-  const policy = typeof pod.restartPolicy === 'string' ? pod.restartPolicy : 'Always';
-  if (policy === 'Never' || !oneShot(runner)) return [];
-  return [
-    {
-      status: 'warn',
-      text: `template ${template}: restartPolicy ${policy}${pod.restartPolicy === undefined ? ' (the default)' : ''} restarts the one-shot runner after every task, so its pod never finishes`,
-      fix: `Set spec.podTemplate.spec.restartPolicy: Never in ${template} (Corral's own templates do).`,
-    },
-  ];
+function restartFindings(template: string, pod: Obj): TemplateFinding[] {
+  const problem = oneShotRestartProblem(template, pod);
+  return problem === undefined ? [] : [{ status: 'warn', ...problem }];
 }
 
 /** The ConfigMap mounted where the runner's script lives, if the runner comes from one. */

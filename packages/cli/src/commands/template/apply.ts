@@ -9,6 +9,7 @@ import type { KubeFlags } from '../../kube/flags.js';
 import { outputFormat } from '../../kube/output-format.js';
 import { printAction, printObjects } from '../../kube/output.js';
 import { parsePositiveInteger } from '../../parse/number.js';
+import { oneShotRestartProblem, templatePodSpec } from '../../kube/runner-restart-policy.js';
 import { loadTemplateManifests } from './load-manifests.js';
 import { ensureRunnerConfigMap } from './runner-config-map.js';
 
@@ -94,6 +95,10 @@ export async function templateApplyCommand(
             `${source}: the namespace in the file (${ns}) does not match -n ${flags.namespace}; drop one of them.`,
           );
         }
+        // A template Corral did not build may restart the one-shot runner forever (D1).
+        const problem = oneShotRestartProblem(object.metadata.name ?? '', templatePodSpec(object));
+        if (problem !== undefined)
+          ctx.stderr.write(`warning: ${source}: ${problem.text}. ${problem.fix}\n`);
         objects.push(object);
       }
     }

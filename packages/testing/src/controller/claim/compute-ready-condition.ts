@@ -32,16 +32,50 @@ export function writeStatus(ctx: ControllerContext, claim: KubeObject, oldStatus
     return { ...s, conditions: c };
   };
   const status = isObj(claim.status) ? claim.status : {};
-  if (deepEqual(sortConds(oldStatus), sortConds(status))) return;
+  if (!deepEqual(sortConds(oldStatus), sortConds(status))) {
+    try {
+      // Optimistic lock, as upstream: a 409 means a newer claim event will recompute.
+      ctx.store.update(ctx.gvr.claims, claim, {
+        subresource: 'status',
+        fieldManager: FIELD_MANAGER,
+      });
+    } catch (e) {
+      if (isNotFound(e) || isConflict(e)) return;
+      throw e;
+    }
+  }
+  stampFirstReady(ctx, claim, oldStatus, status);
+}
+
+/** Upstream's guard against counting a claim's startup twice (`ClaimFirstReadyAnnotation`). */
+export const CLAIM_FIRST_READY_AT = 'agents.x-k8s.io/claim-first-ready-at';
+
+/**
+ * After the first `Ready=True` status write, upstream stamps `claim-first-ready-at` (RFC 3339
+ * time) in a metadata patch; a claim found Ready without the stamp is back-filled `unknown`.
+ */
+function stampFirstReady(
+  ctx: ControllerContext,
+  claim: KubeObject,
+  oldStatus: Obj,
+  status: Obj,
+): void {
+  if (ctx.flavor !== 'v1beta1') return;
+  const ready = (s: Obj): boolean =>
+    findCondition(conditionsOf(s), CONDITION_TYPES.ready)?.status === 'True';
+  if (!ready(status) || claim.metadata.annotations?.[CLAIM_FIRST_READY_AT] !== undefined) return;
+  const value = ready(oldStatus) ? 'unknown' : new Date(ctx.timers.now()).toISOString();
   try {
-    // Optimistic lock, as upstream: a 409 means a newer claim event will recompute.
-    ctx.store.update(ctx.gvr.claims, claim, {
-      subresource: 'status',
-      fieldManager: FIELD_MANAGER,
-    });
+    ctx.store.patch(
+      ctx.gvr.claims,
+      claim.metadata.namespace,
+      claim.metadata.name ?? '',
+      { metadata: { annotations: { [CLAIM_FIRST_READY_AT]: value } } },
+      'merge',
+      { fieldManager: FIELD_MANAGER },
+    );
   } catch (e) {
-    if (isNotFound(e) || isConflict(e)) return;
-    throw e;
+    if (!isNotFound(e)) throw e;
   }
 }
 
