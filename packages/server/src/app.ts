@@ -36,6 +36,8 @@ export function createApp(deps: AppDeps): Hono {
   app.onError((error, c) => {
     const e = toServerError(error);
     if (e.status >= 500) deps.logger(`${c.req.method} ${c.req.path}: ${e.code} ${e.message}`);
+    // the rest of an oversized body is never read: the connection cannot be reused
+    if (e.code === 'BODY_TOO_LARGE') c.header('connection', 'close');
     return c.json(e.toBody(), e.status as 400);
   });
   app.notFound((c) => {

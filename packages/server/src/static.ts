@@ -45,6 +45,11 @@ export function staticPath(root: string, urlPath: string): string {
   }
   if (decoded.includes('\0'))
     throw new ServerError('PATH_OUTSIDE_WORKDIR', 'the path contains NUL');
+  if (decoded.split(/[\\/]/).includes('..'))
+    throw new ServerError(
+      'PATH_OUTSIDE_WORKDIR',
+      `the path ${JSON.stringify(urlPath)} leaves the console directory`,
+    );
   const base = resolve(root);
   const full = resolve(base, `.${sep}${normalize(decoded)}`);
   if (full !== base && !full.startsWith(base + sep))
