@@ -36,7 +36,8 @@ module.exports = {
     },
     {
       name: 'server-uses-agent-sandbox-model-only',
-      comment: 'The server may use @corral/agent-sandbox/model, never its root entry (client-node at load).',
+      comment:
+        'The server may use @corral/agent-sandbox/model, never its root entry (client-node at load).',
       severity: 'error',
       from: { path: '^packages/server/src/' },
       to: { path: '^packages/agent-sandbox/src/(?!model\\.ts$)' },
