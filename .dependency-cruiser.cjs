@@ -9,10 +9,11 @@ const allowed = {
   runner: [],
   sdk: ['agent-sandbox', 'runner'],
   orchestrator: ['sdk'],
-  cli: ['sdk', 'agent-sandbox', 'orchestrator', 'runner', 'mcp'],
+  cli: ['sdk', 'agent-sandbox', 'orchestrator', 'runner', 'mcp', 'server'],
   mcp: ['sdk'],
   ai: ['sdk'],
   agents: ['sdk', 'orchestrator'],
+  server: ['sdk', 'orchestrator', 'agents', 'agent-sandbox'],
 };
 
 const layerRules = Object.entries(allowed).map(([pkg, deps]) => ({
@@ -32,6 +33,14 @@ module.exports = {
       severity: 'error',
       from: { path: '^packages/runner/src/' },
       to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg'] },
+    },
+    {
+      name: 'server-uses-agent-sandbox-model-only',
+      comment:
+        'The server may use @corral/agent-sandbox/model, never its root entry (client-node at load).',
+      severity: 'error',
+      from: { path: '^packages/server/src/' },
+      to: { path: '^packages/agent-sandbox/src/(?!model\\.ts$)' },
     },
     {
       name: 'no-circular',
