@@ -182,8 +182,11 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
         ...(options.proxyHosts ? { hosts: options.proxyHosts } : {}),
       });
     }
-    if (network !== 'full' && !isolated)
-      warnings.push("network isolation unavailable at level 'none': the host network is shared");
+    if (network !== 'full' && !isolated) {
+      throw new InvalidArgumentError(
+        `isolation 'none' cannot keep network mode '${network}' (the host network is shared); ask for network 'full'`,
+      );
+    }
 
     if (options.level === 'gvisor' && network !== 'none') {
       throw new InvalidArgumentError(

@@ -33,7 +33,7 @@ import { labelsToInfo, sandboxLabels } from '../labels.js';
 import { killCgroup, removeSandboxCgroup } from './cgroups.js';
 import { chooseIsolation, detectIsolation, type IsolationReport } from './detect.js';
 import { pidsOfUid, processStartTime, signal } from './host-process.js';
-import { parseAllowEntry } from './egress-allow.js';
+import { checkNetworkForLevel } from './network-for-level.js';
 import { launchSandbox, type LaunchedSandbox, type LaunchLevel } from './launch.js';
 import {
   defaultStateDir,
@@ -329,28 +329,7 @@ export class LocalProvider implements SandboxProvider {
     },
   ): Promise<Live> {
     const { level, report } = await this.isolation();
-    if (level === 'gvisor' && spec.network.mode !== 'none') {
-      throw new InvalidArgumentError(
-        `network mode '${spec.network.mode}' is not offered with gVisor; use { mode: 'none' } or 'bubblewrap'`,
-      );
-    }
-    if (spec.network.mode === 'allow' && level !== 'bubblewrap') {
-      throw new InvalidArgumentError(
-        `network mode 'allow' needs bubblewrap isolation; this sandbox would get '${level}'`,
-      );
-    }
-    if (spec.network.mode === 'allow' && spec.network.domains.length === 0) {
-      throw new InvalidArgumentError(
-        "network mode 'allow' needs at least one domain; use { mode: 'none' } for no network",
-      );
-    }
-    if (spec.network.mode === 'allow') {
-      const bad = spec.network.domains.filter((d) => parseAllowEntry(d) === undefined);
-      if (bad.length > 0)
-        throw new InvalidArgumentError(
-          `network allow-list entries ${bad.map((d) => JSON.stringify(d)).join(', ')} are invalid: use "example.com", "*.example.com" or "example.com:8443"`,
-        );
-    }
+    checkNetworkForLevel(level, spec.network);
     const dropUid = report.root;
     this.stateReady ??= prepareStateDir(this.stateDir, dropUid);
     await this.stateReady;
