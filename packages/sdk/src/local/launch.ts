@@ -30,6 +30,7 @@ import { INSIDE, SYSTEM_PREFIXES } from './sandbox-fs.js';
 import { buildSeccompFilter, seccompSupported } from './seccomp.js';
 import { unshareArgs, unshareEnv } from './unshare-script.js';
 import { gvisorDeleteArgs, writeGvisorBundle } from './gvisor-bundle.js';
+import { mountWorkDisk, releaseWorkDisk } from './work-disk.js';
 
 export type LaunchLevel = 'gvisor' | 'bubblewrap' | 'unshare' | 'none';
 
@@ -165,9 +166,22 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
     await killCgroup(cgroupDirs);
     await removeSandboxCgroup(cgroupDirs);
     await proxy?.close();
+    await releaseWorkDisk(options.baseDir);
   };
 
   try {
+    // the work dir's own size-limited file system (root only; otherwise a warning)
+    let diskBytes: number | undefined;
+    if (options.limits.diskBytes !== undefined) {
+      const disk = await mountWorkDisk({
+        baseDir: options.baseDir,
+        workDir: dirs.work,
+        bytes: options.limits.diskBytes,
+        uid,
+      });
+      diskBytes = disk.appliedBytes;
+      if (disk.warning) warnings.push(disk.warning);
+    }
     if (network === 'allow') {
       if (options.level !== 'bubblewrap') {
         throw new InvalidArgumentError(
@@ -209,11 +223,13 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
           `maxProcesses not enforced exactly under gVisor: host pids.max counts the Sentry's threads; a backstop of ${GVISOR_PIDS_BACKSTOP} host tasks applies`,
         );
       }
-    } else if (Object.keys(options.limits).length > 0) {
+    } else if (Object.keys(options.limits).some((k) => k !== 'diskBytes')) {
       warnings.push(
         `resource limits not applied: cgroups unavailable (${options.cgroups.reason ?? 'not writable'})`,
       );
     }
+
+    if (diskBytes !== undefined) limitsApplied.diskBytes = diskBytes;
 
     const env: Record<string, string> = {
       PATH: '/usr/local/bin:/usr/bin:/bin',
@@ -404,6 +420,7 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
           await runQuietly('runsc', gvisorDeleteArgs(dirs.runscRoot, options.name));
         await removeSandboxCgroup(dirsForStop);
         await proxyForStop?.close();
+        await releaseWorkDisk(options.baseDir);
       })());
     return {
       child: started,

@@ -49,6 +49,7 @@ import {
   type SandboxRecord,
 } from './state.js';
 import { warmUpRunner } from './runner-warmup.js';
+import { DEFAULT_DISK_BYTES, MIN_DISK_BYTES, releaseWorkDisk } from './work-disk.js';
 import { WarmPool } from './warm-pool.js';
 
 export interface LocalProviderOptions {
@@ -94,10 +95,11 @@ const GiB = 1024 * 1024 * 1024;
  * often 32768) or all of its memory.
  */
 export const DEFAULT_LIMITS: Readonly<
-  Required<Pick<ResourceLimits, 'memoryBytes' | 'maxProcesses'>>
+  Required<Pick<ResourceLimits, 'memoryBytes' | 'maxProcesses' | 'diskBytes'>>
 > = {
   memoryBytes: 4 * GiB,
   maxProcesses: 1024,
+  diskBytes: DEFAULT_DISK_BYTES,
 };
 /** `/tmp` is RAM: half of the memory limit, at most 1 GiB. */
 function tmpBytesFor(limits: ResourceLimits): number {
@@ -289,11 +291,13 @@ export class LocalProvider implements SandboxProvider {
       await live.launched.stop(this.options.stopGraceMs ?? 500);
       this.live.delete(id);
       if (live.record.uid !== undefined) this.usedUids.delete(live.record.uid);
+      await releaseWorkDisk(live.dir);
       await removeDir(live.dir);
       return;
     }
     const record = await readRecord(dir);
     if (record) await destroyForeign(record);
+    await releaseWorkDisk(dir);
     await removeDir(dir);
   }
 
@@ -420,6 +424,7 @@ export class LocalProvider implements SandboxProvider {
     } catch (error) {
       await launched?.stop(0).catch(() => undefined);
       if (uid !== undefined) this.usedUids.delete(uid);
+      await releaseWorkDisk(dir);
       await rm(dir, { recursive: true, force: true });
       throw error;
     }
@@ -591,6 +596,7 @@ function validateLimits(limits: ResourceLimits | undefined): void {
   check('memoryBytes', limits.memoryBytes, 4 * 1024 * 1024);
   check('cpus', limits.cpus, 0.01);
   check('maxProcesses', limits.maxProcesses, 1);
+  check('diskBytes', limits.diskBytes, MIN_DISK_BYTES);
 }
 
 async function sameProcess(pid: number, startTime: string | undefined): Promise<boolean> {
