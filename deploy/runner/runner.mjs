@@ -399,6 +399,19 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { isUtf8 } from "node:buffer";
 import { constants } from "node:os";
+
+// packages/runner/src/oom.ts
+import { writeFileSync } from "node:fs";
+var COMMAND_OOM_SCORE_ADJ = 1e3;
+function raiseOomScore(pid) {
+  if (pid === void 0) return;
+  try {
+    writeFileSync(`/proc/${pid}/oom_score_adj`, String(COMMAND_OOM_SCORE_ADJ));
+  } catch {
+  }
+}
+
+// packages/runner/src/processes.ts
 var MAX_RETAINED_EXITED = 256;
 var PIPE_DRAIN_GRACE_MS = 200;
 var PRIVATE_ENV = ["CORRAL_RUNNER_TOKEN"];
@@ -613,6 +626,7 @@ var ProcessManager = class {
       detached: true,
       stdio: ["pipe", "pipe", "pipe"]
     });
+    raiseOomScore(child.pid);
     return new Promise((resolve2, reject) => {
       let spawned = false;
       child.on("error", (error) => {
