@@ -44,6 +44,8 @@ export interface SandboxPaths {
   node: string;
   /** Where the process reads `LaunchOptions.token` from (a pipe: readable once). */
   tokenFile?: string;
+  /** True when `tokenFile` is a file the process must remove after reading (gVisor). */
+  tokenFileOnce?: boolean;
 }
 
 export interface LaunchOptions {
@@ -97,6 +99,8 @@ const NAME_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const GVISOR_PIDS_BACKSTOP = 1024;
 /** The fd the token pipe gets in the sandboxed process: above every data fd bwrap reads. */
 const TOKEN_FD = 9;
+/** The token file's name in the run dir (gVisor). */
+const TOKEN_FILE = '.runner-token';
 
 function runQuietly(file: string, args: string[]): Promise<void> {
   return new Promise((resolve) => {
@@ -240,9 +244,11 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
       ...(network === 'allow' ? proxyEnv() : {}),
       ...options.env,
     };
-    // runsc passes no extra fds into the sandbox: there the token travels in the 0600 bundle
+    // runsc passes no extra fds into the sandbox: there the token is a file in the run dir the
+    // runner removes before it listens (never in the environment: /proc/1/environ is readable)
     const tokenOnPipe = options.token !== undefined && options.level !== 'gvisor';
-    if (options.token !== undefined && !tokenOnPipe) env.CORRAL_RUNNER_TOKEN = options.token;
+    if (options.token !== undefined && !tokenOnPipe)
+      await writeTokenFile(dirs.run, inPaths, options.token, uid);
     if (tokenOnPipe) inPaths.tokenFile = `/dev/fd/${TOKEN_FD}`;
     let command = options.command(inPaths);
     if (network === 'allow') {
@@ -437,4 +443,18 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
     await cleanupPartial();
     throw error;
   }
+}
+
+/** The token as a 0400 file of the sandbox uid in its 0700 run dir, read once by the runner. */
+async function writeTokenFile(
+  runDir: string,
+  inPaths: SandboxPaths,
+  token: string,
+  uid: number | undefined,
+): Promise<void> {
+  const file = join(runDir, TOKEN_FILE);
+  await writeFile(file, token, { mode: 0o400, flag: 'wx' });
+  if (uid !== undefined) await chown(file, uid, uid);
+  inPaths.tokenFile = `${inPaths.run}/${TOKEN_FILE}`;
+  inPaths.tokenFileOnce = true;
 }

@@ -381,7 +381,9 @@ export class LocalProvider implements SandboxProvider {
           `${p.run}/${RUNNER_SOCKET}`,
           '--root',
           p.work,
-          ...(p.tokenFile ? ['--token-file', p.tokenFile] : []),
+          ...(p.tokenFile
+            ? [p.tokenFileOnce ? '--token-file-once' : '--token-file', p.tokenFile]
+            : []),
         ],
       });
       const stderrTail = await waitForListening(
