@@ -3,7 +3,7 @@
  * bundle's environment, readable by the code as /proc/1/environ. Now it is a file in the run dir
  * that the runner reads and removes before it listens: nothing inside can read it afterwards.
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,8 +42,10 @@ describe.runIf(gvisor)("gVisor: the runner's token is not readable inside", () =
     expect(result.stdout).toMatch(/No such file/);
     expect(result.stdout).not.toContain(token);
     expect(result.stdout).not.toContain('CORRAL_RUNNER_TOKEN');
-    const bundle = await readFile(join(stateDir, 'gv-token', 'oci', 'config.json'), 'utf8');
-    expect(bundle).not.toContain(token);
+    const config = join(stateDir, 'gv-token', 'oci', 'config.json');
+    expect((await readFile(config, 'utf8')).includes(token)).toBe(false);
+    // W7: the bundle holds the caller's env values; only its owner may read it
+    expect((await stat(config)).mode & 0o777).toBe(0o600);
     expect(await readdir(join(stateDir, 'gv-token', 'run'))).not.toContain('.runner-token');
   });
 
