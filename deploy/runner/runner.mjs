@@ -2,7 +2,7 @@
 import { stat as stat4 } from "node:fs/promises";
 
 // packages/runner/src/config.ts
-import { closeSync, readFileSync } from "node:fs";
+import { closeSync, readFileSync, unlinkSync } from "node:fs";
 
 // packages/runner/src/constants.ts
 var RUNNER_DEFAULT_PORT = 8888;
@@ -24,6 +24,7 @@ var ConfigError = class extends Error {
 var USAGE = `usage: node runner.mjs [--mode oneshot|serve] [--port 8888] [--host 0.0.0.0]
                         [--socket <path>] [--root <dir>] [--max-body-bytes N]
                         [--max-upload-bytes N] [--output-buffer-bytes N] [--token-file <path>]
+                        [--token-file-once <path>]
 env: CORRAL_RUNNER_MODE, CORRAL_RUNNER_PORT, CORRAL_RUNNER_HOST, CORRAL_RUNNER_SOCKET,
      CORRAL_RUNNER_ROOT, CORRAL_RUNNER_TOKEN, CORRAL_RUNNER_MAX_BODY_BYTES,
      CORRAL_RUNNER_TASK_COMMAND, SANDBOX_EXEC_TIMEOUT_SECONDS`;
@@ -36,7 +37,8 @@ var FLAGS = [
   "max-body-bytes",
   "max-upload-bytes",
   "output-buffer-bytes",
-  "token-file"
+  "token-file",
+  "token-file-once"
 ];
 function int(value, what, min, max = Number.MAX_SAFE_INTEGER) {
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
@@ -44,7 +46,7 @@ function int(value, what, min, max = Number.MAX_SAFE_INTEGER) {
   }
   return Number(value);
 }
-function parseConfig(argv2, env, cwd, readFile = readTokenFile) {
+function parseConfig(argv2, env, cwd, readFile = readTokenFile, removeFile = unlinkSync) {
   const flags = /* @__PURE__ */ new Map();
   for (let i = 0; i < argv2.length; i++) {
     const arg = argv2[i];
@@ -86,6 +88,18 @@ ${USAGE}`);
       throw new ConfigError(`cannot read --token-file "${tokenFile}": ${error.message}`);
     }
     if (token === "") throw new ConfigError(`--token-file "${tokenFile}" is empty`);
+  }
+  const onceFile = flags.get("token-file-once");
+  if (onceFile !== void 0) {
+    try {
+      token = readFile(onceFile).trim();
+      removeFile(onceFile);
+    } catch (error) {
+      throw new ConfigError(
+        `cannot read and remove --token-file-once "${onceFile}": ${error.message}`
+      );
+    }
+    if (token === "") throw new ConfigError(`--token-file-once "${onceFile}" is empty`);
   }
   const execTimeout = env.SANDBOX_EXEC_TIMEOUT_SECONDS;
   const execNumber = execTimeout?.trim() ? Number(execTimeout) : NaN;
@@ -399,6 +413,19 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { isUtf8 } from "node:buffer";
 import { constants } from "node:os";
+
+// packages/runner/src/oom.ts
+import { writeFileSync } from "node:fs";
+var COMMAND_OOM_SCORE_ADJ = 1e3;
+function raiseOomScore(pid) {
+  if (pid === void 0) return;
+  try {
+    writeFileSync(`/proc/${pid}/oom_score_adj`, String(COMMAND_OOM_SCORE_ADJ));
+  } catch {
+  }
+}
+
+// packages/runner/src/processes.ts
 var MAX_RETAINED_EXITED = 256;
 var PIPE_DRAIN_GRACE_MS = 200;
 var PRIVATE_ENV = ["CORRAL_RUNNER_TOKEN"];
@@ -613,6 +640,7 @@ var ProcessManager = class {
       detached: true,
       stdio: ["pipe", "pipe", "pipe"]
     });
+    raiseOomScore(child.pid);
     return new Promise((resolve2, reject) => {
       let spawned = false;
       child.on("error", (error) => {

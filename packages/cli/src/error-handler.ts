@@ -51,6 +51,10 @@ export const BY_CODE: Record<CorralErrorCode, Mapping> = {
     exitCode: ExitCode.USAGE,
     hint: 'Ask for a byte range inside the file; `corral sandbox exec <id> -- ls -l` shows its size.',
   },
+  FILE_TOO_LARGE: {
+    exitCode: ExitCode.USAGE,
+    hint: 'The file is too big to read at once; `corral sandbox cp <id>:<path> <file>` streams it.',
+  },
   IS_A_DIRECTORY: {
     exitCode: ExitCode.USAGE,
     hint: 'The path is a directory; name a file inside it.',

@@ -2,7 +2,7 @@
  * Command line and environment for the runner binary. Precedence: flag, then env, then default.
  * The token is read only from the environment or a file, never from argv (visible in `ps`).
  */
-import { closeSync, readFileSync } from 'node:fs';
+import { closeSync, readFileSync, unlinkSync } from 'node:fs';
 
 /**
  * Reads a token file; `/dev/fd/N` is read from the inherited fd itself (then closed), because a
@@ -38,6 +38,7 @@ export class ConfigError extends Error {}
 export const USAGE = `usage: node runner.mjs [--mode oneshot|serve] [--port 8888] [--host 0.0.0.0]
                         [--socket <path>] [--root <dir>] [--max-body-bytes N]
                         [--max-upload-bytes N] [--output-buffer-bytes N] [--token-file <path>]
+                        [--token-file-once <path>]
 env: CORRAL_RUNNER_MODE, CORRAL_RUNNER_PORT, CORRAL_RUNNER_HOST, CORRAL_RUNNER_SOCKET,
      CORRAL_RUNNER_ROOT, CORRAL_RUNNER_TOKEN, CORRAL_RUNNER_MAX_BODY_BYTES,
      CORRAL_RUNNER_TASK_COMMAND, SANDBOX_EXEC_TIMEOUT_SECONDS`;
@@ -52,6 +53,7 @@ const FLAGS = [
   'max-upload-bytes',
   'output-buffer-bytes',
   'token-file',
+  'token-file-once',
 ] as const;
 type Flag = (typeof FLAGS)[number];
 
@@ -67,6 +69,7 @@ export function parseConfig(
   env: NodeJS.ProcessEnv,
   cwd: string,
   readFile: (path: string) => string = readTokenFile,
+  removeFile: (path: string) => void = unlinkSync,
 ): RunnerConfig {
   const flags = new Map<Flag, string>();
   for (let i = 0; i < argv.length; i++) {
@@ -108,6 +111,20 @@ export function parseConfig(
       throw new ConfigError(`cannot read --token-file "${tokenFile}": ${(error as Error).message}`);
     }
     if (token === '') throw new ConfigError(`--token-file "${tokenFile}" is empty`);
+  }
+  // read, then removed before the runner listens, so no code it later runs can read the file
+  // (gVisor, where no fd can carry the token in; docs/security.md)
+  const onceFile = flags.get('token-file-once');
+  if (onceFile !== undefined) {
+    try {
+      token = readFile(onceFile).trim();
+      removeFile(onceFile);
+    } catch (error) {
+      throw new ConfigError(
+        `cannot read and remove --token-file-once "${onceFile}": ${(error as Error).message}`,
+      );
+    }
+    if (token === '') throw new ConfigError(`--token-file-once "${onceFile}" is empty`);
   }
   const execTimeout = env.SANDBOX_EXEC_TIMEOUT_SECONDS;
   // Like upstream: any finite number of seconds above 0 ("2.5" too), else the 300 s default.

@@ -11,6 +11,7 @@ import { constants } from 'node:os';
 import type { CommandEvent, CommandExitEvent, CommandInfo } from './wire.js';
 
 import { DEFAULT_OUTPUT_BUFFER_BYTES } from './constants.js';
+import { raiseOomScore } from './oom.js';
 /** Exited commands kept for `GET /v1/commands`; older ones are forgotten first. */
 export const MAX_RETAINED_EXITED = 256;
 /** After the group leader exits, how long to wait for descendants still holding its pipes. */
@@ -274,6 +275,7 @@ export class ProcessManager {
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    raiseOomScore(child.pid);
     return new Promise((resolve, reject) => {
       let spawned = false;
       // Kept for the child's whole life: an 'error' event without a listener would crash the runner.

@@ -74,6 +74,7 @@ export type {
 
 // The runner client (what `sandbox.commands`, `.files` and `.tasks` are).
 export { CommandHandle, Commands, Files, RunnerClient, Tasks } from './runner-client/index.js';
+export { FILE_READ_LIMIT_BYTES } from './runner-client/index.js';
 export type {
   BackgroundRunOptions,
   CommandInfo,

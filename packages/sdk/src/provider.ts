@@ -33,6 +33,12 @@ export interface ResourceLimits {
   /** CPU in cores, e.g. 0.5. */
   cpus?: number;
   maxProcesses?: number;
+  /**
+   * Size of the work directory's file system; writing past it fails with ENOSPC inside. Local
+   * provider: a loop-mounted ext4 image (as root; without root it is reported as not applied).
+   * @default 10 GiB (local provider)
+   */
+  diskBytes?: number;
 }
 
 export interface IsolationInfo {

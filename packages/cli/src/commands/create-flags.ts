@@ -14,6 +14,7 @@ export interface CreateFlags extends KubePlacementFlags {
   memory?: string;
   cpus?: string;
   pids?: string;
+  disk?: string;
   env: string[];
   label: string[];
   maxLifetime?: string;
@@ -36,6 +37,7 @@ export function addCreateFlags(command: Command): Command {
     .option('--memory <size>', 'memory limit, e.g. 512m or 1g')
     .option('--cpus <n>', 'CPU limit in cores, e.g. 0.5')
     .option('--pids <n>', 'maximum number of processes, e.g. 128')
+    .option('--disk <size>', 'size of the work dir file system, e.g. 2g (local default 10g)')
     .option('--env <NAME=value>', 'environment variable (repeatable)', collect, [])
     .option('--label <key=value>', 'label the sandbox (repeatable)', collect, [])
     .option('--max-lifetime <duration>', 'delete the sandbox after this long, e.g. 1h');

@@ -17,6 +17,7 @@ export function toCreateOptions(
   const limits: ResourceLimits = {};
   if (flags.memory !== undefined) limits.memoryBytes = parseSize(flags.memory, '--memory');
   if (flags.cpus !== undefined) limits.cpus = parsePositiveNumber(flags.cpus, '--cpus', '0.5');
+  if (flags.disk !== undefined) limits.diskBytes = parseSize(flags.disk, '--disk');
   if (flags.pids !== undefined)
     limits.maxProcesses = parsePositiveInteger(flags.pids, '--pids', '128');
   return {

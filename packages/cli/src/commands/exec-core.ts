@@ -25,6 +25,8 @@ export interface ExecOutcome {
   /** Only with `--json`; otherwise the output went straight to the terminal. */
   stdout?: string;
   stderr?: string;
+  /** With `--json`, when the output was longer than the collected tail: the bytes left out. */
+  truncated?: { stdoutBytes: number; stderrBytes: number };
 }
 
 /**
@@ -58,6 +60,7 @@ export async function runInSandbox(
     timedOut: result.timedOut ?? false,
     durationMs: Math.round(performance.now() - started),
     ...(ui.json ? { stdout: result.stdout, stderr: result.stderr } : {}),
+    ...(ui.json && result.truncated ? { truncated: result.truncated } : {}),
   };
   if (outcome.timedOut && options.timeoutMs !== undefined) {
     ui.status(

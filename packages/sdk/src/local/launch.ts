@@ -36,6 +36,7 @@ import { INSIDE, SYSTEM_PREFIXES } from './sandbox-fs.js';
 import { buildSeccompFilter, seccompSupported } from './seccomp.js';
 import { unshareArgs, unshareEnv } from './unshare-script.js';
 import { gvisorDeleteArgs, writeGvisorBundle } from './gvisor-bundle.js';
+import { mountWorkDisk, releaseWorkDisk } from './work-disk.js';
 
 export type LaunchLevel = 'gvisor' | 'bubblewrap' | 'unshare' | 'none';
 
@@ -49,6 +50,8 @@ export interface SandboxPaths {
   node: string;
   /** Where the process reads `LaunchOptions.token` from (a pipe: readable once). */
   tokenFile?: string;
+  /** True when `tokenFile` is a file the process must remove after reading (gVisor). */
+  tokenFileOnce?: boolean;
 }
 
 export interface LaunchOptions {
@@ -104,6 +107,8 @@ const NAME_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const GVISOR_PIDS_BACKSTOP = 1024;
 /** The fd the token pipe gets in the sandboxed process: above every data fd bwrap reads. */
 const TOKEN_FD = 9;
+/** The token file's name in the run dir (gVisor). */
+const TOKEN_FILE = '.runner-token';
 
 function runQuietly(file: string, args: string[]): Promise<void> {
   return new Promise((resolve) => {
@@ -173,9 +178,26 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
     await killCgroup(cgroupDirs);
     await removeSandboxCgroup(cgroupDirs);
     await proxy?.close();
+    await releaseWorkDisk(options.baseDir);
   };
 
   try {
+    // the work dir's own size-limited file system (root only; otherwise a warning)
+    let diskBytes: number | undefined;
+    let diskWarning: string | undefined;
+    if (options.limits.diskBytes !== undefined) {
+      const disk = await mountWorkDisk({
+        baseDir: options.baseDir,
+        workDir: dirs.work,
+        bytes: options.limits.diskBytes,
+        uid,
+      });
+      diskBytes = disk.appliedBytes;
+      if (disk.warning) {
+        warnings.push(disk.warning);
+        diskWarning = disk.warning;
+      }
+    }
     if (network === 'allow') {
       if (options.level !== 'bubblewrap') {
         throw new InvalidArgumentError(
@@ -190,8 +212,11 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
         ...(options.proxyHosts ? { hosts: options.proxyHosts } : {}),
       });
     }
-    if (network !== 'full' && !isolated)
-      warnings.push("network isolation unavailable at level 'none': the host network is shared");
+    if (network !== 'full' && !isolated) {
+      throw new InvalidArgumentError(
+        `isolation 'none' cannot keep network mode '${network}' (the host network is shared); ask for network 'full'`,
+      );
+    }
 
     if (options.level === 'gvisor' && network !== 'none') {
       throw new InvalidArgumentError(
@@ -216,12 +241,15 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
         limitsNotApplied.maxProcesses = reason;
         warnings.push(`maxProcesses ${reason}`);
       }
-    } else if (Object.keys(options.limits).length > 0) {
+    } else if (Object.keys(options.limits).some((k) => k !== 'diskBytes')) {
       limitsNotApplied = limitsWithoutCgroups(options.cgroups, options.limits);
       warnings.push(
         `resource limits not applied (${Object.keys(limitsNotApplied).join(', ')}): cgroups unavailable (${options.cgroups.reason ?? 'not writable'}); \`corral doctor\` says how to delegate a cgroup`,
       );
     }
+
+    if (diskBytes !== undefined) limitsApplied.diskBytes = diskBytes;
+    else if (diskWarning !== undefined) limitsNotApplied.diskBytes = diskWarning;
 
     const env: Record<string, string> = {
       PATH: '/usr/local/bin:/usr/bin:/bin',
@@ -232,9 +260,11 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
       ...(network === 'allow' ? proxyEnv() : {}),
       ...options.env,
     };
-    // runsc passes no extra fds into the sandbox: there the token travels in the 0600 bundle
+    // runsc passes no extra fds into the sandbox: there the token is a file in the run dir the
+    // runner removes before it listens (never in the environment: /proc/1/environ is readable)
     const tokenOnPipe = options.token !== undefined && options.level !== 'gvisor';
-    if (options.token !== undefined && !tokenOnPipe) env.CORRAL_RUNNER_TOKEN = options.token;
+    if (options.token !== undefined && !tokenOnPipe)
+      await writeTokenFile(dirs.run, inPaths, options.token, uid);
     if (tokenOnPipe) inPaths.tokenFile = `/dev/fd/${TOKEN_FD}`;
     let command = options.command(inPaths);
     if (network === 'allow') {
@@ -417,6 +447,7 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
           await runQuietly('runsc', gvisorDeleteArgs(dirs.runscRoot, options.name));
         await removeSandboxCgroup(dirsForStop);
         await proxyForStop?.close();
+        await releaseWorkDisk(options.baseDir);
       })());
     return {
       child: started,
@@ -434,4 +465,18 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
     await cleanupPartial();
     throw error;
   }
+}
+
+/** The token as a 0400 file of the sandbox uid in its 0700 run dir, read once by the runner. */
+async function writeTokenFile(
+  runDir: string,
+  inPaths: SandboxPaths,
+  token: string,
+  uid: number | undefined,
+): Promise<void> {
+  const file = join(runDir, TOKEN_FILE);
+  await writeFile(file, token, { mode: 0o400, flag: 'wx' });
+  if (uid !== undefined) await chown(file, uid, uid);
+  inPaths.tokenFile = `${inPaths.run}/${TOKEN_FILE}`;
+  inPaths.tokenFileOnce = true;
 }

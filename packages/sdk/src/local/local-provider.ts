@@ -33,7 +33,7 @@ import { labelsToInfo, sandboxLabels } from '../labels.js';
 import { killCgroup, removeSandboxCgroup } from './cgroups.js';
 import { chooseIsolation, detectIsolation, type IsolationReport } from './detect.js';
 import { pidsOfUid, processStartTime, signal } from './host-process.js';
-import { parseAllowEntry } from './egress-allow.js';
+import { checkNetworkForLevel } from './network-for-level.js';
 import { launchSandbox, type LaunchedSandbox, type LaunchLevel } from './launch.js';
 import {
   defaultStateDir,
@@ -49,6 +49,7 @@ import {
   type SandboxRecord,
 } from './state.js';
 import { warmUpRunner } from './runner-warmup.js';
+import { DEFAULT_DISK_BYTES, MIN_DISK_BYTES, releaseWorkDisk } from './work-disk.js';
 import { WarmPool } from './warm-pool.js';
 
 export interface LocalProviderOptions {
@@ -94,10 +95,11 @@ const GiB = 1024 * 1024 * 1024;
  * often 32768) or all of its memory.
  */
 export const DEFAULT_LIMITS: Readonly<
-  Required<Pick<ResourceLimits, 'memoryBytes' | 'maxProcesses'>>
+  Required<Pick<ResourceLimits, 'memoryBytes' | 'maxProcesses' | 'diskBytes'>>
 > = {
   memoryBytes: 4 * GiB,
   maxProcesses: 1024,
+  diskBytes: DEFAULT_DISK_BYTES,
 };
 /** `/tmp` is RAM: half of the memory limit, at most 1 GiB. */
 function tmpBytesFor(limits: ResourceLimits): number {
@@ -289,11 +291,13 @@ export class LocalProvider implements SandboxProvider {
       await live.launched.stop(this.options.stopGraceMs ?? 500);
       this.live.delete(id);
       if (live.record.uid !== undefined) this.usedUids.delete(live.record.uid);
+      await releaseWorkDisk(live.dir);
       await removeDir(live.dir);
       return;
     }
     const record = await readRecord(dir);
     if (record) await destroyForeign(record);
+    await releaseWorkDisk(dir);
     await removeDir(dir);
   }
 
@@ -329,28 +333,7 @@ export class LocalProvider implements SandboxProvider {
     },
   ): Promise<Live> {
     const { level, report } = await this.isolation();
-    if (level === 'gvisor' && spec.network.mode !== 'none') {
-      throw new InvalidArgumentError(
-        `network mode '${spec.network.mode}' is not offered with gVisor; use { mode: 'none' } or 'bubblewrap'`,
-      );
-    }
-    if (spec.network.mode === 'allow' && level !== 'bubblewrap') {
-      throw new InvalidArgumentError(
-        `network mode 'allow' needs bubblewrap isolation; this sandbox would get '${level}'`,
-      );
-    }
-    if (spec.network.mode === 'allow' && spec.network.domains.length === 0) {
-      throw new InvalidArgumentError(
-        "network mode 'allow' needs at least one domain; use { mode: 'none' } for no network",
-      );
-    }
-    if (spec.network.mode === 'allow') {
-      const bad = spec.network.domains.filter((d) => parseAllowEntry(d) === undefined);
-      if (bad.length > 0)
-        throw new InvalidArgumentError(
-          `network allow-list entries ${bad.map((d) => JSON.stringify(d)).join(', ')} are invalid: use "example.com", "*.example.com" or "example.com:8443"`,
-        );
-    }
+    checkNetworkForLevel(level, spec.network);
     const dropUid = report.root;
     this.stateReady ??= prepareStateDir(this.stateDir, dropUid);
     await this.stateReady;
@@ -398,7 +381,9 @@ export class LocalProvider implements SandboxProvider {
           `${p.run}/${RUNNER_SOCKET}`,
           '--root',
           p.work,
-          ...(p.tokenFile ? ['--token-file', p.tokenFile] : []),
+          ...(p.tokenFile
+            ? [p.tokenFileOnce ? '--token-file-once' : '--token-file', p.tokenFile]
+            : []),
         ],
       });
       const stderrTail = await waitForListening(
@@ -442,6 +427,7 @@ export class LocalProvider implements SandboxProvider {
     } catch (error) {
       await launched?.stop(0).catch(() => undefined);
       if (uid !== undefined) this.usedUids.delete(uid);
+      await releaseWorkDisk(dir);
       await rm(dir, { recursive: true, force: true });
       throw error;
     }
@@ -614,6 +600,7 @@ function validateLimits(limits: ResourceLimits | undefined): void {
   check('memoryBytes', limits.memoryBytes, 4 * 1024 * 1024);
   check('cpus', limits.cpus, 0.01);
   check('maxProcesses', limits.maxProcesses, 1);
+  check('diskBytes', limits.diskBytes, MIN_DISK_BYTES);
 }
 
 async function sameProcess(pid: number, startTime: string | undefined): Promise<boolean> {

@@ -1,9 +1,8 @@
-import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { DirListing, FileEntry, FileStat } from '@corral/runner';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
-import { errorFromTransport } from './errors-map.js';
+import { checkMaxBytes, collectBounded } from './bounded-read.js';
 import type { Transport } from './transport.js';
 
 export type { DirListing, FileEntry, FileStat } from '@corral/runner';
@@ -15,6 +14,11 @@ interface Signalled {
 export interface ReadOptions extends Signalled {
   /** Read `length` bytes from `offset` (to the end when `length` is absent). */
   range?: { offset: number; length?: number };
+  /**
+   * Bound of the buffered formats (`text`, `bytes`): a bigger file fails with `FILE_TOO_LARGE`
+   * before it is read. `format: 'stream'` has no bound. @default FILE_READ_LIMIT_BYTES (64 MiB)
+   */
+  maxBytes?: number;
 }
 
 export type WriteData =
@@ -59,6 +63,7 @@ export class Files {
     options: ReadOptions & { format?: 'text' | 'bytes' | 'stream' } = {},
   ): Promise<string | Uint8Array | Readable> {
     const range = rangeHeader(options.range);
+    const maxBytes = checkMaxBytes(options.maxBytes);
     const operation = `files.read(${JSON.stringify(path)})`;
     const { res } = await this.transport.request({
       method: 'GET',
@@ -69,7 +74,7 @@ export class Files {
       ...withSignal(options),
     });
     if (options.format === 'stream') return res;
-    const bytes = await collect(res, operation, options.signal);
+    const bytes = await collectBounded(res, operation, maxBytes, options.signal);
     return options.format === 'bytes'
       ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
       : bytes.toString('utf8');
@@ -168,22 +173,4 @@ export class Files {
       ...withSignal(options),
     });
   }
-}
-
-async function collect(
-  res: IncomingMessage,
-  operation: string,
-  signal?: AbortSignal,
-): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
-  } catch (error) {
-    throw errorFromTransport(
-      error,
-      operation,
-      signal?.aborted ? { kind: 'signal', reason: signal.reason } : undefined,
-    );
-  }
-  return Buffer.concat(chunks);
 }

@@ -18,6 +18,7 @@ export {
   type WriteData,
   type WriteOptions,
 } from './files.js';
+export { FILE_READ_LIMIT_BYTES } from './bounded-read.js';
 export {
   Tasks,
   type TaskAccepted,

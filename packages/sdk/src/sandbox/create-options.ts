@@ -54,6 +54,7 @@ function checkLimits({ limits }: SandboxCreateOptions): void {
     ['limits.memoryBytes', limits.memoryBytes],
     ['limits.cpus', limits.cpus],
     ['limits.maxProcesses', limits.maxProcesses],
+    ['limits.diskBytes', limits.diskBytes],
   ];
   for (const [name, value] of positive) {
     if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {

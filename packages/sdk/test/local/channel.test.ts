@@ -176,6 +176,7 @@ describe('host↔runner channel: the sandboxed code cannot forge, redirect or ea
       expect(sandbox.info.isolation.limitsApplied).toEqual({
         memoryBytes: 4 * 1024 ** 3,
         maxProcesses: 1024,
+        diskBytes: 10 * 1024 ** 3,
       });
     const result = await runnerExec(
       sandbox.endpoint,

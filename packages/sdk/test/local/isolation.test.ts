@@ -63,6 +63,7 @@ describe('bubblewrap sandbox: escape attempts fail', () => {
         memoryBytes: 256 * MiB,
         maxProcesses: 96,
         cpus: 1,
+        diskBytes: 10 * 1024 * MiB,
       });
       expect(isolation.detail).toContain('seccomp');
     } else {

@@ -139,9 +139,16 @@ describe('LocalProvider lifecycle', () => {
 
   it("level 'none' needs an explicit opt-in and is reported as such", async () => {
     const provider = make({ isolation: 'none' });
-    const sb = await provider.create({ id: 'plain' });
+    // W11: it cannot keep network 'none' (the default), so it refuses it, before starting anything
+    for (const network of [undefined, { mode: 'none' } as const]) {
+      const refused = provider.create({ id: 'plain', ...(network ? { network } : {}) });
+      await expect(refused).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      await expect(refused).rejects.toThrow(/--network full/);
+    }
+    expect(existsSync(join(stateDir, 'plain'))).toBe(false);
+    const sb = await provider.create({ id: 'plain', network: { mode: 'full' } });
     expect(sb.info.isolation.level).toBe('none');
-    expect(sb.info.isolation.warnings.join()).toMatch(/network/);
+    expect(sb.info.isolation.network).toEqual({ mode: 'full' });
     const r = await runnerExec(sb.endpoint, 'pwd; id -u');
     expect(r.stdout.split('\n')[0]).toBe(join(stateDir, 'plain', 'work'));
     if (isRoot) expect(r.stdout.split('\n')[1]).toBe(sb.info.metadata.uid);

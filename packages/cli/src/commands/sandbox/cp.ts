@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { InvalidArgumentError, Sandbox } from '@corral/sdk';
 import type { CliContext } from '../../context.js';
@@ -8,6 +8,7 @@ import { withProvider } from '../lifecycle.js';
 import { withKubernetes } from '../../kube/provider.js';
 import type { KubeFlags } from '../../kube/flags.js';
 import { checkKubeFlags } from '../create-options.js';
+import { download, upload } from './cp-stream.js';
 
 export interface SandboxCpFlags extends KubeFlags {
   provider: string;
@@ -39,22 +40,19 @@ export async function sandboxCpCommand(
     const sandbox = await Sandbox.connect(remote.id, { provider, signal: ctx.signal });
     let bytes: number;
     let target: string;
+    // streamed both ways: a file's size never becomes the CLI's memory (W3)
     if (from.kind === 'local') {
-      const data = from.path === '-' ? await readAll(ctx.stdin) : await readFile(from.path);
       target = (await isRemoteDirectory(sandbox, remote.path, ctx.signal))
         ? joinRemote(remote.path, basename(from.path))
         : remote.path;
-      await sandbox.files.write(target, data, { signal: ctx.signal });
-      bytes = data.byteLength;
+      bytes = await upload(sandbox, from.path, ctx.stdin, target, ctx.signal);
     } else {
-      const data = await sandbox.files.read(from.path, { format: 'bytes', signal: ctx.signal });
-      bytes = data.byteLength;
       if (to.path === '-') {
-        ctx.stdout.write(data);
+        await download(sandbox, from.path, ctx.stdout, ctx.signal);
         return 0;
       }
       target = (await isLocalDirectory(to.path)) ? join(to.path, basename(from.path)) : to.path;
-      await writeFile(target, data);
+      bytes = await download(sandbox, from.path, target, ctx.signal);
     }
     const destinationLabel = to.kind === 'sandbox' ? `${to.id}:${target}` : target;
     if (ui.json) ui.result({ ok: true, source, destination: destinationLabel, bytes });
@@ -85,11 +83,4 @@ async function isRemoteDirectory(
 
 function joinRemote(dir: string, name: string): string {
   return dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`;
-}
-
-async function readAll(stream: AsyncIterable<Uint8Array | string>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream)
-    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
-  return Buffer.concat(chunks);
 }
