@@ -22,6 +22,8 @@ const SKIP_REASON = installed
 
 describe.skipIf(!installed)(
   `Claude Code ${claudeCode.npm?.version} in a bubblewrap sandbox${SKIP_REASON}`,
+  // a real agent start is seconds of CPU; on a shared 2-core box the default 30 s is not enough
+  { timeout: 120_000 },
   () => {
     let stateDir: string;
     let gatewayDir: string;
@@ -205,6 +207,20 @@ describe.skipIf(!installed)(
         timeoutMs: 120_000,
       });
       expect((await run.wait()).state).toBe('awaiting-approval');
+      // idempotent by task id: the same request is the same run; other options are a conflict
+      const again = await runner.run({
+        agent: 'claude-code',
+        taskId: 'cc-reject',
+        prompt: 'Plan something',
+        workspace: { dir },
+        mode: 'plan',
+        timeoutMs: 120_000,
+      });
+      expect(again).toBe(run);
+      await expect(
+        runner.run({ agent: 'claude-code', taskId: 'cc-reject', prompt: 'x', workspace: { dir } }),
+      ).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect(await provider.list()).toHaveLength(1);
       const record = await run.reject();
       expect(record.state).toBe('rejected');
       expect(record.files).toEqual([]);
