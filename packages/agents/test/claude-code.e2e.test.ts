@@ -30,7 +30,7 @@ describe.skipIf(!installed)(
     let provider: LocalProvider;
     let server: ModelServer;
     let runner: AgentRunner;
-    let ws: string;
+    const workspaces: string[] = [];
 
     beforeAll(async () => {
       // under /var/lib so the sandbox's dropped uid can traverse it when tests run as root
@@ -53,13 +53,14 @@ describe.skipIf(!installed)(
       await provider?.close();
       await server?.close();
       if (stateDir) await rm(stateDir, { recursive: true, force: true });
-      if (ws) await rm(ws, { recursive: true, force: true });
+      for (const dir of workspaces) await rm(dir, { recursive: true, force: true });
     });
 
     async function workspace() {
-      ws = await mkdtemp('/tmp/corral-agents-ws-');
-      await writeFile(join(ws, 'hello.txt'), 'hello\n');
-      return ws;
+      const dir = await mkdtemp('/tmp/corral-agents-ws-');
+      workspaces.push(dir);
+      await writeFile(join(dir, 'hello.txt'), 'hello\n');
+      return dir;
     }
 
     async function expectNothingLeaked() {
