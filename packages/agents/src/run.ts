@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { RunnerClient, type ProvisionedSandbox, type SandboxProvider } from '@corral/sdk';
-import { OWNER_LABEL, TASK_ID_LABEL, sandboxIdFor } from '@corral/orchestrator';
+import { sandboxIdFor } from '@corral/orchestrator';
 import { AgentError, AgentRunError } from './errors.js';
 import { EventLog } from './event-log.js';
 import type { AgentEvent, AgentEventBody, FileChange } from './events.js';
@@ -225,11 +225,9 @@ export class AgentRun {
       const hosts = [...options.allowHosts];
       sandbox = await ctx.provider.create({
         id: this.sandboxId,
-        labels: {
-          [TASK_ID_LABEL]: options.taskId,
-          [OWNER_LABEL]: ctx.owner,
-          'corral.dev/agent': ctx.profile.name,
-        },
+        owner: ctx.owner,
+        taskId: options.taskId,
+        labels: { 'agent-profile': ctx.profile.name },
         network: hosts.length ? { mode: 'allow', domains: hosts } : { mode: 'none' },
         readOnlyBinds: binds,
         maxLifetimeMs: options.timeoutMs + options.approvalTimeoutMs + 60_000,

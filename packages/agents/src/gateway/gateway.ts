@@ -192,8 +192,9 @@ export async function startGateway(options: GatewayOptions): Promise<ModelGatewa
           );
         } else res.destroy();
       });
-      req.on('close', () => {
-        if (!res.writableEnded) out.destroy();
+      // the agent went away before the answer ended (not req 'close': that fires once the body is read)
+      res.on('close', () => {
+        if (!res.writableFinished) out.destroy();
       });
       out.end(body);
     });

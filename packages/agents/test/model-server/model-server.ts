@@ -67,10 +67,12 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       const api = path.includes('/responses') ? 'openai' : 'anthropic';
       const tools = body.tools;
+      // Codex 0.171 sends its tools as an `additional_tools` input item, not as `tools`
+      const input = Array.isArray(body.input) ? (body.input as { type?: unknown }[]) : [];
       const scripted =
         (path.endsWith('/messages') || path.endsWith('/responses')) &&
-        Array.isArray(tools) &&
-        tools.length > 0;
+        ((Array.isArray(tools) && tools.length > 0) ||
+          input.some((item) => item?.type === 'additional_tools'));
       const recorded: RecordedRequest = { api, path, headers: req.headers, body, scripted };
       requests.push(recorded);
       const presented =
