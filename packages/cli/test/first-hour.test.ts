@@ -1,0 +1,89 @@
+/**
+ * Issue 13's walk-through, through the built CLI as a user runs it: stdin is forwarded, and user
+ * mistakes are reported as such (exit codes 127/2/3, with a fix) instead of as Corral bugs.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { corral, expectNothingLeft, makeStateDir } from './helpers/corral.js';
+
+let stateDir: string;
+beforeAll(async () => {
+  stateDir = await makeStateDir();
+});
+afterAll(async () => {
+  expect(await expectNothingLeft(stateDir)).toEqual([]);
+});
+
+const lines = (n: number): string => Array.from({ length: n }, (_, i) => `${i + 1}\n`).join('');
+
+describe('stdin is forwarded when it is not a terminal', () => {
+  it('echo hi | corral run -- cat prints hi', async () => {
+    const run = await corral(['run', '--', 'cat'], { stateDir, stdin: 'hi\n' });
+    expect(run).toMatchObject({ code: 0, stdout: 'hi\n' });
+  });
+
+  it('seq 1 1000 | corral run -- wc -l prints 1000', async () => {
+    const run = await corral(['run', '--', 'wc', '-l'], { stateDir, stdin: lines(1000) });
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim()).toBe('1000');
+  });
+
+  it('streams an input that is still open when the command starts, bytes intact', async () => {
+    // 3 MiB of binary data is over the inline limit, so it goes through the streamed path.
+    const data = Buffer.alloc(3 * 1024 * 1024);
+    for (let i = 0; i < data.length; i += 1) data[i] = (i * 7919) % 251;
+    const { createHash } = await import('node:crypto');
+    const run = await corral(['run', '--', 'sha256sum'], {
+      stateDir,
+      stdin: data.toString('latin1'),
+      stdinEncoding: 'latin1',
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout.split(' ')[0]).toBe(createHash('sha256').update(data).digest('hex'));
+  });
+
+  it('sandbox exec forwards stdin too', async () => {
+    const id = (await corral(['sandbox', 'create'], { stateDir })).stdout.trim();
+    try {
+      const exec = await corral(['sandbox', 'exec', id, '--', 'wc', '-l'], {
+        stateDir,
+        stdin: lines(1000),
+      });
+      expect(exec.code).toBe(0);
+      expect(exec.stdout.trim()).toBe('1000');
+    } finally {
+      await corral(['sandbox', 'rm', id], { stateDir });
+    }
+  });
+});
+
+describe('user mistakes are reported as the user’s, not as Corral bugs', () => {
+  it('a command missing in the sandbox exits 127 like a shell', async () => {
+    const run = await corral(['run', '--', 'no-such-program-here'], { stateDir });
+    expect(run.code).toBe(127);
+    expect(run.stderr).toContain('command not found in the sandbox: no-such-program-here');
+    expect(run.stderr).not.toMatch(/bug in Corral/);
+  });
+
+  it('--memory 512 suggests the unit', async () => {
+    const run = await corral(['run', '--memory', '512', '--', 'true'], { stateDir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('512 bytes is below the 4 MiB minimum; did you mean 512m?');
+  });
+
+  it('an oversized --env is refused up front with the limit', async () => {
+    const value = 'a'.repeat(100_000);
+    const flags = Array.from({ length: 11 }, (_, i) => ['--env', `X${i}=${value}`]).flat();
+    const run = await corral(['run', ...flags, '--', 'true'], { stateDir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--env is \d+ bytes in all; at most 1048576 bytes/);
+  });
+
+  it('no SDK wording in CLI messages', async () => {
+    const exec = await corral(['sandbox', 'exec', 'sbx-nope', '--', 'true'], { stateDir });
+    expect(exec.code).toBe(3);
+    expect(exec.stderr).not.toContain('Sandbox.list()');
+    const provider = await corral(['run', '--provider', 'nope', '--', 'true'], { stateDir });
+    expect(provider.code).toBe(2);
+    expect(provider.stderr).not.toContain('SandboxProvider instance');
+  });
+});
