@@ -87,3 +87,21 @@ describe('user mistakes are reported as the user’s, not as Corral bugs', () =>
     expect(provider.stderr).not.toContain('SandboxProvider instance');
   });
 });
+
+describe('rm says what it did not remove', () => {
+  it('an unknown id is not found (exit 3); --ignore-not-found exits 0', async () => {
+    const rm = await corral(['sandbox', 'rm', 'sbx-never-made'], { stateDir });
+    expect(rm.code).toBe(3);
+    expect(rm.stderr).toContain('sandbox sbx-never-made not found in the local provider');
+    const ignored = await corral(['sandbox', 'rm', '--ignore-not-found', 'sbx-never-made'], {
+      stateDir,
+    });
+    expect(ignored.code).toBe(0);
+  });
+
+  it('removes an existing sandbox and exits 0', async () => {
+    const id = (await corral(['sandbox', 'create'], { stateDir })).stdout.trim();
+    const rm = await corral(['sandbox', 'rm', id], { stateDir });
+    expect(rm).toMatchObject({ code: 0, stdout: `${id}\n` });
+  });
+});
