@@ -105,3 +105,18 @@ describe('rm says what it did not remove', () => {
     expect(rm).toMatchObject({ code: 0, stdout: `${id}\n` });
   });
 });
+
+describe('ordinary tools work in the sandbox', () => {
+  it('awk resolves through /etc/alternatives', async (context) => {
+    const { existsSync } = await import('node:fs');
+    if (!existsSync('/etc/alternatives/awk'))
+      context.skip('this host has no /etc/alternatives/awk to mount (not a Debian-like host)');
+    const run = await corral(['run', '--', 'awk', 'BEGIN { print 6 * 7 }'], { stateDir });
+    expect(run).toMatchObject({ code: 0, stdout: '42\n' });
+  });
+
+  it('--cwd /tmp is accepted: /tmp is the sandbox’s own', async () => {
+    const run = await corral(['run', '--cwd', '/tmp', '--', 'pwd'], { stateDir });
+    expect(run).toMatchObject({ code: 0, stdout: '/tmp\n' });
+  });
+});
