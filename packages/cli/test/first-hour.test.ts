@@ -120,3 +120,12 @@ describe('ordinary tools work in the sandbox', () => {
     expect(run).toMatchObject({ code: 0, stdout: '/tmp\n' });
   });
 });
+
+describe('task run without --command', () => {
+  it('says that nothing ran and how to run something', async () => {
+    const run = await corral(['task', 'run', '--message', 'hi'], { stateDir });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('no --command was given');
+    expect(run.stderr).toContain("Pass --command '<shell>'");
+  });
+});
