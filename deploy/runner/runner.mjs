@@ -807,8 +807,9 @@ function envMap(body, field) {
 
 // packages/runner/src/routes/cwd.ts
 import { stat } from "node:fs/promises";
+import { isAbsolute as isAbsolute2, normalize } from "node:path";
 async function resolveCwd(deps, cwd) {
-  const resolved = await deps.fsRoot.resolve(cwd ?? "", { follow: true });
+  const resolved = sandboxTmp(cwd) ?? await deps.fsRoot.resolve(cwd ?? "", { follow: true });
   let isDir;
   try {
     isDir = (await stat(resolved.abs)).isDirectory();
@@ -817,6 +818,12 @@ async function resolveCwd(deps, cwd) {
   }
   if (!isDir) throw new HttpError(400, "NOT_A_DIRECTORY", `cwd "${cwd}" is not a directory`);
   return resolved;
+}
+function sandboxTmp(cwd) {
+  if (cwd === void 0 || !isAbsolute2(cwd)) return void 0;
+  const abs = normalize(cwd);
+  if (abs !== "/tmp" && !abs.startsWith("/tmp/")) return void 0;
+  return { abs, rel: abs };
 }
 
 // packages/runner/src/routes/commands.ts

@@ -23,6 +23,8 @@ export interface CliContext {
   stderr: OutputStream;
   /** Read by `sandbox cp - <id>:<path>`. */
   stdin: AsyncIterable<Uint8Array | string>;
+  /** Corral's stdin is a terminal: `run`/`sandbox exec` forward it only with `-i`. */
+  stdinIsTTY?: boolean;
   env: Readonly<Record<string, string | undefined>>;
   /** Aborted on SIGINT/SIGTERM; its reason is the signal name (`'SIGINT'`). */
   signal: AbortSignal;

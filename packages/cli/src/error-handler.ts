@@ -224,14 +224,70 @@ export function describeError(error: unknown, ctx: CliContext): HandledError {
   if (error instanceof CorralError) {
     // a code from a newer runner or keeper than this CLI falls back to the generic mapping
     const mapping = Object.hasOwn(BY_CODE, error.code) ? BY_CODE[error.code] : BUG;
-    return { ...mapping, code: error.code, message: error.message };
+    return { ...mapping, code: error.code, message: cliWording(error.message) };
   }
+  const local = describeLocalFileError(error);
+  if (local) return local;
   return {
     exitCode: ExitCode.FAILURE,
     code: 'INTERNAL',
     message: error instanceof Error ? error.message : String(error),
     hint: GENERIC_HINT,
   };
+}
+
+/** SDK messages name SDK calls; on the command line the hint names the command instead. */
+const SDK_PHRASES: Array<[RegExp, string]> = [
+  [/ ?List existing sandboxes with Sandbox\.list\(\)\./g, ''],
+  [/, or pass a SandboxProvider instance/g, ''],
+];
+
+export function cliWording(message: string): string {
+  return SDK_PHRASES.reduce(
+    (text, [pattern, replacement]) => text.replace(pattern, replacement),
+    message,
+  );
+}
+
+/** A local file the user named (`cp`, `-f`) that is missing or unreadable is their mistake, not ours. */
+function describeLocalFileError(error: unknown): HandledError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { code, path } = error as NodeJS.ErrnoException;
+  if (path === undefined) return undefined;
+  const where = JSON.stringify(path);
+  switch (code) {
+    case 'ENOENT':
+      return {
+        exitCode: ExitCode.NOT_FOUND,
+        code: 'NOT_FOUND',
+        message: `${where} does not exist on this machine.`,
+        hint: 'Check the local path (relative paths start in the current directory).',
+      };
+    case 'EISDIR':
+      return {
+        exitCode: ExitCode.USAGE,
+        code: 'IS_A_DIRECTORY',
+        message: `${where} is a directory.`,
+        hint: '`corral sandbox cp` copies one file; add -r to copy a directory.',
+      };
+    case 'ENOTDIR':
+      return {
+        exitCode: ExitCode.USAGE,
+        code: 'NOT_A_DIRECTORY',
+        message: `A part of ${where} is a file, not a directory.`,
+        hint: 'Check the local path.',
+      };
+    case 'EACCES':
+    case 'EPERM':
+      return {
+        exitCode: ExitCode.DENIED,
+        code: 'PERMISSION_DENIED',
+        message: `No permission to access ${where} on this machine.`,
+        hint: 'Check the permissions of the local path.',
+      };
+    default:
+      return undefined;
+  }
 }
 
 /** Prints an error (human on stderr, and a JSON document on stdout with `--json`); returns the exit code. */

@@ -11,6 +11,7 @@ export function processContext(signal: AbortSignal): CliContext {
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: process.stdin,
+    stdinIsTTY: process.stdin.isTTY === true,
     env,
     signal,
     openProvider: (name, options = {}) => openProvider(name, options, env),

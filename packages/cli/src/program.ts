@@ -190,6 +190,7 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
     .option('--context <name>', 'kubernetes: kubeconfig context')
     .option('-n, --namespace <name>', 'kubernetes: namespace')
     .option('--all', 'remove every sandbox of the provider', false)
+    .option('--ignore-not-found', 'exit 0 when an id does not exist (as kubectl)', false)
     .action(
       act(async (ids: string[], flags: Parameters<typeof sandboxRmCommand>[1]) =>
         (await import('./commands/sandbox/rm.js')).sandboxRmCommand(ids, markJson(flags), ctx),

@@ -67,8 +67,9 @@ describe('corral sandbox', () => {
     const removed = await corral(['sandbox', 'rm', id], { stateDir });
     expect(removed).toMatchObject({ code: 0, stdout: `${id}\n` });
     expect(await list()).toEqual([]);
-    // Idempotent.
-    expect((await corral(['sandbox', 'rm', id], { stateDir })).code).toBe(0);
+    // a second rm finds nothing: not found (3), or 0 with --ignore-not-found, as kubectl
+    expect((await corral(['sandbox', 'rm', id], { stateDir })).code).toBe(3);
+    expect((await corral(['sandbox', 'rm', '--ignore-not-found', id], { stateDir })).code).toBe(0);
   });
 
   it('rm --all removes every sandbox', async () => {
@@ -86,7 +87,9 @@ describe('corral sandbox', () => {
     const dir = await makeStateDir();
     try {
       expect((await corral(['sandbox', 'list'], { stateDir: dir })).code).toBe(0);
-      expect((await corral(['sandbox', 'rm', 'sbx-none'], { stateDir: dir })).code).toBe(0);
+      expect(
+        (await corral(['sandbox', 'rm', '--ignore-not-found', 'sbx-none'], { stateDir: dir })).code,
+      ).toBe(0);
       expect(await readdir(dir)).toEqual([]);
       expect((await corral(['--help'], { stateDir: dir })).code).toBe(0);
     } finally {

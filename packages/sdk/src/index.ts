@@ -38,6 +38,15 @@ export type { Clock } from './clock.js';
 export { Sandbox } from './sandbox/sandbox.js';
 export { registerProvider, resolveProvider } from './sandbox/default-registry.js';
 export { providerCreateOptions } from './sandbox/create-options.js';
+export {
+  checkEnv,
+  checkLimits,
+  ENV_NAME_PATTERN,
+  MAX_ENV_ENTRY_BYTES,
+  MAX_ENV_TOTAL_BYTES,
+  MIN_CPUS,
+  MIN_MEMORY_BYTES,
+} from './validate/sandbox-input.js';
 export type { ProviderFactory, ProviderVariant } from './sandbox/registry.js';
 export type {
   KubernetesPlacement,

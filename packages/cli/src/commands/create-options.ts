@@ -5,7 +5,7 @@ import { parseEnvPairs, parseLabelPairs } from '../parse/env.js';
 import { parseIsolation } from '../parse/isolation.js';
 import { parseNetwork } from '../parse/network.js';
 import { parsePositiveInteger, parsePositiveNumber } from '../parse/number.js';
-import { parseSize } from '../parse/size.js';
+import { parseMemory, parseSize } from '../parse/size.js';
 import type { KubePlacementFlags } from '../kube/provider.js';
 import type { CreateFlags } from './create-flags.js';
 
@@ -15,7 +15,7 @@ export function toCreateOptions(
 ): Omit<SandboxCreateOptions, 'provider' | 'signal'> {
   checkKubeFlags(flags);
   const limits: ResourceLimits = {};
-  if (flags.memory !== undefined) limits.memoryBytes = parseSize(flags.memory, '--memory');
+  if (flags.memory !== undefined) limits.memoryBytes = parseMemory(flags.memory, '--memory');
   if (flags.cpus !== undefined) limits.cpus = parsePositiveNumber(flags.cpus, '--cpus', '0.5');
   if (flags.disk !== undefined) limits.diskBytes = parseSize(flags.disk, '--disk');
   if (flags.pids !== undefined)

@@ -2,6 +2,8 @@ import { Sandbox } from '@corral/sdk';
 import type { IsolationLevel, SandboxCreateOptions, SandboxProvider } from '@corral/sdk';
 import type { CliContext } from '../context.js';
 import type { Ui } from '../output/ui.js';
+import { rmCommand } from './rm-hint.js';
+import type { LocatingFlags } from './rm-hint.js';
 
 /** Deleting must finish even when the command was interrupted, so it gets its own deadline. */
 const CLEANUP_TIMEOUT_MS = 30_000;
@@ -46,6 +48,7 @@ export async function withTemporarySandbox<T>(
   providerName: string,
   options: Omit<SandboxCreateOptions, 'provider' | 'signal'>,
   fn: (sandbox: Sandbox) => Promise<T>,
+  locating: Omit<LocatingFlags, 'provider'> = {},
 ): Promise<T> {
   const variant = options.isolation === undefined ? {} : { isolation: options.isolation };
   return withProvider(
@@ -62,7 +65,7 @@ export async function withTemporarySandbox<T>(
           .kill({ signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) })
           .catch((killError: unknown) => {
             ctx.stderr.write(
-              `Warning: could not remove sandbox ${sandbox.id}: ${killError instanceof Error ? killError.message : String(killError)}. Remove it with \`corral sandbox rm ${sandbox.id}\`.\n`,
+              `Warning: could not remove sandbox ${sandbox.id}: ${killError instanceof Error ? killError.message : String(killError)}. Remove it with \`${rmCommand(sandbox.id, { provider: providerName, ...locating })}\`.\n`,
             );
           });
         throw error;

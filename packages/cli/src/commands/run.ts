@@ -5,7 +5,7 @@ import type { Ui } from '../output/ui.js';
 import { parseDuration } from '../parse/duration.js';
 import { toCreateOptions } from './create-options.js';
 import type { CreateFlags } from './create-flags.js';
-import { exitCodeOf, runInSandbox } from './exec-core.js';
+import { exitCodeOf, runInSandbox, stdinFor } from './exec-core.js';
 import type { ExecFlags } from './exec-core.js';
 import { withTemporarySandbox } from './lifecycle.js';
 import { withKubernetes } from '../kube/provider.js';
@@ -29,21 +29,26 @@ export async function runCommand(
   const timeoutMs =
     flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
   const kctx = withKubernetes(ctx, flags);
-  return withTemporarySandbox(kctx, ui, flags.provider, createOptions, async (sandbox) => {
-    announce(ui, sandbox);
-    const outcome = await runInSandbox(
-      sandbox,
-      argv,
-      { timeoutMs, env: {}, ...(flags.cwd === undefined ? {} : { cwd: flags.cwd }) },
-      ctx,
-      ui,
-    );
-    // a limit that is not enforced is part of the result, never silently dropped (decision 0030)
-    const notApplied = sandbox.cachedInfo.isolation.limitsNotApplied ?? {};
-    const limits = Object.keys(notApplied).length > 0 ? { limitsNotApplied: notApplied } : {};
-    if (ui.json) ui.result({ ok: true, sandboxId: sandbox.id, ...limits, ...outcome });
-    return exitCodeOf(outcome);
-  });
+  const stdin = stdinFor(ctx);
+  try {
+    return await withTemporarySandbox(kctx, ui, flags.provider, createOptions, async (sandbox) => {
+      announce(ui, sandbox);
+      const outcome = await runInSandbox(
+        sandbox,
+        argv,
+        { timeoutMs, env: {}, stdin, ...(flags.cwd === undefined ? {} : { cwd: flags.cwd }) },
+        ctx,
+        ui,
+      );
+      // a limit that is not enforced is part of the result, never silently dropped (decision 0030)
+      const notApplied = sandbox.cachedInfo.isolation.limitsNotApplied ?? {};
+      const limits = Object.keys(notApplied).length > 0 ? { limitsNotApplied: notApplied } : {};
+      if (ui.json) ui.result({ ok: true, sandboxId: sandbox.id, ...limits, ...outcome });
+      return exitCodeOf(outcome);
+    });
+  } finally {
+    stdin?.stop();
+  }
 }
 
 /** On a terminal, one dim line says where the command runs; pipes get the command's output only. */

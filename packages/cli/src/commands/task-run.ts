@@ -87,12 +87,17 @@ export async function taskRunCommand(flags: TaskRunFlags, ctx: CliContext): Prom
         });
       } else {
         printRecord(ui, record, exitCode);
+        if (flags.command === undefined) ui.status(NO_COMMAND_NOTE);
       }
       return exitCode;
     },
     variant,
   );
 }
+
+/** Without --command the task runs only what the runner was configured with; say so. */
+export const NO_COMMAND_NOTE =
+  "Note: no --command was given, so the task ran the runner's default task command (CORRAL_RUNNER_TASK_COMMAND, set by a template) if it has one; local sandboxes have none, so nothing ran and the task was recorded as done. Pass --command '<shell>' to run something.";
 
 const phaseWords: Record<TaskPhase, string> = {
   queued: 'queued',

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@corral/sdk';
+import { checkEnv, InvalidArgumentError } from '@corral/sdk';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -15,6 +15,7 @@ export function parseEnvPairs(pairs: readonly string[], flag = '--env'): Record<
     }
     env[name] = pair.slice(eq + 1);
   }
+  checkEnv(env, flag);
   return env;
 }
 

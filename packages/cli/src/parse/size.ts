@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@corral/sdk';
+import { InvalidArgumentError, MIN_MEMORY_BYTES } from '@corral/sdk';
 
 // Powers of 1024, as `docker --memory` and cgroups count them; `512m` and `512MiB` mean the same.
 const UNIT_BYTES: Record<string, number> = {
@@ -23,6 +23,18 @@ export function parseSize(input: string, flag: string): number {
   if (!Number.isSafeInteger(bytes) || bytes <= 0) {
     throw new InvalidArgumentError(
       `${flag} ${JSON.stringify(input)} is not a size. Use a positive number with one of the units b, k, m, g (powers of 1024; also kb/mb/gb, kib/mib/gib), e.g. 512m or 1g.`,
+    );
+  }
+  return bytes;
+}
+
+/** `--memory`: a size of at least 4 MiB; a bare small number is most likely a missing unit. */
+export function parseMemory(input: string, flag: string): number {
+  const bytes = parseSize(input, flag);
+  if (bytes < MIN_MEMORY_BYTES) {
+    const bare = /^\d+$/.test(input.trim());
+    throw new InvalidArgumentError(
+      `${flag} ${input}: ${bytes} bytes is below the 4 MiB minimum${bare ? `; did you mean ${input.trim()}m?` : '.'}`,
     );
   }
   return bytes;

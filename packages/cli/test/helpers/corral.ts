@@ -20,6 +20,8 @@ export interface CorralOptions {
   stateDir: string;
   env?: Record<string, string>;
   stdin?: string;
+  /** How `stdin` is turned into bytes (latin1 for binary data). Default utf8. */
+  stdinEncoding?: BufferEncoding;
   /** Called with the live process, e.g. to wait for output and send a signal. */
   onSpawn?: (child: ChildProcess, output: { stdout: () => string }) => void;
 }
@@ -38,7 +40,7 @@ export function corral(args: string[], options: CorralOptions): Promise<CorralRu
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  child.stdin.end(options.stdin ?? '');
+  child.stdin.end(Buffer.from(options.stdin ?? '', options.stdinEncoding ?? 'utf8'));
   options.onSpawn?.(child, { stdout: () => stdout });
   return new Promise((resolve, reject) => {
     child.once('error', reject);

@@ -124,3 +124,17 @@ describe('toCreateOptions', () => {
     );
   });
 });
+
+describe('rm hints repeat the flags that found the sandbox', () => {
+  it('keeps --provider, --context and -n', async () => {
+    const { rmCommand } = await import('../../src/commands/rm-hint.js');
+    expect(rmCommand('sbx-1', { provider: 'local' })).toBe('corral sandbox rm sbx-1');
+    expect(
+      rmCommand('c-1', {
+        provider: 'kubernetes',
+        context: 'kind-x',
+        namespace: 'corral-sandboxes',
+      }),
+    ).toBe('corral sandbox rm --provider kubernetes --context kind-x -n corral-sandboxes c-1');
+  });
+});

@@ -50,6 +50,8 @@ export function bwrapArgs(input: BwrapInput): string[] {
     ...['--perms', '0644', '--ro-bind-data', String(input.fds.hosts), '/etc/hosts'],
   ];
   if (input.hasEtcSsl) args.push('--ro-bind', '/etc/ssl/certs', '/etc/ssl/certs');
+  // Debian's awk, vi, editor, pager, java are /usr/bin symlinks into /etc/alternatives.
+  args.push('--ro-bind-try', '/etc/alternatives', '/etc/alternatives');
   if (input.network === 'full' && input.hasResolvConf)
     args.push('--ro-bind', '/etc/resolv.conf', '/etc/resolv.conf');
   args.push('--bind', input.workDir, INSIDE.work, '--bind', input.runDir, INSIDE.run);

@@ -51,6 +51,7 @@ import {
 import { warmUpRunner } from './runner-warmup.js';
 import { DEFAULT_DISK_BYTES, MIN_DISK_BYTES, releaseWorkDisk } from './work-disk.js';
 import { WarmPool } from './warm-pool.js';
+import { checkEnv, checkLimits } from '../validate/sandbox-input.js';
 
 export interface LocalProviderOptions {
   /** Where sandbox directories and records live. Default: `CORRAL_STATE_DIR`, else
@@ -212,14 +213,9 @@ export class LocalProvider implements SandboxProvider {
         `sandbox id ${JSON.stringify(options.id)} is invalid: use 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit`,
       );
     }
-    for (const [k, v] of Object.entries(options.env ?? {})) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || v.includes('\0')) {
-        throw new InvalidArgumentError(
-          `env ${JSON.stringify(k)} is invalid: names are [A-Za-z_][A-Za-z0-9_]*, values have no NUL`,
-        );
-      }
-    }
-    validateLimits(options.limits);
+    checkLimits(options.limits);
+    checkDiskLimit(options.limits);
+    checkEnv(options.env);
     const readOnlyBinds = checkReadOnlyBinds(options.readOnlyBinds);
     const network = options.network ?? this.defaultNetwork();
     const limits = { ...this.options.limits, ...options.limits };
@@ -590,19 +586,6 @@ function checkReadOnlyBinds(binds: Record<string, string> | undefined): Record<s
   return { ...binds };
 }
 
-function validateLimits(limits: ResourceLimits | undefined): void {
-  if (!limits) return;
-  const check = (name: string, value: number | undefined, min: number) => {
-    if (value !== undefined && !(Number.isFinite(value) && value >= min)) {
-      throw new InvalidArgumentError(`limits.${name} must be a number >= ${min}, got ${value}`);
-    }
-  };
-  check('memoryBytes', limits.memoryBytes, 4 * 1024 * 1024);
-  check('cpus', limits.cpus, 0.01);
-  check('maxProcesses', limits.maxProcesses, 1);
-  check('diskBytes', limits.diskBytes, MIN_DISK_BYTES);
-}
-
 async function sameProcess(pid: number, startTime: string | undefined): Promise<boolean> {
   const now = await processStartTime(pid);
   return now !== undefined && (startTime === undefined || now === startTime);
@@ -717,4 +700,14 @@ function waitForListening(
       if (line.includes('"msg":"listening"')) finish();
     });
   });
+}
+
+/** The local provider's own bound: an ext4 image smaller than this cannot be made. */
+function checkDiskLimit(limits: ResourceLimits | undefined): void {
+  const diskBytes = limits?.diskBytes;
+  if (diskBytes !== undefined && diskBytes < MIN_DISK_BYTES) {
+    throw new InvalidArgumentError(
+      `limits.diskBytes ${diskBytes} is below the local provider's ${MIN_DISK_BYTES / 1024 / 1024} MiB minimum (the work dir's ext4 image); ask for at least 16m.`,
+    );
+  }
 }

@@ -58,6 +58,7 @@ export function unshareArgs(input: UnshareInput, command: readonly string[]): st
     'ln -s /proc/self/fd dev/fd',
     `printf %s ${q(ETC_PASSWD)} > etc/passwd; printf %s ${q(ETC_GROUP)} > etc/group; printf %s ${q(ETC_HOSTS)} > etc/hosts`,
     '[ -d /etc/ssl/certs ] && mkdir -p etc/ssl/certs && mount --rbind /etc/ssl/certs etc/ssl/certs',
+    '[ -d /etc/alternatives ] && mkdir -p etc/alternatives && mount --rbind /etc/alternatives etc/alternatives',
     ...(input.network === 'full'
       ? [
           '[ -f /etc/resolv.conf ] && touch etc/resolv.conf && mount --bind /etc/resolv.conf etc/resolv.conf',

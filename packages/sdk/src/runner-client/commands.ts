@@ -3,6 +3,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { CommandEvent, CommandInfo, CommandList, CommandStartRequest } from '@corral/runner';
 import { AbortedError, ConflictError, ConnectionError, CorralError } from '../errors.js';
 import { errorFromTransport } from './errors-map.js';
+import { checkEnv } from '../validate/sandbox-input.js';
 import { eventBytes, readEvents } from './ndjson.js';
 import type { Transport } from './transport.js';
 
@@ -387,6 +388,7 @@ export class Commands {
     options: RunOptions | BackgroundRunOptions = {},
   ): Promise<CommandResult | CommandHandle> {
     const background = options.background === true;
+    checkEnv(options.env);
     const stdin = options.stdin;
     const body: CommandStartRequest = {
       ...(typeof cmd === 'string' ? { shell: cmd } : { cmd: [...cmd] }),

@@ -1,10 +1,9 @@
 import { compact } from '../compact.js';
 import { InvalidArgumentError } from '../errors.js';
+import { checkEnv, checkLimits } from '../validate/sandbox-input.js';
 import type { ProviderCreateOptions } from '../provider.js';
 import { toNetworkMode } from './network.js';
 import type { SandboxCreateOptions } from './types.js';
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * The provider-level options for `Sandbox.create`-style options (validated; `network` as a
@@ -16,14 +15,8 @@ export function providerCreateOptions(
   const network = toNetworkMode(options.network ?? 'none');
   checkDuration('timeoutMs', options.timeoutMs);
   checkDuration('maxLifetimeMs', options.maxLifetimeMs);
-  checkLimits(options);
-  for (const name of Object.keys(options.env ?? {})) {
-    if (!ENV_NAME.test(name)) {
-      throw new InvalidArgumentError(
-        `env name ${JSON.stringify(name)} is not valid. Use letters, digits and _, not starting with a digit.`,
-      );
-    }
-  }
+  checkLimits(options.limits);
+  checkEnv(options.env);
   return {
     network,
     ...compact({
@@ -44,26 +37,6 @@ function checkDuration(name: string, value: number | undefined): void {
   if (!Number.isFinite(value) || value <= 0) {
     throw new InvalidArgumentError(
       `${name} must be a positive number of milliseconds, got ${String(value)}.`,
-    );
-  }
-}
-
-function checkLimits({ limits }: SandboxCreateOptions): void {
-  if (!limits) return;
-  const positive: Array<[string, number | undefined]> = [
-    ['limits.memoryBytes', limits.memoryBytes],
-    ['limits.cpus', limits.cpus],
-    ['limits.maxProcesses', limits.maxProcesses],
-    ['limits.diskBytes', limits.diskBytes],
-  ];
-  for (const [name, value] of positive) {
-    if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {
-      throw new InvalidArgumentError(`${name} must be a positive number, got ${String(value)}.`);
-    }
-  }
-  if (limits.maxProcesses !== undefined && !Number.isInteger(limits.maxProcesses)) {
-    throw new InvalidArgumentError(
-      `limits.maxProcesses must be a whole number, got ${limits.maxProcesses}.`,
     );
   }
 }

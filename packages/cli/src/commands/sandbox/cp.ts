@@ -36,6 +36,12 @@ export async function sandboxCpCommand(
       '--json and a download to stdout (-) both write stdout; pick one.',
     );
   }
+  if (from.kind === 'local' && from.path !== '-' && (await stat(from.path)).isDirectory()) {
+    // stat throws ENOENT for a missing file, which the error handler reports as NOT_FOUND.
+    throw new InvalidArgumentError(
+      `${JSON.stringify(from.path)} is a directory; cp copies one file. Copy a directory as a tar stream: tar -C ${from.path} -cf - . | corral sandbox exec ${remote.id} -- tar -xf - -C ${remote.path}`,
+    );
+  }
   return withProvider(withKubernetes(ctx, flags), flags.provider, async (provider) => {
     const sandbox = await Sandbox.connect(remote.id, { provider, signal: ctx.signal });
     let bytes: number;

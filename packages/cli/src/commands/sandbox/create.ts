@@ -1,4 +1,5 @@
 import type { CliContext } from '../../context.js';
+import { rmCommand } from '../rm-hint.js';
 import { createUi } from '../../output/ui.js';
 import { toCreateOptions } from '../create-options.js';
 import type { CreateFlags } from '../create-flags.js';
@@ -30,7 +31,7 @@ export async function sandboxCreateCommand(
   ui.status(
     ui.paint(
       'dim',
-      `Created sandbox ${info.id} (${info.isolation.level}, network ${info.isolation.network.mode}). Remove it with \`corral sandbox rm ${info.id}\`.`,
+      `Created sandbox ${info.id} (${info.isolation.level}, network ${info.isolation.network.mode}). Remove it with \`${rmCommand(info.id, flags)}\`.`,
     ),
   );
   for (const warning of info.isolation.warnings)

@@ -3,7 +3,7 @@ import type { CliContext } from '../../context.js';
 import { createUi } from '../../output/ui.js';
 import { parseDuration } from '../../parse/duration.js';
 import { parseEnvPairs } from '../../parse/env.js';
-import { exitCodeOf, runInSandbox } from '../exec-core.js';
+import { exitCodeOf, runInSandbox, stdinFor } from '../exec-core.js';
 import type { ExecFlags } from '../exec-core.js';
 import { withProvider } from '../lifecycle.js';
 import { withKubernetes } from '../../kube/provider.js';
@@ -33,22 +33,27 @@ export async function sandboxExecCommand(
   const timeoutMs =
     flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
   return withProvider(withKubernetes(ctx, flags), flags.provider, async (provider) => {
-    const pods = flags.provider === 'kubernetes' ? podAccess(provider) : undefined;
-    const sandbox =
-      pods === undefined
-        ? await Sandbox.connect(id, { provider, signal: ctx.signal })
-        : await connectRunner(id, provider, ctx.signal);
-    if (sandbox === undefined)
-      return execThroughApi(id, argv, flags, { timeoutMs, env }, pods!, ctx);
-    const outcome = await runInSandbox(
-      sandbox,
-      argv,
-      { timeoutMs, env, ...(flags.cwd === undefined ? {} : { cwd: flags.cwd }) },
-      ctx,
-      ui,
-    );
-    if (ui.json) ui.result({ ok: true, sandboxId: sandbox.id, ...outcome });
-    return exitCodeOf(outcome);
+    const stdin = stdinFor(ctx);
+    try {
+      const pods = flags.provider === 'kubernetes' ? podAccess(provider) : undefined;
+      const sandbox =
+        pods === undefined
+          ? await Sandbox.connect(id, { provider, signal: ctx.signal })
+          : await connectRunner(id, provider, ctx.signal);
+      if (sandbox === undefined)
+        return execThroughApi(id, argv, flags, { timeoutMs, env }, pods!, ctx);
+      const outcome = await runInSandbox(
+        sandbox,
+        argv,
+        { timeoutMs, env, stdin, ...(flags.cwd === undefined ? {} : { cwd: flags.cwd }) },
+        ctx,
+        ui,
+      );
+      if (ui.json) ui.result({ ok: true, sandboxId: sandbox.id, ...outcome });
+      return exitCodeOf(outcome);
+    } finally {
+      stdin?.stop();
+    }
   });
 }
 

@@ -1,5 +1,7 @@
 import { InvalidArgumentError, Sandbox } from '@corral/sdk';
 import type { CliContext } from '../../context.js';
+import { ExitCode } from '../../exit-codes.js';
+import { locatingFlags } from '../rm-hint.js';
 import { createUi } from '../../output/ui.js';
 import { withProvider } from '../lifecycle.js';
 import { withKubernetes } from '../../kube/provider.js';
@@ -9,10 +11,15 @@ import { checkKubeFlags } from '../create-options.js';
 export interface SandboxRmFlags extends KubeFlags {
   provider: string;
   all: boolean;
+  ignoreNotFound?: boolean;
   json: boolean;
 }
 
-/** `corral sandbox rm <id...>` / `--all`: idempotent; removing a missing sandbox succeeds. */
+/**
+ * `corral sandbox rm <id...>` / `--all`. An id that does not exist is reported as not found (exit
+ * 3), so a hint copied with the wrong provider or namespace cannot look like it worked; with
+ * `--ignore-not-found` it exits 0, as kubectl does.
+ */
 export async function sandboxRmCommand(
   ids: string[],
   flags: SandboxRmFlags,
@@ -31,13 +38,25 @@ export async function sandboxRmCommand(
     const targets = flags.all
       ? (await Sandbox.list({ provider, signal: ctx.signal })).map((info) => info.id)
       : [...new Set(ids)];
+    const removed: string[] = [];
+    const notFound: string[] = [];
     // One at a time keeps the failure report simple; a provider delete is fast.
     for (const id of targets) {
+      const exists = flags.all || (await provider.get(id, { signal: ctx.signal })) !== undefined;
       await Sandbox.kill(id, { provider, signal: ctx.signal });
-      if (!ui.json) ui.data(id);
+      (exists ? removed : notFound).push(id);
+      if (exists && !ui.json) ui.data(id);
     }
-    if (ui.json) ui.result({ ok: true, removed: targets });
+    const where = locatingFlags(flags);
+    for (const id of notFound) {
+      if (flags.ignoreNotFound !== true)
+        ui.status(
+          `Error: sandbox ${id} not found in the ${provider.name} provider${where === '' ? '' : ` (${where})`}; \`corral sandbox list${where === '' ? '' : ` ${where}`}\` shows what exists.`,
+        );
+    }
+    const failed = notFound.length > 0 && flags.ignoreNotFound !== true;
+    if (ui.json) ui.result({ ok: !failed, removed, notFound });
     else if (targets.length === 0) ui.status('No sandboxes to remove.');
-    return 0;
+    return failed ? ExitCode.NOT_FOUND : 0;
   });
 }
