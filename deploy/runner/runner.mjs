@@ -772,6 +772,7 @@ var HelperChild = class extends EventEmitter {
 
 // packages/runner/src/exec-helper/exec-helper.ts
 var HEADER_BYTES = 9;
+var BOOTSTRAP = "import os,sys;n=int(sys.argv[1]);b=bytearray();[b.extend(os.read(0,n-len(b)) or sys.exit(3)) for _ in iter(lambda:len(b)<n,False)];exec(bytes(b))";
 var PYTHONS = ["/usr/bin/python3", "/usr/local/bin/python3", "python3"];
 var ExecHelper = class _ExecHelper {
   constructor(proc, logger2) {
@@ -798,10 +799,13 @@ var ExecHelper = class _ExecHelper {
   }
   static tryStart(python, logger2) {
     return new Promise((resolve2) => {
-      const proc = spawn(python, ["-I", "-S", "-c", HELPER_SOURCE], {
+      const source = Buffer.from(HELPER_SOURCE);
+      const proc = spawn(python, ["-I", "-S", "-c", BOOTSTRAP, String(source.length)], {
         env: {},
         stdio: ["pipe", "pipe", "pipe"]
       });
+      proc.stdin.on("error", () => void 0);
+      proc.stdin.write(source);
       let stderr = "";
       proc.stderr.on("data", (d) => stderr = (stderr + d.toString()).slice(-2048));
       const fail = () => {

@@ -10,6 +10,10 @@ import { HelperChild } from './helper-child.js';
 import { FRAME, HELPER_SOURCE } from './helper-source.js';
 
 const HEADER_BYTES = 9;
+/** Reads exactly argv[1] bytes of program from stdin and runs it; the frames follow on stdin. */
+const BOOTSTRAP =
+  'import os,sys;n=int(sys.argv[1]);b=bytearray();' +
+  '[b.extend(os.read(0,n-len(b)) or sys.exit(3)) for _ in iter(lambda:len(b)<n,False)];exec(bytes(b))';
 /** Where the helper's interpreter is looked for; the first that starts the helper wins. */
 const PYTHONS = ['/usr/bin/python3', '/usr/local/bin/python3', 'python3'];
 
@@ -46,10 +50,14 @@ export class ExecHelper {
   private static tryStart(python: string, logger?: Logger): Promise<ExecHelper | undefined> {
     return new Promise((resolve) => {
       // An empty environment: the helper needs none and must not see the runner's token.
-      const proc = spawn(python, ['-I', '-S', '-c', HELPER_SOURCE], {
+      // The program arrives on stdin (argv stays one short line in `ps` and /proc/<pid>/cmdline).
+      const source = Buffer.from(HELPER_SOURCE);
+      const proc = spawn(python, ['-I', '-S', '-c', BOOTSTRAP, String(source.length)], {
         env: {},
         stdio: ['pipe', 'pipe', 'pipe'],
       });
+      proc.stdin.on('error', () => undefined);
+      proc.stdin.write(source);
       let stderr = '';
       proc.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2048)));
       const fail = () => {
