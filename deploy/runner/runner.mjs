@@ -27,7 +27,8 @@ var USAGE = `usage: node runner.mjs [--mode oneshot|serve] [--port 8888] [--host
                         [--token-file-once <path>]
 env: CORRAL_RUNNER_MODE, CORRAL_RUNNER_PORT, CORRAL_RUNNER_HOST, CORRAL_RUNNER_SOCKET,
      CORRAL_RUNNER_ROOT, CORRAL_RUNNER_TOKEN, CORRAL_RUNNER_MAX_BODY_BYTES,
-     CORRAL_RUNNER_TASK_COMMAND, SANDBOX_EXEC_TIMEOUT_SECONDS`;
+     CORRAL_RUNNER_TASK_COMMAND, CORRAL_RUNNER_EXEC_HELPER (auto|off),
+     SANDBOX_EXEC_TIMEOUT_SECONDS`;
 var FLAGS = [
   "mode",
   "port",
@@ -108,6 +109,10 @@ ${USAGE}`);
   const maxUpload = pick("max-upload-bytes", "CORRAL_RUNNER_MAX_UPLOAD_BYTES");
   const outBuf = pick("output-buffer-bytes", "CORRAL_RUNNER_OUTPUT_BUFFER_BYTES");
   const taskCommand = env.CORRAL_RUNNER_TASK_COMMAND;
+  const execHelper = env.CORRAL_RUNNER_EXEC_HELPER || "auto";
+  if (execHelper !== "auto" && execHelper !== "off") {
+    throw new ConfigError(`CORRAL_RUNNER_EXEC_HELPER must be "auto" or "off", got "${execHelper}"`);
+  }
   return {
     mode,
     host: pick("host", "CORRAL_RUNNER_HOST") ?? "0.0.0.0",
@@ -119,7 +124,8 @@ ${USAGE}`);
     maxUploadBytes: maxUpload === void 0 ? 256 * 1024 * 1024 : int(maxUpload, "--max-upload-bytes", 1),
     outputBufferBytes: outBuf === void 0 ? 16 * 1024 * 1024 : int(outBuf, "--output-buffer-bytes", 1024),
     ...taskCommand ? { taskCommand } : {},
-    legacyExecTimeoutMs: Math.max(1, Math.round(execSeconds * 1e3))
+    legacyExecTimeoutMs: Math.max(1, Math.round(execSeconds * 1e3)),
+    execHelper
   };
 }
 
@@ -408,11 +414,562 @@ function matchSegments(pattern, parts) {
   return parts.length === pattern.length ? params : void 0;
 }
 
-// packages/runner/src/processes.ts
+// packages/runner/src/exec-helper/spawner.ts
+import { spawn as spawn2 } from "node:child_process";
+
+// packages/runner/src/exec-helper/exec-helper.ts
 import { spawn } from "node:child_process";
+
+// packages/runner/src/exec-helper/helper-child.ts
+import { EventEmitter } from "node:events";
+import { constants } from "node:os";
+import { Readable, Writable } from "node:stream";
+
+// packages/runner/src/exec-helper/helper-source.ts
+var FRAME = {
+  // runner → helper
+  spawn: 1,
+  stdin: 2,
+  stdinEnd: 3,
+  kill: 4,
+  pause: 5,
+  resume: 6,
+  detach: 7,
+  // helper → runner
+  spawned: 10,
+  spawnFailed: 11,
+  stdout: 12,
+  stderr: 13,
+  exit: 14,
+  closed: 15,
+  stdinWritten: 16,
+  ready: 17
+};
+var HELPER_SOURCE = String.raw`
+import os, sys, json, struct, selectors, subprocess, signal, errno
+try:
+    # W14: commands inherit this score, so the OOM killer takes them (or this helper), never the
+    # runner; written before the helper turns non-dumpable, which makes its /proc files root's
+    with open('/proc/self/oom_score_adj', 'w') as f:
+        f.write('1000')
+except OSError:
+    pass
+try:
+    import ctypes
+    if ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0) != 0:
+        sys.exit(3)
+    os.pidfd_open
+except Exception:
+    sys.exit(3)
+CTL_IN, CTL_OUT = 0, 1
+HDR = struct.Struct('>IBI')
+sel = selectors.DefaultSelector()
+procs = {}
+
+def send(t, n, payload=b''):
+    data = HDR.pack(len(payload), t, n) + payload
+    view = memoryview(data)
+    while view:
+        view = view[os.write(CTL_OUT, view):]
+
+class Proc:
+    def __init__(self, n, popen):
+        self.n = n
+        self.popen = popen
+        self.pid = popen.pid
+        self.fds = {}
+        self.paused = False
+        self.inbuf = []
+        self.inend = False
+        self.infd = popen.stdin.fileno()
+        self.exited = False
+        self.inreg = False
+        os.set_blocking(self.infd, False)
+        for kind, f in (('out', popen.stdout), ('err', popen.stderr)):
+            fd = f.fileno()
+            os.set_blocking(fd, False)
+            self.fds[fd] = (kind, f)
+            sel.register(fd, selectors.EVENT_READ, (kind, self))
+        self.pidfd = os.pidfd_open(self.pid)
+        sel.register(self.pidfd, selectors.EVENT_READ, ('pid', self))
+
+    def close_stream(self, fd):
+        kind, f = self.fds.pop(fd)
+        if not self.paused:
+            sel.unregister(fd)
+        f.close()
+        self.maybe_done()
+
+    def maybe_done(self):
+        if self.exited and not self.fds:
+            send(15, self.n)
+            self.close_stdin()
+            procs.pop(self.n, None)
+
+    def set_inreg(self, want):
+        if want and not self.inreg:
+            sel.register(self.infd, selectors.EVENT_WRITE, ('in', self))
+        elif self.inreg and not want:
+            sel.unregister(self.infd)
+        self.inreg = want
+
+    def close_stdin(self):
+        if self.infd is not None:
+            self.set_inreg(False)
+            for _, a in self.inbuf:
+                if a: send(16, self.n)
+            self.inbuf = []
+            self.popen.stdin.close()
+            self.infd = None
+
+    def flush_stdin(self):
+        while self.inbuf:
+            data, ack = self.inbuf[0]
+            try:
+                k = os.write(self.infd, data)
+            except BlockingIOError:
+                break
+            except OSError:
+                self.inend = True
+                self.close_stdin()
+                return
+            if k < len(data):
+                self.inbuf[0] = (data[k:], ack)
+                break
+            self.inbuf.pop(0)
+            if ack: send(16, self.n)
+        if self.inend and not self.inbuf:
+            self.close_stdin()
+            return
+        self.set_inreg(bool(self.inbuf))
+
+def spawn(n, spec):
+    try:
+        popen = subprocess.Popen(spec['argv'], cwd=spec['cwd'], env=spec['env'], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                                 close_fds=True, bufsize=0)
+    except OSError as e:
+        code = errno.errorcode.get(e.errno, 'EIO') if e.errno else 'EIO'
+        send(11, n, json.dumps({'code': code, 'errno': e.errno or 5, 'message': str(e)}).encode())
+        return
+    p = Proc(n, popen)
+    procs[n] = p
+    send(10, n, str(p.pid).encode())
+
+def control(t, n, payload):
+    if t == 1:
+        spawn(n, json.loads(payload))
+        return
+    p = procs.get(n)
+    if p is None:
+        if t == 2: send(16, n)
+        return
+    if t == 2:
+        if p.infd is None or p.inend:
+            send(16, n)
+        else:
+            p.inbuf.append((payload, True))
+            p.flush_stdin()
+    elif t == 3:
+        if p.infd is not None:
+            p.inend = True
+            p.flush_stdin()
+    elif t == 4:
+        if not p.exited:
+            try: os.kill(p.pid, int(payload))
+            except OSError: pass
+    elif t == 5 and not p.paused:
+        p.paused = True
+        for fd in p.fds: sel.unregister(fd)
+    elif t == 6 and p.paused:
+        p.paused = False
+        for fd, (kind, f) in p.fds.items(): sel.register(fd, selectors.EVENT_READ, (kind, p))
+    elif t == 7:
+        for fd in list(p.fds): p.close_stream(fd)
+
+def reap(p):
+    try:
+        _, status = os.waitpid(p.pid, 0)
+    except ChildProcessError:
+        status = 0
+    sel.unregister(p.pidfd)
+    os.close(p.pidfd)
+    p.popen.returncode = 0
+    p.exited = True
+    if os.WIFSIGNALED(status):
+        body = {'code': None, 'signal': os.WTERMSIG(status)}
+    else:
+        body = {'code': os.waitstatus_to_exitcode(status), 'signal': None}
+    send(14, p.n, json.dumps(body).encode())
+    p.maybe_done()
+
+def shutdown():
+    for p in list(procs.values()):
+        if not p.exited:
+            try: os.killpg(p.pid, signal.SIGKILL)
+            except OSError: pass
+    sys.exit(0)
+
+sel.register(CTL_IN, selectors.EVENT_READ, ('ctl', None))
+buf = bytearray()
+send(17, 0)
+while True:
+    for key, _ in sel.select():
+        kind, p = key.data
+        if kind == 'ctl':
+            data = os.read(CTL_IN, 262144)
+            if not data:
+                shutdown()
+            buf += data
+            while len(buf) >= 9:
+                size, t, n = HDR.unpack_from(buf)
+                if len(buf) < 9 + size: break
+                payload = bytes(buf[9:9 + size])
+                del buf[:9 + size]
+                control(t, n, payload)
+        elif kind == 'pid':
+            reap(p)
+        elif kind == 'in':
+            p.flush_stdin()
+        elif key.fd in p.fds:
+            try:
+                data = os.read(key.fd, 65536)
+            except BlockingIOError:
+                continue
+            except OSError:
+                data = b''
+            if data:
+                send(12 if kind == 'out' else 13, p.n, data)
+            else:
+                p.close_stream(key.fd)
+`;
+
+// packages/runner/src/exec-helper/helper-child.ts
+var SIGNAL_NAMES = /* @__PURE__ */ new Map();
+for (const [name, number] of Object.entries(constants.signals)) {
+  if (!SIGNAL_NAMES.has(number)) SIGNAL_NAMES.set(number, name);
+}
+var HelperChild = class extends EventEmitter {
+  constructor(n, file, args, send) {
+    super();
+    this.n = n;
+    this.file = file;
+    this.args = args;
+    this.send = send;
+    const output = () => {
+      const stream = new Readable({
+        read: () => {
+          if (this.paused) {
+            this.paused = false;
+            this.send(FRAME.resume, n);
+          }
+        },
+        destroy: (error, callback) => {
+          this.send(FRAME.detach, n);
+          callback(error);
+        }
+      });
+      stream.once("end", () => this.streamEnded());
+      return stream;
+    };
+    this.stdout = output();
+    this.stderr = output();
+    this.stdin = new Writable({
+      write: (chunk, _encoding, callback) => {
+        this.acks.push(callback);
+        this.send(FRAME.stdin, n, chunk);
+      },
+      final: (callback) => {
+        this.send(FRAME.stdinEnd, n);
+        callback();
+      }
+    });
+  }
+  n;
+  file;
+  args;
+  send;
+  pid;
+  exitCode = null;
+  signalCode = null;
+  stdout;
+  stderr;
+  stdin;
+  acks = [];
+  paused = false;
+  exited = false;
+  ended = 0;
+  closeEmitted = false;
+  kill(signal = "SIGTERM") {
+    if (this.exited || this.pid === void 0) return false;
+    const number = typeof signal === "number" ? signal : constants.signals[signal];
+    if (number === void 0) return false;
+    this.send(FRAME.kill, this.n, Buffer.from(String(number)));
+    return true;
+  }
+  /** Handles one frame the helper sent about this command. */
+  frame(type, payload) {
+    switch (type) {
+      case FRAME.spawned:
+        this.pid = Number(payload.toString());
+        this.emit("spawn");
+        break;
+      case FRAME.spawnFailed:
+        this.emit("error", this.spawnError(payload));
+        break;
+      case FRAME.stdout:
+      case FRAME.stderr: {
+        const stream = type === FRAME.stdout ? this.stdout : this.stderr;
+        if (!stream.destroyed && !stream.push(payload) && !this.paused) {
+          this.paused = true;
+          this.send(FRAME.pause, this.n);
+        }
+        break;
+      }
+      case FRAME.stdinWritten:
+        this.acks.shift()?.();
+        break;
+      case FRAME.exit: {
+        const body = JSON.parse(payload.toString());
+        this.exit(body.code, body.signal === null ? null : SIGNAL_NAMES.get(body.signal) ?? null);
+        break;
+      }
+      case FRAME.closed:
+        this.closeStreams();
+        break;
+    }
+  }
+  /** The helper died: the command was SIGKILLed (by the caller) and is reported so. */
+  helperDied(notice) {
+    if (this.pid === void 0) {
+      this.emit(
+        "error",
+        Object.assign(new Error(`${notice}; the command was not started`), {
+          code: "EXEC_HELPER_DIED"
+        })
+      );
+      return;
+    }
+    if (!this.stderr.destroyed) this.stderr.push(Buffer.from(`corral-runner: ${notice}
+`));
+    if (!this.exited) this.exit(null, "SIGKILL");
+    this.closeStreams();
+  }
+  exit(code, signal) {
+    this.exited = true;
+    this.exitCode = code;
+    this.signalCode = signal;
+    this.emit("exit", code, signal);
+    this.maybeClose();
+  }
+  closeStreams() {
+    for (const ack of this.acks.splice(0)) ack();
+    this.stdin.destroy();
+    for (const stream of [this.stdout, this.stderr]) {
+      if (stream.destroyed) this.streamEnded();
+      else stream.push(null);
+    }
+  }
+  streamEnded() {
+    this.ended++;
+    this.maybeClose();
+  }
+  maybeClose() {
+    if (this.closeEmitted || !this.exited || this.ended < 2) return;
+    this.closeEmitted = true;
+    this.emit("close", this.exitCode, this.signalCode);
+  }
+  spawnError(payload) {
+    const body = JSON.parse(payload.toString());
+    return Object.assign(new Error(`spawn ${this.file} ${body.code}`), {
+      errno: -body.errno,
+      code: body.code,
+      syscall: `spawn ${this.file}`,
+      path: this.file,
+      spawnargs: this.args
+    });
+  }
+};
+
+// packages/runner/src/exec-helper/exec-helper.ts
+var HEADER_BYTES = 9;
+var BOOTSTRAP = "import os,sys;n=int(sys.argv[1]);b=bytearray();[b.extend(os.read(0,n-len(b)) or sys.exit(3)) for _ in iter(lambda:len(b)<n,False)];exec(bytes(b))";
+var PYTHONS = ["/usr/bin/python3", "/usr/local/bin/python3", "python3"];
+var ExecHelper = class _ExecHelper {
+  constructor(proc, logger2) {
+    this.proc = proc;
+    this.logger = logger2;
+    proc.stdin.on("error", () => void 0);
+    proc.stdout.on("data", (chunk) => this.receive(chunk));
+    proc.once("exit", (code, signal) => this.died(code, signal));
+  }
+  proc;
+  logger;
+  children = /* @__PURE__ */ new Map();
+  next = 1;
+  pending = Buffer.alloc(0);
+  alive = true;
+  closing = false;
+  /** Starts the helper; undefined when no interpreter here can run it (the caller spawns). */
+  static async start(logger2, pythons = PYTHONS) {
+    for (const python of pythons) {
+      const helper = await _ExecHelper.tryStart(python, logger2);
+      if (helper) return helper;
+    }
+    return void 0;
+  }
+  static tryStart(python, logger2) {
+    return new Promise((resolve2) => {
+      const source = Buffer.from(HELPER_SOURCE);
+      const proc = spawn(python, ["-I", "-S", "-c", BOOTSTRAP, String(source.length)], {
+        env: {},
+        stdio: ["pipe", "pipe", "pipe"]
+      });
+      proc.stdin.on("error", () => void 0);
+      proc.stdin.write(source);
+      let stderr = "";
+      proc.stderr.on("data", (d) => stderr = (stderr + d.toString()).slice(-2048));
+      const fail = () => {
+        proc.stdout.off("data", onData);
+        resolve2(void 0);
+      };
+      const onData = (chunk) => {
+        proc.stdout.off("data", onData);
+        proc.off("exit", fail);
+        proc.off("error", fail);
+        if (chunk.length < HEADER_BYTES || chunk[4] !== FRAME.ready) {
+          proc.kill("SIGKILL");
+          resolve2(void 0);
+          return;
+        }
+        const helper = new _ExecHelper(proc, logger2);
+        if (chunk.length > HEADER_BYTES) helper.receive(chunk.subarray(HEADER_BYTES));
+        logger2?.log("info", "exec helper ready", { python, pid: proc.pid });
+        resolve2(helper);
+      };
+      proc.once("error", fail);
+      proc.once("exit", fail);
+      proc.stdout.on("data", onData);
+    });
+  }
+  get usable() {
+    return this.alive && !this.closing;
+  }
+  get pid() {
+    return this.proc.pid;
+  }
+  spawn(file, args, options) {
+    const n = this.next++;
+    const child = new HelperChild(
+      n,
+      file,
+      args,
+      (type, id, payload) => this.send(type, id, payload)
+    );
+    this.children.set(n, child);
+    child.once("close", () => this.children.delete(n));
+    child.once("error", () => this.children.delete(n));
+    const env = {};
+    for (const [k, v] of Object.entries(options.env)) if (v !== void 0) env[k] = v;
+    this.send(
+      FRAME.spawn,
+      n,
+      Buffer.from(JSON.stringify({ argv: [file, ...args], cwd: options.cwd, env }))
+    );
+    return child;
+  }
+  /** Ends the helper (it SIGKILLs the groups it still watches when its stdin closes). */
+  close() {
+    this.closing = true;
+    if (!this.alive) return Promise.resolve();
+    const exited = new Promise((resolve2) => this.proc.once("exit", () => resolve2()));
+    this.proc.stdin.end();
+    return exited;
+  }
+  send(type, n, payload = Buffer.alloc(0)) {
+    if (!this.alive) return;
+    const header = Buffer.allocUnsafe(HEADER_BYTES);
+    header.writeUInt32BE(payload.length, 0);
+    header.writeUInt8(type, 4);
+    header.writeUInt32BE(n, 5);
+    this.proc.stdin.write(payload.length > 0 ? Buffer.concat([header, payload]) : header);
+  }
+  receive(chunk) {
+    let buf = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
+    while (buf.length >= HEADER_BYTES) {
+      const size = buf.readUInt32BE(0);
+      if (buf.length < HEADER_BYTES + size) break;
+      const type = buf.readUInt8(4);
+      const n = buf.readUInt32BE(5);
+      const payload = buf.subarray(HEADER_BYTES, HEADER_BYTES + size);
+      buf = buf.subarray(HEADER_BYTES + size);
+      this.children.get(n)?.frame(type, payload);
+    }
+    this.pending = buf.length > 0 ? Buffer.from(buf) : Buffer.alloc(0);
+  }
+  died(code, signal) {
+    this.alive = false;
+    const notice = `the exec helper exited (${signal ?? `exit ${code}`}); the command was killed`;
+    if (!this.closing) this.logger?.log("error", "exec helper died", { code, signal });
+    for (const child of [...this.children.values()]) {
+      if (child.pid !== void 0 && child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+        }
+      }
+      child.helperDied(notice);
+    }
+    this.children.clear();
+  }
+};
+
+// packages/runner/src/exec-helper/spawner.ts
+var Spawner = class {
+  constructor(mode = "auto", logger2) {
+    this.mode = mode;
+    this.logger = logger2;
+  }
+  mode;
+  logger;
+  helper;
+  starting;
+  closed = false;
+  /** Starts the helper in the background (once); commands spawn directly until it is up. */
+  warm() {
+    if (this.mode === "off" || this.closed) return Promise.resolve();
+    this.starting ??= ExecHelper.start(this.logger).then((helper) => {
+      if (this.closed) return helper?.close();
+      this.helper = helper;
+      if (!helper) this.logger?.log("info", "exec helper unavailable; commands use spawn");
+      return void 0;
+    });
+    return this.starting;
+  }
+  /** The helper's pid while it serves commands. */
+  get helperPid() {
+    return this.helper?.usable ? this.helper.pid : void 0;
+  }
+  spawn(file, args, options) {
+    if (this.helper?.usable) return this.helper.spawn(file, args, options);
+    return spawn2(file, args, {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ["pipe", "pipe", "pipe"]
+    });
+  }
+  async close() {
+    this.closed = true;
+    await this.starting;
+    await this.helper?.close();
+  }
+};
+
+// packages/runner/src/processes.ts
 import { randomBytes } from "node:crypto";
 import { isUtf8 } from "node:buffer";
-import { constants } from "node:os";
+import { constants as constants2 } from "node:os";
 
 // packages/runner/src/oom.ts
 import { writeFileSync } from "node:fs";
@@ -430,10 +987,10 @@ var MAX_RETAINED_EXITED = 256;
 var PIPE_DRAIN_GRACE_MS = 200;
 var PRIVATE_ENV = ["CORRAL_RUNNER_TOKEN"];
 function isSignalName(name) {
-  return Object.prototype.hasOwnProperty.call(constants.signals, name);
+  return Object.prototype.hasOwnProperty.call(constants2.signals, name);
 }
 function signalNumber(name) {
-  return constants.signals[name] ?? 0;
+  return constants2.signals[name] ?? 0;
 }
 var ManagedProcess = class {
   id;
@@ -622,10 +1179,12 @@ var ManagedProcess = class {
   }
 };
 var ProcessManager = class {
-  constructor(bufferLimit = DEFAULT_OUTPUT_BUFFER_BYTES) {
+  constructor(bufferLimit = DEFAULT_OUTPUT_BUFFER_BYTES, spawner = new Spawner()) {
     this.bufferLimit = bufferLimit;
+    this.spawner = spawner;
   }
   bufferLimit;
+  spawner;
   procs = /* @__PURE__ */ new Map();
   /** Starts a process; rejects with the spawn error (e.g. ENOENT) if it could not start. */
   start(spec) {
@@ -634,13 +1193,7 @@ var ProcessManager = class {
     const env = { ...process.env, ...spec.env };
     for (const name of PRIVATE_ENV) delete env[name];
     const [file, args] = spec.cmd ? [spec.cmd[0], spec.cmd.slice(1)] : ["/bin/sh", ["-c", spec.shell ?? ""]];
-    const child = spawn(file, args, {
-      cwd: spec.cwd,
-      env,
-      detached: true,
-      stdio: ["pipe", "pipe", "pipe"]
-    });
-    raiseOomScore(child.pid);
+    const child = this.spawner.spawn(file, args, { cwd: spec.cwd, env });
     return new Promise((resolve2, reject) => {
       let spawned = false;
       child.on("error", (error) => {
@@ -648,6 +1201,7 @@ var ProcessManager = class {
       });
       child.once("spawn", () => {
         spawned = true;
+        raiseOomScore(child.pid);
         const proc = new ManagedProcess(id, child, spec, this.bufferLimit);
         this.procs.set(id, proc);
         void proc.exited.then(() => this.evictExited());
@@ -1886,7 +2440,10 @@ function sendError(res, error, logger2) {
 }
 async function createRunnerServer(options) {
   const fsRoot = await FsRoot.open(options.root);
-  const procs = new ProcessManager(options.outputBufferBytes);
+  const procs = new ProcessManager(
+    options.outputBufferBytes,
+    new Spawner(options.execHelper ?? "auto", options.logger)
+  );
   const deps = {
     fsRoot,
     procs,
@@ -1942,6 +2499,7 @@ async function createRunnerServer(options) {
     deps,
     routes: router.definitions(),
     async listen(target) {
+      server.once("listening", () => setImmediate(() => void procs.spawner.warm()));
       if ("socket" in target) {
         await unlink3(target.socket).catch(() => {
         });
@@ -1970,6 +2528,7 @@ async function createRunnerServer(options) {
       const closed2 = new Promise((resolve2) => server.close(() => resolve2()));
       server.closeIdleConnections();
       await procs.stopAll(graceMs);
+      await procs.spawner.close();
       setImmediate(() => server.closeIdleConnections());
       const timer = setTimeout(() => server.closeAllConnections(), 1e3);
       await closed2;
@@ -2004,6 +2563,7 @@ async function main() {
     outputBufferBytes: config.outputBufferBytes,
     ...config.taskCommand !== void 0 ? { taskCommand: config.taskCommand } : {},
     legacyExecTimeoutMs: config.legacyExecTimeoutMs,
+    execHelper: config.execHelper,
     logger
   });
   let exiting = false;

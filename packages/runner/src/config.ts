@@ -31,6 +31,7 @@ export interface RunnerConfig {
   outputBufferBytes: number;
   taskCommand?: string;
   legacyExecTimeoutMs: number;
+  execHelper: 'auto' | 'off';
 }
 
 export class ConfigError extends Error {}
@@ -41,7 +42,8 @@ export const USAGE = `usage: node runner.mjs [--mode oneshot|serve] [--port 8888
                         [--token-file-once <path>]
 env: CORRAL_RUNNER_MODE, CORRAL_RUNNER_PORT, CORRAL_RUNNER_HOST, CORRAL_RUNNER_SOCKET,
      CORRAL_RUNNER_ROOT, CORRAL_RUNNER_TOKEN, CORRAL_RUNNER_MAX_BODY_BYTES,
-     CORRAL_RUNNER_TASK_COMMAND, SANDBOX_EXEC_TIMEOUT_SECONDS`;
+     CORRAL_RUNNER_TASK_COMMAND, CORRAL_RUNNER_EXEC_HELPER (auto|off),
+     SANDBOX_EXEC_TIMEOUT_SECONDS`;
 
 const FLAGS = [
   'mode',
@@ -134,6 +136,10 @@ export function parseConfig(
   const maxUpload = pick('max-upload-bytes', 'CORRAL_RUNNER_MAX_UPLOAD_BYTES');
   const outBuf = pick('output-buffer-bytes', 'CORRAL_RUNNER_OUTPUT_BUFFER_BYTES');
   const taskCommand = env.CORRAL_RUNNER_TASK_COMMAND;
+  const execHelper = env.CORRAL_RUNNER_EXEC_HELPER || 'auto';
+  if (execHelper !== 'auto' && execHelper !== 'off') {
+    throw new ConfigError(`CORRAL_RUNNER_EXEC_HELPER must be "auto" or "off", got "${execHelper}"`);
+  }
   return {
     mode,
     host: pick('host', 'CORRAL_RUNNER_HOST') ?? '0.0.0.0',
@@ -148,5 +154,6 @@ export function parseConfig(
       outBuf === undefined ? 16 * 1024 * 1024 : int(outBuf, '--output-buffer-bytes', 1024),
     ...(taskCommand ? { taskCommand } : {}),
     legacyExecTimeoutMs: Math.max(1, Math.round(execSeconds * 1000)),
+    execHelper,
   };
 }

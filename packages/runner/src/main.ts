@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     outputBufferBytes: config.outputBufferBytes,
     ...(config.taskCommand !== undefined ? { taskCommand: config.taskCommand } : {}),
     legacyExecTimeoutMs: config.legacyExecTimeoutMs,
+    execHelper: config.execHelper,
     logger,
   });
 

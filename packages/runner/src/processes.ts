@@ -4,11 +4,11 @@
  * attach to from a cursor. Past the buffer limit the oldest output events are dropped; readers
  * that asked for them get a `gap` event.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import { constants } from 'node:os';
 import type { CommandEvent, CommandExitEvent, CommandInfo } from './wire.js';
+import { Spawner, type ChildLike } from './exec-helper/spawner.js';
 
 import { DEFAULT_OUTPUT_BUFFER_BYTES } from './constants.js';
 import { raiseOomScore } from './oom.js';
@@ -64,7 +64,7 @@ export class ManagedProcess {
   stdinOpen = true;
   readonly exited: Promise<CommandExitEvent>;
 
-  private readonly child: ChildProcess;
+  private readonly child: ChildLike;
   private readonly bufferLimit: number;
   private events: Stored[] = [];
   private head = 0;
@@ -77,7 +77,7 @@ export class ManagedProcess {
   private resolveExited!: (e: CommandExitEvent) => void;
   private readonly t0 = performance.now();
 
-  constructor(id: string, child: ChildProcess, spec: SpawnSpec, bufferLimit: number) {
+  constructor(id: string, child: ChildLike, spec: SpawnSpec, bufferLimit: number) {
     this.id = id;
     this.child = child;
     this.pid = child.pid!;
@@ -258,7 +258,10 @@ export class ManagedProcess {
 export class ProcessManager {
   private readonly procs = new Map<string, ManagedProcess>();
 
-  constructor(private readonly bufferLimit = DEFAULT_OUTPUT_BUFFER_BYTES) {}
+  constructor(
+    private readonly bufferLimit = DEFAULT_OUTPUT_BUFFER_BYTES,
+    readonly spawner = new Spawner(),
+  ) {}
 
   /** Starts a process; rejects with the spawn error (e.g. ENOENT) if it could not start. */
   start(spec: SpawnSpec): Promise<ManagedProcess> {
@@ -269,13 +272,7 @@ export class ProcessManager {
     const [file, args] = spec.cmd
       ? [spec.cmd[0]!, spec.cmd.slice(1)]
       : ['/bin/sh', ['-c', spec.shell ?? '']];
-    const child = spawn(file, args, {
-      cwd: spec.cwd,
-      env,
-      detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    raiseOomScore(child.pid);
+    const child = this.spawner.spawn(file, args, { cwd: spec.cwd, env });
     return new Promise((resolve, reject) => {
       let spawned = false;
       // Kept for the child's whole life: an 'error' event without a listener would crash the runner.
@@ -284,6 +281,8 @@ export class ProcessManager {
       });
       child.once('spawn', () => {
         spawned = true;
+        // the helper's children already inherit its score; a spawned child gets it here
+        raiseOomScore(child.pid);
         const proc = new ManagedProcess(id, child, spec, this.bufferLimit);
         this.procs.set(id, proc);
         void proc.exited.then(() => this.evictExited());

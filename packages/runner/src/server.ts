@@ -13,6 +13,7 @@ import { lingerAfterAnswer } from './http/linger.js';
 import { sendJson } from './http/respond.js';
 import { Router, type RouteDef } from './http/router.js';
 import type { Logger } from './log.js';
+import { Spawner, type ExecHelperMode } from './exec-helper/spawner.js';
 import { ProcessManager } from './processes.js';
 import { registerCommandRoutes } from './routes/commands.js';
 import { registerFileRoutes } from './routes/files.js';
@@ -30,6 +31,8 @@ export interface RunnerOptions {
   outputBufferBytes: number;
   taskCommand?: string;
   legacyExecTimeoutMs: number;
+  /** Start commands through the exec helper when it can run here (default 'auto'). */
+  execHelper?: ExecHelperMode;
   logger: Logger;
 }
 
@@ -80,7 +83,10 @@ function sendError(res: ServerResponse, error: unknown, logger: Logger): void {
 
 export async function createRunnerServer(options: RunnerOptions): Promise<RunnerServer> {
   const fsRoot = await FsRoot.open(options.root);
-  const procs = new ProcessManager(options.outputBufferBytes);
+  const procs = new ProcessManager(
+    options.outputBufferBytes,
+    new Spawner(options.execHelper ?? 'auto', options.logger),
+  );
   const deps: Deps = {
     fsRoot,
     procs,
@@ -140,6 +146,8 @@ export async function createRunnerServer(options: RunnerOptions): Promise<Runner
     deps,
     routes: router.definitions(),
     async listen(target) {
+      // after the runner is reachable, so it never delays the first answer
+      server.once('listening', () => setImmediate(() => void procs.spawner.warm()));
       if ('socket' in target) {
         await unlink(target.socket).catch(() => {});
         await new Promise<void>((resolve, reject) => {
@@ -167,6 +175,7 @@ export async function createRunnerServer(options: RunnerOptions): Promise<Runner
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await procs.stopAll(graceMs);
+      await procs.spawner.close();
       setImmediate(() => server.closeIdleConnections());
       // Let answers already on their way (e.g. the task long-poll) finish, briefly.
       const timer = setTimeout(() => server.closeAllConnections(), 1000);
