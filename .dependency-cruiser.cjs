@@ -13,6 +13,7 @@ const allowed = {
   mcp: ['sdk'],
   ai: ['sdk'],
   agents: ['sdk', 'orchestrator'],
+  console: [],
 };
 
 const layerRules = Object.entries(allowed).map(([pkg, deps]) => ({
@@ -34,9 +35,17 @@ module.exports = {
       to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg'] },
     },
     {
+      name: 'console-ui-imports-no-corral-package',
+      comment:
+        'The console UI (packages/console/ui, bundled for the browser) declares the API types itself: no Corral package, not even for types.',
+      severity: 'error',
+      from: { path: '^packages/console/ui/' },
+      to: { path: '^packages/(?!console/)[^/]+/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
-      from: { path: '^packages/[^/]+/src/' },
+      from: { path: '^packages/[^/]+/(src|ui)/' },
       to: { circular: true },
     },
     {
@@ -54,7 +63,7 @@ module.exports = {
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['@corral/source', 'import', 'node', 'default'],
-      extensions: ['.ts', '.js', '.json'],
+      extensions: ['.ts', '.tsx', '.js', '.json'],
     },
   },
 };
