@@ -24,6 +24,8 @@ export const LAPTOP = { width: 1366, height: 768 } as const;
 export async function newPage(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: LAPTOP });
   const page = await context.newPage();
+  // A step that cannot happen fails within the test's budget with the locator it waited for.
+  page.setDefaultTimeout(10_000);
   return { context, page };
 }
 
