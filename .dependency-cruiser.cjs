@@ -45,7 +45,8 @@ module.exports = {
       to: { path: '^packages/(?!console/)[^/]+/' },
 =======
       name: 'server-uses-agent-sandbox-model-only',
-      comment: 'The server may use @corral/agent-sandbox/model, never its root entry (client-node at load).',
+      comment:
+        'The server may use @corral/agent-sandbox/model, never its root entry (client-node at load).',
       severity: 'error',
       from: { path: '^packages/server/src/' },
       to: { path: '^packages/agent-sandbox/src/(?!model\\.ts$)' },

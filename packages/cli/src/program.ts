@@ -78,6 +78,22 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
     ),
   );
 
+  program
+    .command('serve')
+    .description('run the API server and web console (token printed at start; see docs/server.md)')
+    .option(
+      '--host <host>',
+      'address to listen on (beyond loopback, every request needs the token)',
+      '127.0.0.1',
+    )
+    .option('--port <port>', 'port to listen on (0 picks a free one)', '7420')
+    .option('--state-dir <dir>', 'store, token and sandboxes (default: <corral state dir>/server)')
+    .action(
+      act(async (flags: { host: string; port: string; stateDir?: string }) =>
+        (await import('./commands/serve.js')).serveCommand(flags, ctx),
+      ),
+    );
+
   const task = program.command('task').description('the task protocol: one task per sandbox');
   addCreateFlags(
     json(task.command('run'))

@@ -1,5 +1,5 @@
 /** The Hono application: auth, body limits, errors as `{ error: { code, message, field? } }`, routes. */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { auth } from './auth.js';
 import { ServerError, toServerError } from './errors.js';
@@ -58,9 +58,10 @@ export function createApp(deps: AppDeps): Hono {
       );
     },
   });
-  app.use('/api/*', async (c, next) => {
+  // file uploads have their own, larger limit (routes/sandboxes.ts)
+  app.use('/api/*', async (c: Context, next) => {
     if (c.req.method === 'PUT' && /\/files$/.test(c.req.path)) return next();
-    return jsonLimit(c, next);
+    return jsonLimit(c as Parameters<typeof jsonLimit>[0], next);
   });
   app.get('/api/v1/openapi.json', (c) => c.json(deps.openapi));
   settingsRoutes(app, {

@@ -12,6 +12,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Server } from 'node:http';
 import { AgentRunner } from '@corral/agents';
 import { createLocalProvider, type SandboxProvider } from '@corral/sdk';
+import { agentProvider } from './agent-provider.js';
 import { createApp } from './app.js';
 import { EventHub } from './event-hub.js';
 import { serverGenericProfile } from './generic-profile.js';
@@ -56,7 +57,9 @@ function localProviderFor(settings: Settings, stateDir: string): SandboxProvider
 
 export async function startServer(options: ServerOptions): Promise<CorralServer> {
   const stateDir = resolve(options.stateDir);
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  // 0711: the sandboxes' own uids (as root) must traverse it to their directories; the token
+  // and the database inside are 0600.
+  await mkdir(stateDir, { recursive: true, mode: 0o711 });
   const unlock = lockStateDir(stateDir);
   const cleanups: (() => Promise<void> | void)[] = [unlock];
   const logger = options.logger ?? (() => undefined);
@@ -103,7 +106,7 @@ export async function startServer(options: ServerOptions): Promise<CorralServer>
       let r = runners.get(p);
       if (!r) {
         r = new AgentRunner({
-          provider: p,
+          provider: agentProvider(p, owner),
           gatewayDir: join(stateDir, 'agent-gateways'),
           concurrency: options.concurrency ?? 2,
           profiles: [serverGenericProfile, ...(options.profiles ?? [])],

@@ -27,6 +27,7 @@ beforeAll(async () => {
     staticDir,
     env: { KUBECONFIG: kubeconfig },
     connectionChecks: async function* (settings) {
+      await Promise.resolve();
       yield { id: 'provider', title: 'Provider', status: 'running', detail: '', fix: null };
       yield {
         id: 'provider',
@@ -219,11 +220,13 @@ describe('settings', () => {
     });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const events = await readSse(res, (e) => e.event === 'done');
-    expect(events.map((e) => [e.event, (e.data as any).status ?? null])).toEqual([
+    expect(
+      events.map((e) => [e.event, String((e.data as { status?: string }).status ?? null)]),
+    ).toEqual([
       ['check', 'running'],
       ['check', 'ok'],
       ['check', 'fail'],
-      ['done', null],
+      ['done', 'null'],
     ]);
     expect((events[1]!.data as any).detail).toBe('kubernetes');
     expect(events[3]!.data).toEqual({ ok: false, counts: { ok: 1, warn: 0, fail: 1, skip: 0 } });

@@ -1,10 +1,12 @@
 /** Test helpers: a temp state dir, authenticated fetch, and an SSE reader. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export async function tempDir(prefix: string): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
+  // sandboxes run as their own uids (as root) and must traverse the state dir's parents
+  await chmod(dir, 0o711);
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 

@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/require-await -- the WASM engine is synchronous; the Store
+   interface is async so that a Postgres store can implement it */
 /**
  * The embedded store: SQLite compiled to WASM (`node-sqlite3-wasm`), reading and writing a real
  * file through node:fs, so it installs on any Node ≥ 20 with nothing downloaded or compiled
@@ -5,7 +7,8 @@
  * before the call returns. One server process owns the file (`server.lock`, see `state-lock.ts`).
  */
 import { createRequire } from 'node:module';
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
+import type * as Sqlite from 'node-sqlite3-wasm';
 import type { Database as DatabaseType } from 'node-sqlite3-wasm';
 import { ServerError } from '../errors.js';
 import type { Settings, Task } from '../schemas.js';
@@ -25,9 +28,10 @@ export class SqliteStore implements Store {
   constructor(readonly file: string) {
     rmSync(`${file}.lock`, { recursive: true, force: true });
     const require = createRequire(import.meta.url);
-    const { Database } = require('node-sqlite3-wasm') as typeof import('node-sqlite3-wasm');
+    const { Database } = require('node-sqlite3-wasm') as typeof Sqlite;
     try {
       this.db = new Database(file);
+      chmodSync(file, 0o600);
       this.db.exec('PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;');
       this.migrate();
     } catch (error) {
