@@ -36,21 +36,20 @@ module.exports = {
       to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg'] },
     },
     {
-<<<<<<< HEAD
       name: 'console-ui-imports-no-corral-package',
       comment:
         'The console UI (packages/console/ui, bundled for the browser) declares the API types itself: no Corral package, not even for types.',
       severity: 'error',
       from: { path: '^packages/console/ui/' },
       to: { path: '^packages/(?!console/)[^/]+/' },
-=======
+    },
+    {
       name: 'server-uses-agent-sandbox-model-only',
       comment:
         'The server may use @corral/agent-sandbox/model, never its root entry (client-node at load).',
       severity: 'error',
       from: { path: '^packages/server/src/' },
       to: { path: '^packages/agent-sandbox/src/(?!model\\.ts$)' },
->>>>>>> s2-serve
     },
     {
       name: 'no-circular',

@@ -83,7 +83,7 @@ describe.skipIf(missing !== null)(
       await tool.waitFor();
       await expect(tool.locator('summary').textContent()).resolves.toContain('write_file');
       await expect(tool.getAttribute('open')).resolves.toBeNull();
-      await transcript.locator('.t-text', { hasText: 'wrote hello.txt' }).waitFor();
+      await transcript.locator('.t-text', { hasText: /^wrote hello\.txt$/ }).waitFor();
       await transcript.locator('.t-usage', { hasText: '120 in / 34 out' }).waitFor();
       await transcript.locator('.t-result.t-ok').waitFor();
 
