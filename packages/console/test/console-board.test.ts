@@ -85,7 +85,7 @@ describe.skipIf(missing !== null)(
       await expect(tool.getAttribute('open')).resolves.toBeNull();
       await transcript.locator('.t-text', { hasText: /^wrote hello\.txt$/ }).waitFor();
       await transcript.locator('.t-usage', { hasText: '120 in / 34 out' }).waitFor();
-      await transcript.locator('.t-result.t-ok').waitFor();
+      await transcript.locator('.t-result.t-ok').last().waitFor();
 
       const diff = page.getByTestId('diff');
       await diff.waitFor();
