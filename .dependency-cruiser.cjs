@@ -9,11 +9,12 @@ const allowed = {
   runner: [],
   sdk: ['agent-sandbox', 'runner'],
   orchestrator: ['sdk'],
-  cli: ['sdk', 'agent-sandbox', 'orchestrator', 'runner', 'mcp', 'server'],
+  cli: ['sdk', 'agent-sandbox', 'orchestrator', 'runner', 'mcp', 'server', 'console'],
   mcp: ['sdk'],
   ai: ['sdk'],
   agents: ['sdk', 'orchestrator'],
   server: ['sdk', 'orchestrator', 'agents', 'agent-sandbox'],
+  console: [],
 };
 
 const layerRules = Object.entries(allowed).map(([pkg, deps]) => ({
@@ -35,6 +36,14 @@ module.exports = {
       to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg'] },
     },
     {
+      name: 'console-ui-imports-no-corral-package',
+      comment:
+        'The console UI (packages/console/ui, bundled for the browser) declares the API types itself: no Corral package, not even for types.',
+      severity: 'error',
+      from: { path: '^packages/console/ui/' },
+      to: { path: '^packages/(?!console/)[^/]+/' },
+    },
+    {
       name: 'server-uses-agent-sandbox-model-only',
       comment:
         'The server may use @corral/agent-sandbox/model, never its root entry (client-node at load).',
@@ -45,7 +54,7 @@ module.exports = {
     {
       name: 'no-circular',
       severity: 'error',
-      from: { path: '^packages/[^/]+/src/' },
+      from: { path: '^packages/[^/]+/(src|ui)/' },
       to: { circular: true },
     },
     {
@@ -63,7 +72,7 @@ module.exports = {
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['@corral/source', 'import', 'node', 'default'],
-      extensions: ['.ts', '.js', '.json'],
+      extensions: ['.ts', '.tsx', '.js', '.json'],
     },
   },
 };
