@@ -38,13 +38,14 @@ describe('corral and resource limits', () => {
         expect(sandbox.isolation.limitsApplied).toEqual({
           memoryBytes: 256 * MiB,
           maxProcesses: 64,
+          diskBytes: 10 * 1024 * MiB, // the default work dir bound (decision 0033)
         });
         expect(sandbox.isolation.limitsNotApplied).toEqual({});
         expect(text.stderr).not.toContain('not applied');
       } else {
         expect(sandbox.isolation.limitsApplied).toEqual({});
         const reasons = sandbox.isolation.limitsNotApplied ?? {};
-        expect(Object.keys(reasons).sort()).toEqual(['maxProcesses', 'memoryBytes']);
+        expect(Object.keys(reasons).sort()).toEqual(['diskBytes', 'maxProcesses', 'memoryBytes']);
         expect(reasons.memoryBytes).toMatch(/cgroup.*corral doctor/);
         expect(text.stderr).toMatch(
           /Warning: resource limits not applied \(memoryBytes, maxProcesses\)/,
@@ -64,6 +65,7 @@ describe('corral and resource limits', () => {
     else
       expect(Object.keys(result.limitsNotApplied ?? {}).sort()).toEqual([
         'cpus',
+        'diskBytes',
         'maxProcesses',
         'memoryBytes',
       ]);

@@ -12,7 +12,14 @@ import type { ResourceLimits } from '../../src/provider.js';
 import { tempStateDir } from './helpers.js';
 
 const MiB = 1024 * 1024;
-const requested: ResourceLimits = { memoryBytes: 256 * MiB, cpus: 0.5, maxProcesses: 64 };
+const requested: ResourceLimits = {
+  memoryBytes: 256 * MiB,
+  cpus: 0.5,
+  maxProcesses: 64,
+  diskBytes: 64 * MiB,
+};
+/** The cgroup limits; the work dir's disk bound needs root whatever the cgroups (decision 0033). */
+const cgroupLimits: ResourceLimits = { memoryBytes: 256 * MiB, cpus: 0.5, maxProcesses: 64 };
 const { cgroups } = await detectIsolation();
 
 describe('resource limits are applied or reported as not applied, with the reason', () => {
@@ -54,9 +61,9 @@ describe('resource limits are applied or reported as not applied, with the reaso
       "runs in the non-root CI step's delegated pass (CORRAL_TEST_CGROUPS_DELEGATED=1), after root chowned the corral cgroups",
     );
     expect(cgroups).toMatchObject({ writable: true, delegated: true });
-    const { limitsApplied, limitsNotApplied } = (await sandbox.info()).isolation;
-    expect(limitsApplied).toEqual(requested);
-    expect(limitsNotApplied).toEqual({});
+    const { limitsApplied, limitsNotApplied = {} } = (await sandbox.info()).isolation;
+    expect(limitsApplied).toEqual(cgroupLimits);
+    expect(Object.keys(limitsNotApplied)).toEqual(['diskBytes']);
   });
 
   it('without root and delegation: each limit is reported as not applied, and really is not', async (ctx) => {
@@ -67,8 +74,15 @@ describe('resource limits are applied or reported as not applied, with the reaso
     const info = await sandbox.info();
     expect(info.isolation.limitsApplied).toEqual({});
     const reasons = info.isolation.limitsNotApplied ?? {};
-    expect(Object.keys(reasons).sort()).toEqual(['cpus', 'maxProcesses', 'memoryBytes']);
-    for (const reason of Object.values(reasons)) {
+    expect(Object.keys(reasons).sort()).toEqual([
+      'cpus',
+      'diskBytes',
+      'maxProcesses',
+      'memoryBytes',
+    ]);
+    expect(reasons.diskBytes).toMatch(/disk quota not applied/);
+    for (const [key, reason] of Object.entries(reasons)) {
+      if (key === 'diskBytes') continue;
       expect(reason).toContain(cgroups.reason);
       expect(reason).toContain('corral doctor');
     }
