@@ -8,8 +8,11 @@ import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// Same working dir and entry as the runner package's `build` script, so dist/runner.mjs and this
+// copy are byte-identical (esbuild's path comments are relative to the working dir).
 await build({
-  entryPoints: [`${root}packages/runner/src/main.ts`],
+  absWorkingDir: `${root}packages/runner`,
+  entryPoints: ['src/main.ts'],
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -34,8 +34,11 @@ async function buildRunner(): Promise<void> {
   if (built > Math.max(sources, self)) return;
   // Build beside the target and rename, so a concurrently running suite never sees half a file.
   const temp = `${outfile}.${process.pid}.tmp`;
+  // Same working dir and entry as the package's own `build` script and `sync:deploy`, so all three
+  // write byte-identical bundles (esbuild's path comments are relative to it).
   await build({
-    entryPoints: [`${runnerDir}src/main.ts`],
+    absWorkingDir: runnerDir.replace(/\/$/, ''),
+    entryPoints: ['src/main.ts'],
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -1,15 +1,15 @@
-// packages/runner/src/main.ts
+// src/main.ts
 import { stat as stat4 } from "node:fs/promises";
 
-// packages/runner/src/config.ts
+// src/config.ts
 import { closeSync, readFileSync, unlinkSync } from "node:fs";
 
-// packages/runner/src/constants.ts
+// src/constants.ts
 var RUNNER_DEFAULT_PORT = 8888;
 var DEFAULT_OUTPUT_BUFFER_BYTES = 16 * 1024 * 1024;
 var TASK_OUTPUT_TAIL_BYTES = 8 * 1024;
 
-// packages/runner/src/config.ts
+// src/config.ts
 function readTokenFile(path) {
   const fd = /^\/dev\/fd\/(\d+)$/.exec(path)?.[1];
   if (fd === void 0) return readFileSync(path, "utf8");
@@ -129,7 +129,7 @@ ${USAGE}`);
   };
 }
 
-// packages/runner/src/log.ts
+// src/log.ts
 function stdoutLogger(write = (l) => process.stdout.write(l)) {
   return {
     log(level, msg, fields = {}) {
@@ -138,16 +138,16 @@ function stdoutLogger(write = (l) => process.stdout.write(l)) {
   };
 }
 
-// packages/runner/src/server.ts
+// src/server.ts
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 import { unlink as unlink3 } from "node:fs/promises";
 
-// packages/runner/src/fs-root.ts
+// src/fs-root.ts
 import { realpath } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
-// packages/runner/src/http/errors.ts
+// src/http/errors.ts
 var HttpError = class extends Error {
   status;
   code;
@@ -204,7 +204,7 @@ function fsError(error, what) {
   }
 }
 
-// packages/runner/src/fs-root.ts
+// src/fs-root.ts
 function inside(root, candidate) {
   const r = relative(root, candidate);
   return r === "" || !r.startsWith(".." + sep) && r !== ".." && !isAbsolute(r);
@@ -277,7 +277,7 @@ function decodeUrlPath(raw) {
   }
 }
 
-// packages/runner/src/http/linger.ts
+// src/http/linger.ts
 var DEFAULT_LINGER = {
   maxMs: 1e4,
   idleMs: 2e3,
@@ -316,7 +316,7 @@ function lingerAfterAnswer(req, res, limits = DEFAULT_LINGER) {
   };
 }
 
-// packages/runner/src/http/respond.ts
+// src/http/respond.ts
 function sendJson(res, status, body, headers = {}) {
   const text = JSON.stringify(body);
   res.writeHead(status, {
@@ -347,7 +347,7 @@ function closed(res) {
   return new Promise((resolve2) => res.once("close", () => resolve2()));
 }
 
-// packages/runner/src/http/router.ts
+// src/http/router.ts
 var Router = class {
   routes = [];
   add(method, pattern, handler, opts = {}) {
@@ -414,18 +414,18 @@ function matchSegments(pattern, parts) {
   return parts.length === pattern.length ? params : void 0;
 }
 
-// packages/runner/src/exec-helper/spawner.ts
+// src/exec-helper/spawner.ts
 import { spawn as spawn2 } from "node:child_process";
 
-// packages/runner/src/exec-helper/exec-helper.ts
+// src/exec-helper/exec-helper.ts
 import { spawn } from "node:child_process";
 
-// packages/runner/src/exec-helper/helper-child.ts
+// src/exec-helper/helper-child.ts
 import { EventEmitter } from "node:events";
 import { constants } from "node:os";
 import { Readable, Writable } from "node:stream";
 
-// packages/runner/src/exec-helper/helper-source.ts
+// src/exec-helper/helper-source.ts
 var FRAME = {
   // runner → helper
   spawn: 1,
@@ -644,7 +644,7 @@ while True:
                 p.close_stream(key.fd)
 `;
 
-// packages/runner/src/exec-helper/helper-child.ts
+// src/exec-helper/helper-child.ts
 var SIGNAL_NAMES = /* @__PURE__ */ new Map();
 for (const [name, number] of Object.entries(constants.signals)) {
   if (!SIGNAL_NAMES.has(number)) SIGNAL_NAMES.set(number, name);
@@ -791,7 +791,7 @@ var HelperChild = class extends EventEmitter {
   }
 };
 
-// packages/runner/src/exec-helper/exec-helper.ts
+// src/exec-helper/exec-helper.ts
 var HEADER_BYTES = 9;
 var BOOTSTRAP = "import os,sys;n=int(sys.argv[1]);b=bytearray();[b.extend(os.read(0,n-len(b)) or sys.exit(3)) for _ in iter(lambda:len(b)<n,False)];exec(bytes(b))";
 var PYTHONS = ["/usr/bin/python3", "/usr/local/bin/python3", "python3"];
@@ -924,7 +924,7 @@ var ExecHelper = class _ExecHelper {
   }
 };
 
-// packages/runner/src/exec-helper/spawner.ts
+// src/exec-helper/spawner.ts
 var Spawner = class {
   constructor(mode = "auto", logger2) {
     this.mode = mode;
@@ -966,12 +966,12 @@ var Spawner = class {
   }
 };
 
-// packages/runner/src/processes.ts
+// src/processes.ts
 import { randomBytes } from "node:crypto";
 import { isUtf8 } from "node:buffer";
 import { constants as constants2 } from "node:os";
 
-// packages/runner/src/oom.ts
+// src/oom.ts
 import { writeFileSync } from "node:fs";
 var COMMAND_OOM_SCORE_ADJ = 1e3;
 function raiseOomScore(pid) {
@@ -982,7 +982,7 @@ function raiseOomScore(pid) {
   }
 }
 
-// packages/runner/src/processes.ts
+// src/processes.ts
 var MAX_RETAINED_EXITED = 256;
 var PIPE_DRAIN_GRACE_MS = 200;
 var PRIVATE_ENV = ["CORRAL_RUNNER_TOKEN"];
@@ -1243,10 +1243,10 @@ var ProcessManager = class {
   }
 };
 
-// packages/runner/src/routes/commands.ts
+// src/routes/commands.ts
 import { pipeline } from "node:stream/promises";
 
-// packages/runner/src/http/body.ts
+// src/http/body.ts
 function readBody(req, limit) {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit));
@@ -1298,7 +1298,7 @@ async function readJson(req, limit) {
   }
 }
 
-// packages/runner/src/validate.ts
+// src/validate.ts
 function requireObject(value, what = "request body") {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw invalidArgument(`${what} must be a JSON object`);
@@ -1359,7 +1359,7 @@ function envMap(body, field) {
   return obj;
 }
 
-// packages/runner/src/routes/cwd.ts
+// src/routes/cwd.ts
 import { stat } from "node:fs/promises";
 import { isAbsolute as isAbsolute2, normalize } from "node:path";
 async function resolveCwd(deps, cwd) {
@@ -1380,7 +1380,7 @@ function sandboxTmp(cwd) {
   return { abs, rel: abs };
 }
 
-// packages/runner/src/routes/commands.ts
+// src/routes/commands.ts
 var START_FIELDS = [
   "cmd",
   "shell",
@@ -1585,12 +1585,12 @@ function registerCommandRoutes(router, deps) {
   });
 }
 
-// packages/runner/src/routes/files.ts
+// src/routes/files.ts
 import { createReadStream } from "node:fs";
 import { chmod as chmod2, lstat as lstat2, rm, rmdir, stat as stat3, unlink as unlink2 } from "node:fs/promises";
 import { pipeline as pipeline3 } from "node:stream/promises";
 
-// packages/runner/src/files.ts
+// src/files.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { chmod, lstat, mkdir, readdir, rename, stat as stat2, unlink } from "node:fs/promises";
@@ -1703,7 +1703,7 @@ async function statPath(resolved, shown2) {
   }
 }
 
-// packages/runner/src/routes/files.ts
+// src/routes/files.ts
 function parseRange(header, size) {
   if (header === void 0) return void 0;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
@@ -1849,10 +1849,10 @@ function registerFileRoutes(router, deps) {
   });
 }
 
-// packages/runner/src/version.ts
+// src/version.ts
 var RUNNER_VERSION = "0.1.0";
 
-// packages/runner/src/routes/health.ts
+// src/routes/health.ts
 function registerHealthRoutes(router, deps) {
   router.add(
     "GET",
@@ -1869,12 +1869,12 @@ function registerHealthRoutes(router, deps) {
   );
 }
 
-// packages/runner/src/routes/legacy.ts
+// src/routes/legacy.ts
 import { createReadStream as createReadStream2 } from "node:fs";
 import { lstat as lstat3 } from "node:fs/promises";
 import { pipeline as pipeline4 } from "node:stream/promises";
 
-// packages/runner/src/multipart.ts
+// src/multipart.ts
 function boundaryOf(contentType) {
   const m = /^multipart\/form-data\s*;(?:.*;)?\s*boundary=(?:"([^"]+)"|([^\s;]+))/i.exec(
     contentType ?? ""
@@ -1916,7 +1916,7 @@ function parseMultipart(body, boundary) {
   return parts;
 }
 
-// packages/runner/src/shlex.ts
+// src/shlex.ts
 function shlexSplit(input) {
   const out = [];
   let word = "";
@@ -1968,7 +1968,7 @@ function shlexSplit(input) {
   return out;
 }
 
-// packages/runner/src/routes/python-compat.ts
+// src/routes/python-compat.ts
 function validationError(detail, message) {
   return withBody(new HttpError(422, "INVALID_ARGUMENT", message), { detail: [detail] });
 }
@@ -2072,7 +2072,7 @@ function baseRelative(path) {
   return path.replace(/^\/+/, "");
 }
 
-// packages/runner/src/routes/legacy.ts
+// src/routes/legacy.ts
 async function confined(deps, path) {
   try {
     return await deps.fsRoot.resolve(baseRelative(path), { follow: true });
@@ -2193,7 +2193,7 @@ function registerLegacyRoutes(router, deps) {
   });
 }
 
-// packages/runner/src/task-runner.ts
+// src/task-runner.ts
 var TASK_COMMAND_ID = "task";
 var TASK_FIELDS = ["taskID", "message", "command", "env", "cwd", "timeoutMs"];
 function parseTaskRequest(raw) {
@@ -2375,7 +2375,7 @@ var TaskRunner = class {
   }
 };
 
-// packages/runner/src/routes/task.ts
+// src/routes/task.ts
 var TASK_WAIT_DEFAULT_MS = 3e4;
 var TASK_WAIT_MAX_MS = 3e5;
 function registerTaskRoutes(router, deps) {
@@ -2410,7 +2410,7 @@ function registerTaskRoutes(router, deps) {
   });
 }
 
-// packages/runner/src/server.ts
+// src/server.ts
 function digest(value) {
   return createHash("sha256").update(value).digest();
 }
@@ -2537,7 +2537,7 @@ async function createRunnerServer(options) {
   };
 }
 
-// packages/runner/src/main.ts
+// src/main.ts
 var logger = stdoutLogger();
 async function main() {
   let config;

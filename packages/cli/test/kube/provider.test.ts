@@ -19,7 +19,7 @@ describe('--provider kubernetes on the sandbox commands', () => {
     await cluster.stop();
   });
 
-  it('lists claims as sandboxes and removes them (idempotent)', async () => {
+  it('lists claims as sandboxes and removes them (not found after, idempotent with --ignore-not-found)', async () => {
     cluster.fake.store.create(CLAIMS, {
       apiVersion: 'extensions.agents.x-k8s.io/v1beta1',
       kind: 'SandboxClaim',
@@ -37,8 +37,19 @@ describe('--provider kubernetes on the sandbox commands', () => {
 
     const removed = await cluster.call(['sandbox', 'rm', '--provider', 'kubernetes', 'claim-one']);
     expect(removed).toMatchObject({ code: 0, stdout: 'claim-one\n' });
+    // gone now: "not found" (exit 3), and idempotent with --ignore-not-found, as kubectl does
     const again = await cluster.call(['sandbox', 'rm', '--provider', 'kubernetes', 'claim-one']);
-    expect(again.code).toBe(0);
+    expect(again.code).toBe(3);
+    expect(again.stderr).toMatch(/not found/);
+    const ignored = await cluster.call([
+      'sandbox',
+      'rm',
+      '--provider',
+      'kubernetes',
+      '--ignore-not-found',
+      'claim-one',
+    ]);
+    expect(ignored.code).toBe(0);
   });
 
   it('rejects Kubernetes flags without --provider kubernetes', async () => {
