@@ -925,6 +925,7 @@ var ExecHelper = class _ExecHelper {
 };
 
 // src/exec-helper/spawner.ts
+var HELPER_WAIT_MS = 1e3;
 var Spawner = class {
   constructor(mode = "auto", logger2) {
     this.mode = mode;
@@ -945,6 +946,24 @@ var Spawner = class {
       return void 0;
     });
     return this.starting;
+  }
+  /**
+   * Resolves once a helper being started is up or known to be unavailable (at most
+   * HELPER_WAIT_MS), so the first command of a new sandbox also starts through it: a spawned
+   * command's oom_score_adj can only be raised after it runs, and what it forks at once would keep
+   * the runner's (W14); the helper's children inherit the helper's score.
+   */
+  settled() {
+    if (this.starting === void 0 || this.helper !== void 0 || this.closed) {
+      return Promise.resolve();
+    }
+    return Promise.race([
+      this.starting.then(
+        () => void 0,
+        () => void 0
+      ),
+      new Promise((resolve2) => setTimeout(resolve2, HELPER_WAIT_MS).unref())
+    ]);
   }
   /** The helper's pid while it serves commands. */
   get helperPid() {
@@ -1026,6 +1045,7 @@ var ManagedProcess = class {
     this.bufferLimit = bufferLimit;
     this.exited = new Promise((resolve2) => this.resolveExited = resolve2);
     this.push({ type: "start", seq: 0, id, pid: this.pid });
+    if (spec.onOutput) this.outputListeners.add(spec.onOutput);
     child.stdout.on("data", (chunk) => this.output("stdout", chunk));
     child.stderr.on("data", (chunk) => this.output("stderr", chunk));
     child.stdin.on("error", () => {
@@ -1187,13 +1207,15 @@ var ProcessManager = class {
   spawner;
   procs = /* @__PURE__ */ new Map();
   /** Starts a process; rejects with the spawn error (e.g. ENOENT) if it could not start. */
-  start(spec) {
+  async start(spec) {
+    await this.spawner.settled();
     const id = spec.id ?? randomBytes(8).toString("hex");
-    if (this.procs.has(id)) return Promise.reject(new Error(`a command with id "${id}" exists`));
+    if (this.procs.has(id)) throw new Error(`a command with id "${id}" exists`);
     const env = { ...process.env, ...spec.env };
     for (const name of PRIVATE_ENV) delete env[name];
     const [file, args] = spec.cmd ? [spec.cmd[0], spec.cmd.slice(1)] : ["/bin/sh", ["-c", spec.shell ?? ""]];
     const child = this.spawner.spawn(file, args, { cwd: spec.cwd, env });
+    raiseOomScore(child.pid);
     return new Promise((resolve2, reject) => {
       let spawned = false;
       child.on("error", (error) => {
@@ -1201,7 +1223,6 @@ var ProcessManager = class {
       });
       child.once("spawn", () => {
         spawned = true;
-        raiseOomScore(child.pid);
         const proc = new ManagedProcess(id, child, spec, this.bufferLimit);
         this.procs.set(id, proc);
         void proc.exited.then(() => this.evictExited());
@@ -2096,12 +2117,15 @@ async function execute(deps, command) {
     };
   }
   let proc;
+  const out = [];
+  const err = [];
   try {
     proc = await deps.procs.start({
       cmd: argv2,
       cwd: deps.fsRoot.realRoot,
       cwdRel: "",
-      timeoutMs: deps.legacyExecTimeoutMs
+      timeoutMs: deps.legacyExecTimeoutMs,
+      onOutput: (stream, chunk) => (stream === "stdout" ? out : err).push(chunk)
     });
   } catch (error) {
     return {
@@ -2110,9 +2134,6 @@ async function execute(deps, command) {
       exit_code: 1
     };
   }
-  const out = [];
-  const err = [];
-  proc.onOutput((stream, chunk) => (stream === "stdout" ? out : err).push(chunk));
   const exit = await proc.exited;
   deps.procs.remove(proc.id);
   const stdout = Buffer.concat(out).toString("utf8");
@@ -2319,13 +2340,19 @@ var TaskRunner = class {
       );
     } else {
       try {
-        const proc = await this.procs.start(spec);
-        this.commandId = proc.id;
         const taskID = this.task.taskID;
-        proc.onOutput((stream, chunk) => {
-          (stream === "stdout" ? stdout : stderr).add(chunk);
-          this.logger.log("info", "task output", { taskID, stream, data: chunk.toString("utf8") });
+        const proc = await this.procs.start({
+          ...spec,
+          onOutput: (stream, chunk) => {
+            (stream === "stdout" ? stdout : stderr).add(chunk);
+            this.logger.log("info", "task output", {
+              taskID,
+              stream,
+              data: chunk.toString("utf8")
+            });
+          }
         });
+        this.commandId = proc.id;
         const exit = await proc.exited;
         result = this.makeResult(startedAt, exit, stdout, stderr);
       } catch (error) {

@@ -32,6 +32,12 @@ export interface SpawnSpec {
   stdin?: Buffer;
   keepStdinOpen?: boolean;
   timeoutMs?: number;
+  /**
+   * Output from the first byte on. A listener added with `onOutput` after `start()` resolves can
+   * miss output: through the exec helper, the command's first output can arrive in the same
+   * read as its start.
+   */
+  onOutput?: OutputListener;
 }
 
 interface Stored {
@@ -85,6 +91,7 @@ export class ManagedProcess {
     this.bufferLimit = bufferLimit;
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
     this.push({ type: 'start', seq: 0, id, pid: this.pid });
+    if (spec.onOutput) this.outputListeners.add(spec.onOutput);
 
     child.stdout!.on('data', (chunk: Buffer) => this.output('stdout', chunk));
     child.stderr!.on('data', (chunk: Buffer) => this.output('stderr', chunk));
@@ -264,15 +271,19 @@ export class ProcessManager {
   ) {}
 
   /** Starts a process; rejects with the spawn error (e.g. ENOENT) if it could not start. */
-  start(spec: SpawnSpec): Promise<ManagedProcess> {
+  async start(spec: SpawnSpec): Promise<ManagedProcess> {
+    await this.spawner.settled();
     const id = spec.id ?? randomBytes(8).toString('hex');
-    if (this.procs.has(id)) return Promise.reject(new Error(`a command with id "${id}" exists`));
+    if (this.procs.has(id)) throw new Error(`a command with id "${id}" exists`);
     const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env };
     for (const name of PRIVATE_ENV) delete env[name];
     const [file, args] = spec.cmd
       ? [spec.cmd[0]!, spec.cmd.slice(1)]
       : ['/bin/sh', ['-c', spec.shell ?? '']];
     const child = this.spawner.spawn(file, args, { cwd: spec.cwd, env });
+    // at once, before the command can fork: a spawned child has exec'd by now (the exec helper's
+    // children have no pid yet here, and inherit the helper's score instead)
+    raiseOomScore(child.pid);
     return new Promise((resolve, reject) => {
       let spawned = false;
       // Kept for the child's whole life: an 'error' event without a listener would crash the runner.
@@ -281,8 +292,6 @@ export class ProcessManager {
       });
       child.once('spawn', () => {
         spawned = true;
-        // the helper's children already inherit its score; a spawned child gets it here
-        raiseOomScore(child.pid);
         const proc = new ManagedProcess(id, child, spec, this.bufferLimit);
         this.procs.set(id, proc);
         void proc.exited.then(() => this.evictExited());

@@ -144,13 +144,19 @@ export class TaskRunner {
       );
     } else {
       try {
-        const proc = await this.procs.start(spec);
-        this.commandId = proc.id;
         const taskID = this.task!.taskID;
-        proc.onOutput((stream, chunk) => {
-          (stream === 'stdout' ? stdout : stderr).add(chunk);
-          this.logger.log('info', 'task output', { taskID, stream, data: chunk.toString('utf8') });
+        const proc = await this.procs.start({
+          ...spec,
+          onOutput: (stream, chunk) => {
+            (stream === 'stdout' ? stdout : stderr).add(chunk);
+            this.logger.log('info', 'task output', {
+              taskID,
+              stream,
+              data: chunk.toString('utf8'),
+            });
+          },
         });
+        this.commandId = proc.id;
         const exit = await proc.exited;
         result = this.makeResult(startedAt, exit, stdout, stderr);
       } catch (error) {

@@ -24,6 +24,9 @@ export interface ChildLike {
 
 export type ExecHelperMode = 'auto' | 'off';
 
+/** How long a command waits for a helper that is still starting before it is spawned. */
+const HELPER_WAIT_MS = 1000;
+
 export class Spawner {
   private helper: ExecHelper | undefined;
   private starting: Promise<void> | undefined;
@@ -44,6 +47,25 @@ export class Spawner {
       return undefined;
     });
     return this.starting;
+  }
+
+  /**
+   * Resolves once a helper being started is up or known to be unavailable (at most
+   * HELPER_WAIT_MS), so the first command of a new sandbox also starts through it: a spawned
+   * command's oom_score_adj can only be raised after it runs, and what it forks at once would keep
+   * the runner's (W14); the helper's children inherit the helper's score.
+   */
+  settled(): Promise<void> {
+    if (this.starting === undefined || this.helper !== undefined || this.closed) {
+      return Promise.resolve();
+    }
+    return Promise.race([
+      this.starting.then(
+        () => undefined,
+        () => undefined,
+      ),
+      new Promise<void>((resolve) => setTimeout(resolve, HELPER_WAIT_MS).unref()),
+    ]);
   }
 
   /** The helper's pid while it serves commands. */

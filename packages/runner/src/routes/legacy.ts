@@ -52,12 +52,15 @@ async function execute(deps: Deps, command: string): Promise<LegacyExecuteRespon
     };
   }
   let proc;
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
   try {
     proc = await deps.procs.start({
       cmd: argv,
       cwd: deps.fsRoot.realRoot,
       cwdRel: '',
       timeoutMs: deps.legacyExecTimeoutMs,
+      onOutput: (stream, chunk) => (stream === 'stdout' ? out : err).push(chunk),
     });
   } catch (error) {
     return {
@@ -66,9 +69,6 @@ async function execute(deps: Deps, command: string): Promise<LegacyExecuteRespon
       exit_code: 1,
     };
   }
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  proc.onOutput((stream, chunk) => (stream === 'stdout' ? out : err).push(chunk));
   const exit = await proc.exited;
   deps.procs.remove(proc.id);
   const stdout = Buffer.concat(out).toString('utf8');
