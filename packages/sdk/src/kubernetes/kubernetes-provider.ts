@@ -31,6 +31,8 @@ import type {
   SandboxProvider,
 } from '../provider.js';
 import { buildClaim } from './claim-builder.js';
+import { createConnector } from './connection/create-connector.js';
+import { boundTarget, readyTarget, type RunnerConnector } from './connection/runner-connector.js';
 import { asCache, informers, NamespaceCaches } from './claim-caches.js';
 import {
   claimRef,
@@ -53,7 +55,6 @@ import {
   type ResolvedOptions,
 } from './options.js';
 import { podTarget } from './pod-target.js';
-import { boundTarget, readyTarget, RunnerConnections } from './runner-connections.js';
 import {
   installSignalCleanup,
   type SignalCleanupDisposer,
@@ -79,7 +80,7 @@ export class KubernetesProvider implements SandboxProvider {
   /** Claims this provider created and has not deleted, by id. */
   readonly #created = new Map<string, Ref>();
   readonly #caches: NamespaceCaches;
-  readonly #connections: RunnerConnections;
+  readonly #connector: RunnerConnector;
   readonly #requestedNetwork = new Map<string, KubernetesCreateOptions['network']>();
   #signalCleanup: SignalCleanupDisposer | undefined;
   #closed = false;
@@ -99,11 +100,11 @@ export class KubernetesProvider implements SandboxProvider {
       throw toSdkError(e, { doing: 'Loading the Kubernetes configuration' });
     }
     this.#caches = new NamespaceCaches(this.client);
-    this.#connections = new RunnerConnections(
-      this.client.kubeConfig,
-      this.#options,
-      this.client.namespace,
-    );
+    this.#connector = createConnector(this.#options.connection, {
+      kubeConfig: this.client.kubeConfig,
+      defaultNamespace: this.client.namespace,
+      timeoutMs: this.#options.readyTimeoutMs,
+    });
     if (options.cleanupOnSignal === true) this.enableSignalCleanup();
   }
 
@@ -169,7 +170,7 @@ export class KubernetesProvider implements SandboxProvider {
         ...(signal !== undefined ? { signal } : {}),
       });
       signal?.throwIfAborted();
-      const endpoint = await this.#connections.endpointFor(
+      const endpoint = await this.#connector.endpointFor(
         ref,
         readyTarget(ref, ready, this.#options.connection),
         signal,
@@ -234,7 +235,7 @@ export class KubernetesProvider implements SandboxProvider {
           `(Ready reason: ${info.metadata.readyReason ?? 'none'}). Try again when it is Ready.`,
       );
     }
-    const endpoint = await this.#connections
+    const endpoint = await this.#connector
       .endpointFor(
         ref,
         boundTarget(ref, sandboxName, claim, sandbox, this.#options.connection),
@@ -277,7 +278,7 @@ export class KubernetesProvider implements SandboxProvider {
     const ref = this.#parseId(id);
     const { signal } = options;
     const doing = `Deleting sandbox ${ref.id}`;
-    await this.#connections.close(ref.id);
+    await this.#connector.release(ref.id);
     try {
       const result = await this.client.claims.delete(ref.name, {
         ...requestFor(ref, signal),
@@ -398,7 +399,7 @@ export class KubernetesProvider implements SandboxProvider {
     this.#closed = true;
     this.#signalCleanup?.();
     this.#signalCleanup = undefined;
-    await this.#connections.closeAll();
+    await this.#connector.close();
     this.#caches.releaseAll();
     this.client.close();
   }
@@ -427,7 +428,7 @@ export class KubernetesProvider implements SandboxProvider {
 
   /** Deletes a claim after a failed create: its own budget, independent of the caller's signal. */
   async #rollback(ref: Ref): Promise<Error | undefined> {
-    await this.#connections.close(ref.id);
+    await this.#connector.release(ref.id);
     this.#created.delete(ref.id);
     this.#requestedNetwork.delete(ref.id);
     try {
@@ -457,7 +458,7 @@ export class KubernetesProvider implements SandboxProvider {
         running,
         { ...options, timeoutMs: options.timeoutMs ?? this.#options.readyTimeoutMs },
       );
-      if (!running) await this.#connections.podStopped(ref.id);
+      if (!running) await this.#connector.podStopped(ref.id);
       const claim = await this.client.claims.get(ref.name, requestFor(ref, signal));
       return toSandboxInfo(claim, sandbox, {
         id: ref.id,
