@@ -64,9 +64,8 @@ describe.skipIf(missing !== null)(
         await page.getByRole('heading', { name: 'Backlog', level: 2 }).waitFor();
         const [cookie] = (await context.cookies()).filter((c) => c.name === 'corral_token');
         await context.addCookies([{ ...cookie!, value: 'stale' }]);
-        await page.evaluate(() => {
-          location.hash = '#/sandboxes';
-        });
+        // navigate inside the running app (no reload): its next API call meets the 401
+        await page.evaluate("location.hash = '#/sandboxes'");
         await page.getByRole('heading', { name: 'Not signed in', level: 1 }).waitFor();
         await expect(page.getByRole('alert').innerText()).resolves.toContain('/?token=');
       } finally {
