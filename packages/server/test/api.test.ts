@@ -53,7 +53,8 @@ afterAll(async () => {
   await state?.remove();
 });
 
-const concrete = (path: string) => path.replace('{id}', 'nope-0').replace('{name}', 'nope');
+const concrete = (path: string) =>
+  path.replace('{id}', 'nope-0').replace('{name}', 'nope').replace('{runnerPath}', 'v1/health');
 
 describe('auth', () => {
   it('answers 401 on every route but /healthz without or with a wrong token (SSE and static too)', async () => {
