@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, defaultStateDir } from '@corral/sdk';
 import type { CliContext } from '../context.js';
 import { streamDoctorChecks } from './doctor/stream-checks.js';
+import { kubernetesWarmPools } from './serve-warm-pools.js';
 
 export interface ServeFlags {
   host: string;
@@ -47,6 +48,7 @@ export async function serveCommand(flags: ServeFlags, ctx: CliContext): Promise<
     port,
     env: { ...ctx.env },
     connectionChecks: streamDoctorChecks(ctx.env),
+    warmPools: kubernetesWarmPools(ctx.env),
     ...(staticDir ? { staticDir } : {}),
     logger: (line) => void ctx.stderr.write(`${line}\n`),
   });
