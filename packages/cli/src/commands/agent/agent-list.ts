@@ -20,7 +20,7 @@ export interface AgentListFlags {
 export type AgentInstallFlags = AgentListFlags;
 
 export function agentCacheDir(flags: { cacheDir?: string }, ctx: CliContext): string {
-  return flags.cacheDir ?? defaultAgentCacheDir(ctx.env as NodeJS.ProcessEnv);
+  return flags.cacheDir ?? defaultAgentCacheDir(ctx.env);
 }
 
 /** `corral agent list`: every profile, its pinned version, and whether the cache holds it. */

@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
+  AgentError,
   AgentRunner,
   builtinProfiles,
+  InvalidAgentOptionsError,
   genericProfile,
   type AgentProfile,
   type AgentRun,
@@ -42,15 +44,6 @@ export interface AgentRunFlags {
   json: boolean;
 }
 
-/** A flag problem found before anything was made. */
-class UsageProblem {
-  constructor(
-    readonly code: string,
-    readonly message: string,
-    readonly hint: string,
-  ) {}
-}
-
 /**
  * `corral agent run`: one agent run in a fresh local sandbox through `AgentRunner` (the key
  * stays in this process; the sandbox reaches the model only through the run's gateway). With
@@ -70,10 +63,7 @@ export async function agentRunCommand(
     request = buildRequest(prompt, flags, profile);
     checkKey(profile, ctx);
   } catch (error) {
-    if (error instanceof UsageProblem)
-      return reportAgentError({ exitCode: ExitCode.USAGE, ...error }, ctx, flags);
-    if (error instanceof MissingKey)
-      return reportAgentError({ exitCode: ExitCode.DENIED, ...error }, ctx, flags);
+    // nothing was made yet: a bad flag, an unknown agent or a missing key
     return reportAgentError(describeAgentError(error, ctx), ctx, flags);
   }
   return withProvider(ctx, 'local', async (provider) => {
@@ -149,7 +139,9 @@ async function finish(
     await writeFile(resolve(flags.out), record.diff);
   const exitCode = exitCodeFor(record, ctx);
   if (ui.json) {
-    const { archive: _archive, ...rest } = record;
+    // the archive (a Buffer) is never asked for here; the record is the rest
+    const rest: Partial<AgentRunRecord> = { ...record };
+    delete rest.archive;
     ctx.stdout.write(`${JSON.stringify({ type: 'run.record', exitCode, ...rest })}\n`);
   } else {
     const u = record.usage;
@@ -190,25 +182,20 @@ function exitCodeFor(record: AgentRunRecord, ctx: CliContext): number {
 function chooseProfile(flags: AgentRunFlags): AgentProfile {
   if (flags.agent === 'generic') {
     if (!flags.agentCommand)
-      throw new UsageProblem(
-        'INVALID_ARGUMENT',
-        '--agent generic needs --agent-command "<shell command>".',
-        'The command runs with /bin/sh -c inside the sandbox; the prompt is its $1.',
+      throw new InvalidAgentOptionsError(
+        '--agent generic needs --agent-command "<shell command>". The command runs with /bin/sh -c inside the sandbox; the prompt is its $1.',
       );
     return genericProfile('generic', ['/bin/sh', '-c', flags.agentCommand, 'agent']);
   }
   if (flags.agentCommand !== undefined)
-    throw new UsageProblem(
-      'INVALID_ARGUMENT',
-      '--agent-command goes with --agent generic only.',
-      'Drop --agent-command, or use --agent generic.',
+    throw new InvalidAgentOptionsError(
+      '--agent-command goes with --agent generic only. Drop --agent-command, or use --agent generic.',
     );
   const profile = builtinProfiles.find((p) => p.name === flags.agent);
   if (!profile)
-    throw new UsageProblem(
-      'UNKNOWN_AGENT',
+    throw new AgentError(
       `unknown agent ${JSON.stringify(flags.agent)}; use one of ${[...builtinProfiles.map((p) => p.name), 'generic'].join(', ')}.`,
-      '`corral agent list` shows the profiles; any other command is --agent generic --agent-command "<shell>".',
+      { code: 'UNKNOWN_AGENT' },
     );
   return profile;
 }
@@ -219,25 +206,17 @@ function buildRequest(
   profile: AgentProfile,
 ): Parameters<AgentRunner['run']>[0] {
   if ((flags.workspace === undefined) === (flags.repo === undefined))
-    throw new UsageProblem(
-      'INVALID_ARGUMENT',
-      'name the workspace with exactly one of --workspace DIR or --repo URL.',
-      'e.g. corral agent run --agent claude-code --workspace . "fix the failing test"',
+    throw new InvalidAgentOptionsError(
+      'name the workspace with exactly one of --workspace DIR or --repo URL. e.g. corral agent run --agent claude-code --workspace . "fix the failing test"',
     );
   if (flags.ref !== undefined && flags.repo === undefined)
-    throw new UsageProblem('INVALID_ARGUMENT', '--ref goes with --repo.', 'Add --repo URL.');
+    throw new InvalidAgentOptionsError('--ref goes with --repo. Add --repo URL.');
   if (flags.yes && !flags.plan)
-    throw new UsageProblem(
-      'INVALID_ARGUMENT',
-      '--yes answers the plan approval, so it needs --plan.',
-      'Add --plan, or drop --yes (without --plan the agent executes directly).',
+    throw new InvalidAgentOptionsError(
+      '--yes answers the plan approval, so it needs --plan. Add --plan, or drop --yes (without --plan the agent executes directly).',
     );
   if (prompt.trim() === '')
-    throw new UsageProblem(
-      'INVALID_ARGUMENT',
-      'the prompt is empty.',
-      'Say what the agent should do.',
-    );
+    throw new InvalidAgentOptionsError('the prompt is empty. Say what the agent should do.');
   const workspace =
     flags.repo !== undefined
       ? { repo: flags.repo, ...(flags.ref === undefined ? {} : { ref: flags.ref }) }
@@ -270,19 +249,15 @@ function remoteHost(repo: string): string | undefined {
   }
 }
 
-class MissingKey {
-  readonly code = 'MISSING_API_KEY';
-  readonly hint =
-    'Export the key in the shell that runs corral; it stays on the host (the sandbox only gets a placeholder).';
-  constructor(readonly message: string) {}
-}
-
 const KEY_ENV = { anthropic: 'ANTHROPIC_API_KEY', openai: 'OPENAI_API_KEY' } as const;
 
 function checkKey(profile: AgentProfile, ctx: CliContext): void {
   if (profile.api === 'none') return;
   const name = KEY_ENV[profile.api];
-  if (!ctx.env[name]) throw new MissingKey(`${profile.name} needs a model API key: set ${name}.`);
+  if (!ctx.env[name])
+    throw new AgentError(`${profile.name} needs a model API key: set ${name}.`, {
+      code: 'MISSING_API_KEY',
+    });
 }
 
 /**

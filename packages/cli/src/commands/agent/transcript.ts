@@ -14,6 +14,7 @@ export class Transcript {
   /** The last text is held back one event: in plan mode it is the plan, printed as such. */
   private heldText: string | undefined;
   private spinner: Spinner | undefined;
+  private sessionId: string | undefined;
 
   constructor(private readonly ui: Ui) {}
 
@@ -37,17 +38,22 @@ export class Transcript {
       this.print(this.ui.paint('bold', '──'));
       return;
     }
+    // usage comes between the last text and plan.ready; it prints nothing, so it keeps the hold
+    if (event.type === 'usage') return;
     this.flush();
     switch (event.type) {
-      case 'session.started':
+      case 'session.started': {
+        const resumed = event.sessionId !== '' && event.sessionId === this.sessionId;
+        this.sessionId = event.sessionId;
         this.print(
           this.ui.paint(
             'dim',
-            `● session ${event.sessionId}${event.model ? ` (${event.model})` : ''}`,
+            `● ${resumed ? 'resumed ' : ''}session ${event.sessionId}${event.model ? ` (${event.model})` : ''}`,
           ),
         );
         this.waiting('Thinking…');
         break;
+      }
       case 'assistant.text':
         this.heldText = event.text;
         this.waiting('Thinking…');
@@ -83,8 +89,6 @@ export class Transcript {
       case 'result':
       case 'awaiting.approval':
         this.stop();
-        break;
-      case 'usage':
         break;
     }
   }
