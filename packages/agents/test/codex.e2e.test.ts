@@ -15,36 +15,15 @@ import { startModelServer, type ModelServer } from './model-server/model-server.
 const CACHE = process.env.CORRAL_AGENT_CACHE ?? '/var/cache/corral-agents';
 const installed = await findInstalled(codex, { cacheDir: CACHE });
 const KEY = `sk-openai-test-${Math.random().toString(36).slice(2)}`;
-const MODEL = 'corral-scripted';
+const MODEL = 'corral-scripted'; // the catalog's one slug
 const SKIP_REASON = installed
   ? ''
   : ` (skipped: not installed in ${CACHE}; run \`corral agent install codex\`)`;
 
-/** The fields Codex 0.171 requires of a catalog entry; `direct` turns code mode off. */
-const CATALOG = {
-  models: [
-    {
-      slug: MODEL,
-      display_name: 'Corral scripted',
-      description: 'the scripted test model',
-      supported_in_api: true,
-      visibility: 'list',
-      priority: 1,
-      shell_type: 'shell_command',
-      apply_patch_tool_type: 'freeform',
-      supports_parallel_tool_calls: false,
-      tool_mode: 'direct',
-      context_window: 200_000,
-      truncation_policy: { mode: 'tokens', limit: 10_000 },
-      input_modalities: ['text'],
-      default_reasoning_level: 'low',
-      supported_reasoning_levels: [{ effort: 'low', description: 'low' }],
-      base_instructions: 'You are a coding agent.',
-      support_verbosity: false,
-      experimental_supported_tools: [],
-    },
-  ],
-};
+/** The fields Codex 0.171 requires of a catalog entry; `"tool_mode": "direct"` turns code mode off. */
+const CATALOG = JSON.parse(
+  await readFile(new URL('./model-server/codex-model-catalog.json', import.meta.url), 'utf8'),
+) as { models: unknown[] };
 
 const PATCH = [
   '*** Begin Patch',

@@ -7,12 +7,17 @@
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claudeCode, findInstalled } from '@corral/agents';
+import { claudeCode, codex, findInstalled } from '@corral/agents';
 import { startModelServer, type ModelServer } from '../../agents/test/model-server/model-server.js';
 import { corral } from './helpers/corral.js';
 
 const CACHE = process.env.CORRAL_AGENT_CACHE ?? '/var/cache/corral-agents';
 const installed = await findInstalled(claudeCode, { cacheDir: CACHE });
+const codexInstalled = await findInstalled(codex, { cacheDir: CACHE });
+const CODEX_CATALOG = new URL(
+  '../../agents/test/model-server/codex-model-catalog.json',
+  import.meta.url,
+).pathname;
 const KEY = `sk-ant-cli-${Math.random().toString(36).slice(2)}`;
 const SKIP_REASON = installed
   ? ''
@@ -232,6 +237,56 @@ describe('corral agent', () => {
         expect(run.code).toBe(5);
         expect(run.stderr).toContain('the API key was refused');
         expect(run.stderr).toContain('Hint: Check ANTHROPIC_API_KEY');
+      });
+    },
+  );
+  describe.skipIf(!codexInstalled)(
+    `with Codex ${codex.npm?.version}${codexInstalled ? '' : ` (skipped: not installed in ${CACHE})`}`,
+    { timeout: 180_000 },
+    () => {
+      it('codex against OPENAI_BASE_URL (with /v1), the scripted model from CORRAL_CODEX_MODEL_CATALOG', async () => {
+        const dir = await workspace('codex');
+        const out = join(work, 'codex.diff');
+        server.setScript([
+          { tool: 'exec_command', input: { cmd: 'cat hello.txt' } },
+          {
+            custom: 'apply_patch',
+            input:
+              '*** Begin Patch\n*** Update File: hello.txt\n@@\n-hello\n+goodbye\n*** End Patch\n',
+          },
+          { text: 'Patched.' },
+        ]);
+        const run = await corral(
+          [
+            'agent',
+            'run',
+            '--agent',
+            'codex',
+            '--model',
+            'corral-scripted',
+            '--workspace',
+            dir,
+            '--out',
+            out,
+            '--timeout',
+            '150s',
+            'Say goodbye',
+          ],
+          {
+            stateDir,
+            env: {
+              CORRAL_AGENT_CACHE: CACHE,
+              CORRAL_CODEX_MODEL_CATALOG: CODEX_CATALOG,
+              OPENAI_BASE_URL: `${server.url}/v1`,
+              OPENAI_API_KEY: KEY,
+            },
+          },
+        );
+        expect(run.code, run.stderr).toBe(0);
+        expect(run.stdout).toMatch(/^✓ shell .*cat hello\.txt/m);
+        expect(run.stdout).toMatch(/^✓ apply_patch /m);
+        expect(run.stdout).toContain('Patched.');
+        expect(await readFile(out, 'utf8')).toContain('-hello\n+goodbye\n');
       });
     },
   );

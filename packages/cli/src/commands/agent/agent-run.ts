@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
   AgentError,
   AgentRunner,
   builtinProfiles,
-  InvalidAgentOptionsError,
+  codexProfile,
   genericProfile,
+  InvalidAgentOptionsError,
   type AgentProfile,
   type AgentRun,
   type AgentRunRecord,
@@ -59,7 +60,7 @@ export async function agentRunCommand(
   let request: Parameters<AgentRunner['run']>[0];
   let profile: AgentProfile;
   try {
-    profile = chooseProfile(flags);
+    profile = await chooseProfile(flags, ctx);
     request = buildRequest(prompt, flags, profile);
     checkKey(profile, ctx);
   } catch (error) {
@@ -71,7 +72,7 @@ export async function agentRunCommand(
       provider,
       cacheDir: agentCacheDir(flags, ctx),
       concurrency: 1,
-      profiles: profile.name === 'generic' ? [profile] : [],
+      profiles: [profile],
       upstreams: upstreamsFrom(ctx.env),
     });
     let run: AgentRun | undefined;
@@ -179,13 +180,17 @@ function exitCodeFor(record: AgentRunRecord, ctx: CliContext): number {
   return describeAgentFailure(record.error ?? { code: 'AGENT_FAILED', message: '' }).exitCode;
 }
 
-function chooseProfile(flags: AgentRunFlags): AgentProfile {
+async function chooseProfile(flags: AgentRunFlags, ctx: CliContext): Promise<AgentProfile> {
   if (flags.agent === 'generic') {
     if (!flags.agentCommand)
       throw new InvalidAgentOptionsError(
         '--agent generic needs --agent-command "<shell command>". The command runs with /bin/sh -c inside the sandbox; the prompt is its $1.',
       );
     return genericProfile('generic', ['/bin/sh', '-c', flags.agentCommand, 'agent']);
+  }
+  if (flags.agent === 'codex' && ctx.env.CORRAL_CODEX_MODEL_CATALOG) {
+    // a catalog with a `"tool_mode": "direct"` model (e.g. the scripted test model) instead of Codex's own
+    return codexProfile({ modelCatalog: await readCatalog(ctx.env.CORRAL_CODEX_MODEL_CATALOG) });
   }
   if (flags.agentCommand !== undefined)
     throw new InvalidAgentOptionsError(
@@ -289,4 +294,21 @@ async function ask(ctx: CliContext, question: string): Promise<boolean> {
   const answer = line.split('\n')[0]?.trim().toLowerCase() ?? '';
   if (!line.includes('\n')) ctx.stderr.write('\n');
   return answer === 'y' || answer === 'yes';
+}
+
+async function readCatalog(path: string): Promise<{ models: unknown[] }> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new InvalidAgentOptionsError(
+      `CORRAL_CODEX_MODEL_CATALOG=${path} is not a readable JSON file (${error instanceof Error ? error.message : String(error)}).`,
+    );
+  }
+  const models = (parsed as { models?: unknown }).models;
+  if (!Array.isArray(models))
+    throw new InvalidAgentOptionsError(
+      `CORRAL_CODEX_MODEL_CATALOG=${path} has no "models" array; see packages/agents/test/model-server/codex-model-catalog.json.`,
+    );
+  return { models };
 }
