@@ -1,8 +1,12 @@
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../../context.js';
-import type { RunState } from '../../program.js';
 import type { AgentInstallFlags, AgentListFlags } from './agent-list.js';
 import type { AgentRunFlags } from './agent-run.js';
+
+/** The part of `program.ts`'s run state a command sets (errors then come out as JSON too). */
+interface JsonState {
+  json: boolean;
+}
 
 type Act = <A extends unknown[]>(
   fn: (...args: A) => Promise<number>,
@@ -12,7 +16,7 @@ type Act = <A extends unknown[]>(
 export function registerAgentCommands(
   program: Command,
   act: Act,
-  state: RunState,
+  state: JsonState,
   ctx: CliContext,
 ): void {
   const agent = program
