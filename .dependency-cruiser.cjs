@@ -9,7 +9,7 @@ const allowed = {
   runner: [],
   sdk: ['agent-sandbox', 'runner'],
   orchestrator: ['sdk'],
-  cli: ['sdk', 'agent-sandbox', 'orchestrator', 'runner', 'mcp', 'server', 'console'],
+  cli: ['sdk', 'agent-sandbox', 'orchestrator', 'runner', 'mcp', 'server', 'console', 'agents'],
   mcp: ['sdk'],
   ai: ['sdk'],
   agents: ['sdk', 'orchestrator'],

@@ -14,7 +14,7 @@ import { build } from 'esbuild';
 const root = fileURLToPath(new URL('../', import.meta.url));
 const runnerDir = join(root, 'packages/runner/');
 /** The CLI and every package its build references (packages/cli/tsconfig.build.json). */
-const CLI_BUILD = ['cli', 'sdk', 'agent-sandbox', 'runner', 'orchestrator'];
+const CLI_BUILD = ['cli', 'sdk', 'agent-sandbox', 'runner', 'orchestrator', 'agents'];
 
 export default async function setup(): Promise<void> {
   await Promise.all([buildRunner(), buildCliIfStale()]);

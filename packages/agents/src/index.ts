@@ -10,7 +10,8 @@ export type { AgentEvent, AgentEventBody, AgentEventType, FileChange } from './e
 
 // Profiles.
 export { claudeCode, claudeCodeParser, CLAUDE_CODE_VERSION } from './profiles/claude-code.js';
-export { codex, codexParser, CODEX_VERSION } from './profiles/codex.js';
+export { codex, codexParser, codexProfile, CODEX_VERSION } from './profiles/codex.js';
+export type { CodexProfileOptions } from './profiles/codex.js';
 export { genericParser, genericProfile } from './profiles/generic.js';
 export { builtinProfiles, findProfile } from './profiles/index.js';
 export type {

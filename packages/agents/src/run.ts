@@ -342,6 +342,7 @@ export class AgentRun {
   private async writeHomeFiles(client: RunnerClient, baseUrl: string, signal: AbortSignal) {
     const files = this.ctx.profile.homeFiles?.({
       baseUrl,
+      home: `/work/${HOME}`,
       ...(this.options.model ? { model: this.options.model } : {}),
     });
     await client.commands.run(['mkdir', '-p', HOME], { signal });

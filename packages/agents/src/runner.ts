@@ -10,7 +10,7 @@ import { AgentError, InvalidAgentOptionsError } from './errors.js';
 import { defaultAgentCacheDir, requireInstalled } from './install.js';
 import { Limiter } from './limiter.js';
 import { parseRunOptions, type AgentRunInput } from './options.js';
-import { builtinProfiles, findProfile } from './profiles/index.js';
+import { builtinProfiles } from './profiles/index.js';
 import type { AgentProfile } from './profiles/types.js';
 import type { Pricing } from './gateway/usage.js';
 import { AgentRun } from './run.js';
@@ -52,11 +52,16 @@ export class AgentRunner {
     if (!Number.isInteger(concurrency) || concurrency < 1)
       throw new InvalidAgentOptionsError(`concurrency must be an integer >= 1, got ${concurrency}`);
     this.limiter = new Limiter(concurrency);
-    this.profiles = [...builtinProfiles, ...(options.profiles ?? [])];
+    // a given profile with a built-in's name replaces it (e.g. Codex with a model catalog)
+    const given = options.profiles ?? [];
+    this.profiles = [
+      ...given,
+      ...builtinProfiles.filter((b) => !given.some((p) => p.name === b.name)),
+    ];
   }
 
   profile(name: string): AgentProfile {
-    const found = this.profiles.find((p) => p.name === name) ?? findProfile(name);
+    const found = this.profiles.find((p) => p.name === name);
     if (!found)
       throw new InvalidAgentOptionsError(
         `unknown agent ${JSON.stringify(name)}; use one of ${this.profiles.map((p) => p.name).join(', ')}`,

@@ -102,13 +102,20 @@ describe('Codex exec --json (lines as printed by codex 0.171.0)', () => {
       'error',
       'tool.call',
       'tool.result',
-      'file.changed',
+      'tool.call',
+      'tool.result',
       'assistant.text',
       'usage',
       'result',
     ]);
     expect(events[1]).toMatchObject({ fatal: false });
     expect(events[3]).toMatchObject({ ok: true, output: 'hello\n' });
+    // an apply_patch (file_change item) is a tool call; Corral's diff reports the files
+    expect(events[4]).toMatchObject({
+      name: 'apply_patch',
+      input: { changes: [{ path: 'hello.txt', kind: 'update' }] },
+    });
+    expect(events[5]).toMatchObject({ ok: true, output: 'update hello.txt' });
     expect(events.at(-1)).toMatchObject({
       ok: true,
       text: 'Hi there.',

@@ -19,6 +19,7 @@ import type {
 import type { templateApplyCommand } from './commands/template/apply.js';
 import { addKubeFlags, addOutputFlag } from './kube/flags.js';
 import { registerMcpCommand } from './commands/mcp/register.js';
+import { registerAgentCommands } from './commands/agent/register.js';
 
 /** What the running command reports back to `runCli`. */
 export interface RunState {
@@ -206,6 +207,7 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
     );
   registerKubeCommands(program, { act, json, state }, ctx);
   registerMcpCommand(program, act, ctx);
+  registerAgentCommands(program, act, state, ctx);
   program
     .command('__keeper', { hidden: true })
     .description('internal: owns a sandbox made by `sandbox create`')

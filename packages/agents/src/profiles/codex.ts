@@ -128,17 +128,27 @@ export function codexParser(mode: RunMode): OutputParser {
       }
       return out;
     }
-    if (kind === 'file_change' && done) {
-      const changes = Array.isArray(item.changes) ? item.changes : [];
-      return changes.map((c) => {
-        const change = obj(c) ?? {};
-        const k = str(change.kind);
-        return {
-          type: 'file.changed' as const,
-          path: str(change.path) ?? '',
-          change: k === 'add' ? 'added' : k === 'delete' ? 'deleted' : 'modified',
-        };
-      });
+    if (kind === 'file_change') {
+      // an apply_patch call: one tool call like any other; Corral's own diff says what changed
+      const out: AgentEventBody[] = [];
+      const changes = (Array.isArray(item.changes) ? item.changes : []).map((c) => ({
+        path: str(obj(c)?.path) ?? '',
+        kind: str(obj(c)?.kind) ?? '',
+      }));
+      if (!started.has(id)) {
+        started.add(id);
+        out.push({ type: 'tool.call', id, name: 'apply_patch', input: { changes } });
+      }
+      if (done) {
+        const output = changes.map((c) => `${c.kind} ${c.path}`).join('\n');
+        out.push({
+          type: 'tool.result',
+          id,
+          ok: item.status !== 'failed',
+          ...truncateOutput(output),
+        });
+      }
+      return out;
     }
     return [];
   }
@@ -157,38 +167,60 @@ function describe(message: string): string {
     : message;
 }
 
-export const codex: AgentProfile = {
-  name: 'codex',
-  description: 'OpenAI Codex CLI (codex exec --json)',
-  npm: { name: '@openai/codex', version: CODEX_VERSION },
-  binary: 'node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex',
-  api: 'openai',
-  hosts: ['api.openai.com'],
-  upstreamUrl: 'https://api.openai.com',
-  command(ctx) {
-    const prompt = ctx.mode === 'plan' ? PLAN_INSTRUCTION + ctx.prompt : ctx.prompt;
-    const args = [ctx.bin, 'exec'];
-    if (ctx.resumeSessionId) args.push('resume', ctx.resumeSessionId);
-    args.push('--json', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox');
-    if (ctx.model) args.push('-m', ctx.model);
-    args.push(prompt);
-    return args;
-  },
-  env({ token, home }) {
-    return { CORRAL_MODEL_TOKEN: token, CODEX_HOME: `${home}/.codex` };
-  },
-  homeFiles({ baseUrl }) {
-    return {
-      '.codex/config.toml': [
-        'model_provider = "corral"',
+export interface CodexProfileOptions {
+  /**
+   * A Codex model catalog (`{ "models": [...] }`, Codex's own `model_catalog_json` format),
+   * written into `$CODEX_HOME` and used instead of the built-in one. Codex 0.171's built-in
+   * models run in "code mode" (one JavaScript `exec` tool); a catalog entry with
+   * `"tool_mode": "direct"` gets the plain tools (`exec_command`, `apply_patch`) instead — the
+   * scripted test model uses this (docs/decisions/0034).
+   */
+  modelCatalog?: { models: unknown[] };
+}
+
+const CATALOG_FILE = '.codex/corral-models.json';
+
+export function codexProfile(options: CodexProfileOptions = {}): AgentProfile {
+  return {
+    name: 'codex',
+    description: 'OpenAI Codex CLI (codex exec --json)',
+    npm: { name: '@openai/codex', version: CODEX_VERSION },
+    binary: 'node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex',
+    api: 'openai',
+    hosts: ['api.openai.com'],
+    upstreamUrl: 'https://api.openai.com',
+    command(ctx) {
+      const prompt = ctx.mode === 'plan' ? PLAN_INSTRUCTION + ctx.prompt : ctx.prompt;
+      const args = [ctx.bin, 'exec'];
+      if (ctx.resumeSessionId) args.push('resume', ctx.resumeSessionId);
+      args.push('--json', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox');
+      if (ctx.model) args.push('-m', ctx.model);
+      args.push(prompt);
+      return args;
+    },
+    env({ token, home }) {
+      return { CORRAL_MODEL_TOKEN: token, CODEX_HOME: `${home}/.codex` };
+    },
+    homeFiles({ baseUrl, home }) {
+      const files: Record<string, string> = {};
+      const config: string[] = ['model_provider = "corral"'];
+      if (options.modelCatalog) {
+        files[CATALOG_FILE] = JSON.stringify(options.modelCatalog);
+        config.push(`model_catalog_json = ${JSON.stringify(`${home}/${CATALOG_FILE}`)}`);
+      }
+      config.push(
         '[model_providers.corral]',
         'name = "corral"',
         `base_url = "${baseUrl}/v1"`,
         'env_key = "CORRAL_MODEL_TOKEN"',
         'wire_api = "responses"',
         '',
-      ].join('\n'),
-    };
-  },
-  parser: codexParser,
-};
+      );
+      files['.codex/config.toml'] = config.join('\n');
+      return files;
+    },
+    parser: codexParser,
+  };
+}
+
+export const codex: AgentProfile = codexProfile();

@@ -46,6 +46,6 @@ export interface AgentProfile {
   /** Environment for the agent; `token` is the per-run placeholder the gateway swaps for the key. */
   env(ctx: { baseUrl: string; token: string; home: string }): Record<string, string>;
   /** Files to place in `$HOME` before the first start (e.g. a config file), path → content. */
-  homeFiles?(ctx: { baseUrl: string; model?: string }): Record<string, string>;
+  homeFiles?(ctx: { baseUrl: string; model?: string; home: string }): Record<string, string>;
   parser(mode: RunMode): OutputParser;
 }

@@ -12,6 +12,8 @@ import type { AddressInfo } from 'node:net';
 export type ScriptStep =
   | { text: string; thinking?: string }
   | { tool: string; input: Record<string, unknown>; text?: string }
+  /** A freeform ("custom") tool call, e.g. Codex's `apply_patch` taking the patch text (OpenAI only). */
+  | { custom: string; input: string; text?: string }
   /** An HTTP error answer (e.g. 500, 429 with retryAfterS, 401). */
   | { status: number; retryAfterS?: number; message?: string }
   /** Accept the request and never answer (the agent hangs waiting). */
@@ -103,8 +105,9 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         return;
       }
       counter++;
-      if (api === 'anthropic') anthropicStream(res, step, counter, body, usage);
-      else openaiStream(res, step, counter, usage);
+      if (api === 'openai') openaiStream(res, step, counter, usage);
+      else if ('custom' in step) sendError(res, api, 500, 'custom tool steps are OpenAI only');
+      else anthropicStream(res, step, counter, body, usage);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -237,7 +240,7 @@ function anthropicStream(
 
 function openaiStream(
   res: http.ServerResponse,
-  step: Extract<ScriptStep, { text: string } | { tool: string }>,
+  step: Extract<ScriptStep, { text: string } | { tool: string } | { custom: string }>,
   n: number,
   usage: { input: number; output: number },
 ) {
@@ -279,6 +282,19 @@ function openaiStream(
       call_id: `call_${n}`,
       name: step.tool,
       arguments: JSON.stringify(step.input),
+    };
+    send('response.output_item.added', { output_index: output.length, item });
+    send('response.output_item.done', { output_index: output.length, item });
+    output.push(item);
+  }
+  if ('custom' in step) {
+    const item = {
+      id: `ctc_${n}`,
+      type: 'custom_tool_call',
+      status: 'completed',
+      call_id: `call_${n}`,
+      name: step.custom,
+      input: step.input,
     };
     send('response.output_item.added', { output_index: output.length, item });
     send('response.output_item.done', { output_index: output.length, item });
