@@ -116,6 +116,7 @@ export {
   NotFoundError,
   PathOutsideRootError,
   PermissionDeniedError,
+  PlacementNotFoundError,
   ProviderClosedError,
   SandboxEndedError,
   SandboxNotFoundError,
@@ -129,4 +130,5 @@ export type {
   CorralErrorOptions,
   OrchestratorErrorCode,
   SdkErrorCode,
+  TimeoutErrorOptions,
 } from './errors.js';

@@ -48,6 +48,7 @@ import type {
 } from '../provider.js';
 import { checkLabelKey, checkLabelValue, sandboxLabels } from '../labels.js';
 import { directEndpoint, routerEndpoint, type EndpointTarget } from './endpoint.js';
+import { createWaitError } from './claim-timeout.js';
 import { toSdkError } from './errors-map.js';
 import { execInPod, type ExecOptions, type ExecResult } from './exec.js';
 import { resolveGatewayAddress } from './gateway.js';
@@ -60,6 +61,7 @@ import {
   type KubernetesProviderOptions,
   type ResolvedOptions,
 } from './options.js';
+import { checkPlacementExists } from './placement-check.js';
 import { startPortForward, type PortForwardServer } from './port-forward.js';
 import {
   installSignalCleanup,
@@ -194,9 +196,15 @@ export class KubernetesProvider implements SandboxProvider {
     if (signal?.aborted === true) {
       throw new AbortedError(`${doing}: aborted.`, { cause: signal.reason });
     }
-    const claim = await this.#buildClaim(ref, options).catch((e: unknown) => {
-      throw toSdkError(e, { signal, doing });
-    });
+    const placement = {
+      warmPool: options.warmPool ?? this.#options.warmPool,
+      template: options.template ?? this.#options.template,
+    };
+    const claim = await checkPlacementExists(this.client, placement, ref.namespace, signal)
+      .then(() => this.#buildClaim(ref, options))
+      .catch((e: unknown) => {
+        throw toSdkError(e, { signal, doing });
+      });
     const caches = this.#cachesFor(ref.namespace);
     try {
       await this.client.claims.create(claim as never, {
@@ -229,8 +237,10 @@ export class KubernetesProvider implements SandboxProvider {
         endpoint,
       };
     } catch (e) {
+      const last = caches.claims.get(ref.name) as HasConditions | undefined;
       const rollbackError = await this.#rollback(ref);
-      const error = toSdkError(e, { signal, doing });
+      const claimRef = `${ref.namespace}/${ref.name}`;
+      const error = createWaitError(e, { signal, doing, claimRef, claim: last });
       if (rollbackError !== undefined) {
         throw new CorralError(
           `${error.message} Deleting the half-made claim ${ref.namespace}/${ref.name} also failed ` +
