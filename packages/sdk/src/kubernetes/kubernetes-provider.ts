@@ -139,6 +139,8 @@ export class KubernetesProvider implements SandboxProvider {
   #gatewayAddress: Promise<string> | undefined;
   #signalCleanup: SignalCleanupDisposer | undefined;
   #closed = false;
+  /** Calls that are using the shared caches right now (see `#releaseIdleCaches`). */
+  #cacheUsers = 0;
 
   constructor(options: KubernetesProviderOptions = {}) {
     this.#options = resolveOptions(options);
@@ -190,6 +192,10 @@ export class KubernetesProvider implements SandboxProvider {
 
   async create(options: KubernetesCreateOptions = {}): Promise<ProvisionedSandbox> {
     this.#checkOpen();
+    return this.#usingCaches(() => this.#create(options));
+  }
+
+  async #create(options: KubernetesCreateOptions): Promise<ProvisionedSandbox> {
     const { signal } = options;
     const ref = this.#ref(options.id ?? generateClaimName(), options.namespace);
     const doing = `Creating sandbox ${ref.id}`;
@@ -353,6 +359,10 @@ export class KubernetesProvider implements SandboxProvider {
    * with it). Idempotent. With `foreground`, waits until the claim and its dependents are gone.
    */
   async delete(id: string, options: DeleteSandboxOptions = {}): Promise<void> {
+    return this.#usingCaches(() => this.#delete(id, options));
+  }
+
+  async #delete(id: string, options: DeleteSandboxOptions): Promise<void> {
     const ref = this.#parseId(id);
     const { signal } = options;
     const doing = `Deleting sandbox ${ref.id}`;
@@ -403,6 +413,10 @@ export class KubernetesProvider implements SandboxProvider {
    */
   async waitTerminal(id: string, options: { signal?: AbortSignal } = {}): Promise<SandboxExit> {
     this.#checkOpen();
+    return this.#usingCaches(() => this.#waitTerminal(id, options));
+  }
+
+  async #waitTerminal(id: string, options: { signal?: AbortSignal }): Promise<SandboxExit> {
     const ref = this.#parseId(id);
     const { signal } = options;
     const doing = `Waiting for sandbox ${ref.id} to finish`;
@@ -534,6 +548,30 @@ export class KubernetesProvider implements SandboxProvider {
 
   #req(ref: Ref, signal: AbortSignal | undefined): { namespace: string; signal?: AbortSignal } {
     return { namespace: ref.namespace, ...(signal !== undefined ? { signal } : {}) };
+  }
+
+  /**
+   * Runs `work` as a user of the shared caches; when it ends and no sandbox this provider created
+   * is left, the caches' watches close, so a script ends when its work ends without `close()`.
+   * The next call that needs a cache opens it again.
+   */
+  async #usingCaches<T>(work: () => Promise<T>): Promise<T> {
+    this.#cacheUsers += 1;
+    try {
+      return await work();
+    } finally {
+      this.#cacheUsers -= 1;
+      this.#releaseIdleCaches();
+    }
+  }
+
+  #releaseIdleCaches(): void {
+    if (this.#cacheUsers > 0 || this.#created.size > 0) return;
+    for (const caches of this.#caches.values()) {
+      caches.claims.release();
+      caches.sandboxes.release();
+    }
+    this.#caches.clear();
   }
 
   /** Long-lived shared caches per namespace: every wait of this provider reuses one watch. */
@@ -742,6 +780,14 @@ export class KubernetesProvider implements SandboxProvider {
 
   async #setRunning(id: string, running: boolean, options: SuspendOptions): Promise<SandboxInfo> {
     this.#checkOpen();
+    return this.#usingCaches(() => this.#setRunningNow(id, running, options));
+  }
+
+  async #setRunningNow(
+    id: string,
+    running: boolean,
+    options: SuspendOptions,
+  ): Promise<SandboxInfo> {
     const ref = this.#parseId(id);
     const { signal } = options;
     const doing = `${running ? 'Resuming' : 'Suspending'} sandbox ${ref.id}`;

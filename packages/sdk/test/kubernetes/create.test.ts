@@ -269,3 +269,33 @@ describe('a missing warm pool or template fails fast (issue 13)', () => {
     expect(env.claims()).toEqual([]);
   });
 });
+
+describe('watches live only while a sandbox does (issue 13 item 3)', () => {
+  it('closes the informers with the last sandbox and reopens them on the next create', async () => {
+    env = await startEnv();
+    const provider = env.provider();
+    const first = await provider.create({});
+    const second = await provider.create({});
+    expect(provider.client.informerCount).toBeGreaterThan(0);
+    await provider.delete(first.info.id);
+    // One sandbox is still live: its watches stay.
+    expect(provider.client.informerCount).toBeGreaterThan(0);
+    await provider.delete(second.info.id);
+    expect(provider.client.informerCount).toBe(0);
+
+    const third = await provider.create({});
+    expect(third.info.state).toBe('running');
+    expect(provider.client.informerCount).toBeGreaterThan(0);
+    await provider.delete(third.info.id);
+    expect(provider.client.informerCount).toBe(0);
+  });
+
+  it('a failed create leaves no watch behind', async () => {
+    env = await startEnv();
+    const unblock = env.cluster.kubelet!.blockStart(NS, () => true);
+    const provider = env.provider();
+    await expect(provider.create({ timeoutMs: 300 })).rejects.toBeInstanceOf(TimeoutError);
+    expect(provider.client.informerCount).toBe(0);
+    unblock();
+  });
+});
