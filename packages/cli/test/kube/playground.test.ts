@@ -59,15 +59,23 @@ describe('the playground fake cluster', () => {
     const applied = await kubectl(['apply', '-k', 'deploy/v1beta1'], kubeconfig);
     expect(applied.stderr).not.toMatch(/error|validate/i);
     expect(applied.code).toBe(0);
-    expect(applied.stdout).toMatch(/^role\.rbac\.authorization\.k8s\.io\/corral-orchestrator created$/m);
+    expect(applied.stdout).toMatch(
+      /^role\.rbac\.authorization\.k8s\.io\/corral-orchestrator created$/m,
+    );
     expect(applied.stdout).toMatch(
       /^rolebinding\.rbac\.authorization\.k8s\.io\/corral-orchestrator created$/m,
     );
     expect(applied.stdout).toMatch(
       /^sandboxwarmpool\.extensions\.agents\.x-k8s\.io\/corral-runner created$/m,
     );
-    const role = await kubectl(['-n', NAMESPACE, 'get', 'role', 'corral-orchestrator', '-o', 'name'], kubeconfig);
-    expect(role).toMatchObject({ code: 0, stdout: 'role.rbac.authorization.k8s.io/corral-orchestrator\n' });
+    const role = await kubectl(
+      ['-n', NAMESPACE, 'get', 'role', 'corral-orchestrator', '-o', 'name'],
+      kubeconfig,
+    );
+    expect(role).toMatchObject({
+      code: 0,
+      stdout: 'role.rbac.authorization.k8s.io/corral-orchestrator\n',
+    });
     const ready = await kubectl(
       [
         '-n',
@@ -125,7 +133,9 @@ describe('the playground fake cluster', () => {
       expect(rbacRows[0]).toMatch(
         /^warn\s+rbac \(10\)\s+could not ask the API server \(SelfSubjectAccessReview\): .*\(create, get, list, watch, delete, patch sandboxclaims\.extensions\.agents\.x-k8s\.io; get, list, watch, patch sandboxes\.agents\.x-k8s\.io; .*; get, list, watch events\)$/,
       );
-      expect(run.stdout).toMatch(/^\s+fix: Check by hand: `kubectl auth can-i --list -n corral-sandboxes`/m);
+      expect(run.stdout).toMatch(
+        /^\s+fix: Check by hand: `kubectl auth can-i --list -n corral-sandboxes`/m,
+      );
       // JSON keeps every check.
       const json = await corralInProcess(
         ['doctor', '--provider', 'kubernetes', '-n', NAMESPACE, '-o', 'json'],

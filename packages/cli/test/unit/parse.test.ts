@@ -113,7 +113,7 @@ describe('toCreateOptions', () => {
   });
 
   it('leaves the network out unless --network was given (Kubernetes warns only then)', () => {
-    const { network: _, ...noNetwork } = base;
+    const noNetwork = { provider: 'local', env: [], label: [] };
     expect(toCreateOptions(noNetwork)).not.toHaveProperty('network');
     expect(toCreateOptions({ ...noNetwork, network: 'full' })).toMatchObject({ network: 'full' });
   });

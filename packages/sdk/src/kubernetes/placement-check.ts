@@ -127,5 +127,7 @@ export function describePlacement(
 
 /** The namespaces whose `namespace/name` entries carry this name. */
 export function namespacesWith(name: string, elsewhere: readonly string[]): string[] {
-  return elsewhere.filter((entry) => entry.endsWith(`/${name}`)).map((entry) => entry.split('/')[0]!);
+  return elsewhere
+    .filter((entry) => entry.endsWith(`/${name}`))
+    .map((entry) => entry.split('/')[0]!);
 }

@@ -263,7 +263,11 @@ describe('a missing warm pool or template fails fast (issue 13)', () => {
     const provider = env.provider({ warmPool: 'orphan' });
     const error = await provider.create({ timeoutMs: 1_500 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutError);
-    expect(error).toMatchObject({ code: 'TIMEOUT', lastReason: 'TemplateNotFound', retryable: false });
+    expect(error).toMatchObject({
+      code: 'TIMEOUT',
+      lastReason: 'TemplateNotFound',
+      retryable: false,
+    });
     expect((error as TimeoutError).lastMessage).toMatch(/gone-template/);
     expect((error as Error).message).toMatch(/Waiting longer will not help/);
     expect(env.claims()).toEqual([]);

@@ -75,7 +75,8 @@ function groupTitle(group: readonly CheckResult[]): string {
 function memberName(r: CheckResult): string {
   const resource = r.data?.resource;
   const verbs = r.data?.verbs;
-  if (typeof resource === 'string' && Array.isArray(verbs)) return `${verbs.join(', ')} ${resource}`;
+  if (typeof resource === 'string' && Array.isArray(verbs))
+    return `${verbs.join(', ')} ${resource}`;
   return r.title;
 }
 
