@@ -40,7 +40,7 @@ export function describePlacementError(error: unknown): HandledError | undefined
       exitCode: ExitCode.TIMEOUT,
       code: error.code,
       message: error.message,
-      hint: `A longer --timeout will not help: create the pool or template, or pass -n/--namespace and --warm-pool naming one that exists (${DEPLOYED}).`,
+      hint: `Waiting longer will not help: create the pool or template, or pass -n/--namespace and --warm-pool naming one that exists (${DEPLOYED}).`,
     };
   }
   return undefined;
