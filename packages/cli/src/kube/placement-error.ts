@@ -4,12 +4,19 @@
  */
 import { PlacementNotFoundError, TimeoutError } from '@corral/sdk';
 import { ExitCode } from '../exit-codes.js';
-import type { HandledError } from '../error-handler.js';
+
+/** The shape of error-handler.ts's `HandledError` (not imported: that module imports this one). */
+interface Described {
+  exitCode: number;
+  code: string;
+  message: string;
+  hint: string;
+}
 
 const DEPLOYED =
   '`kubectl apply -k deploy/v1beta1` makes pools corral-runner and corral-runner-cold in namespace corral-sandboxes';
 
-export function describePlacementError(error: unknown): HandledError | undefined {
+export function describePlacementError(error: unknown): Described | undefined {
   if (error instanceof PlacementNotFoundError) {
     const pool = error.kind === 'SandboxWarmPool';
     const what = pool ? 'warm pool' : 'template';
