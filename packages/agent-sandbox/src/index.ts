@@ -271,6 +271,7 @@ export {
 } from './errors/kubernetes-errors.js';
 export type { KubernetesStatus, StatusCause } from './errors/kubernetes-errors.js';
 export { fromApiException, fromStatus, translateError } from './errors/from-api-exception.js';
+export { callOptions } from './client/request-options.js';
 export {
   ClaimFailedError,
   ObjectDeletedError,

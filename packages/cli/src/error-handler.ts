@@ -1,6 +1,7 @@
 import { CorralError, type CorralErrorCode } from '@corral/sdk';
 import type { CliContext } from './context.js';
 import { ExitCode } from './exit-codes.js';
+import { describePlacementError } from './kube/placement-error.js';
 import type { ExitCodeValue } from './exit-codes.js';
 import { isInteractive, painter } from './output/style.js';
 
@@ -71,6 +72,14 @@ export const BY_CODE: Record<CorralErrorCode, Mapping> = {
   SANDBOX_GONE: {
     exitCode: ExitCode.NOT_FOUND,
     hint: 'Run `corral sandbox list` to see the sandboxes that exist.',
+  },
+  WARM_POOL_NOT_FOUND: {
+    exitCode: ExitCode.NOT_FOUND,
+    hint: 'Pass -n/--namespace for the namespace that has the pool, or --warm-pool naming one that exists (`kubectl get sandboxwarmpools -A`).',
+  },
+  TEMPLATE_NOT_FOUND: {
+    exitCode: ExitCode.NOT_FOUND,
+    hint: 'Pass -n/--namespace for the namespace that has the template, or --template naming one that exists (`kubectl get sandboxtemplates -A`).',
   },
   NOT_FOUND: {
     exitCode: ExitCode.NOT_FOUND,
@@ -221,6 +230,8 @@ export function describeError(error: unknown, ctx: CliContext): HandledError {
       hint: 'Use `corral sandbox create` for a sandbox that outlives the command.',
     };
   }
+  const placement = describePlacementError(error);
+  if (placement) return placement;
   if (error instanceof CorralError) {
     // a code from a newer runner or keeper than this CLI falls back to the generic mapping
     const mapping = Object.hasOwn(BY_CODE, error.code) ? BY_CODE[error.code] : BUG;

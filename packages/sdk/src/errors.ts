@@ -35,6 +35,8 @@ export type SdkErrorCode =
 export type ClusterErrorCode =
   | 'CLAIM_FAILED'
   | 'CONFIG_NOT_FOUND'
+  | 'TEMPLATE_NOT_FOUND'
+  | 'WARM_POOL_NOT_FOUND'
   | 'GONE'
   | 'SANDBOX_FAILED'
   | 'SERVER_ERROR'
@@ -162,10 +164,65 @@ export class AuthenticationError extends CorralError {
   }
 }
 
+export interface TimeoutErrorOptions extends CorralErrorOptions {
+  /** The `Ready` reason the awaited object last showed (e.g. a claim's `WarmPoolNotFound`). */
+  lastReason?: string | undefined;
+  /** The message that came with `lastReason`. */
+  lastMessage?: string | undefined;
+}
+
 /** A deadline passed (`timeoutMs` of a call, a wait, or a command). */
 export class TimeoutError extends CorralError {
-  constructor(message: string, options: CorralErrorOptions = {}) {
-    super(message, withDefaults(options, 'TIMEOUT'));
+  /** What the awaited object last said about why it was not ready, when known. */
+  readonly lastReason?: string;
+  readonly lastMessage?: string;
+
+  constructor(message: string, options: TimeoutErrorOptions = {}) {
+    const { lastReason, lastMessage, ...rest } = options;
+    super(message, withDefaults(rest, 'TIMEOUT'));
+    if (lastReason !== undefined) this.lastReason = lastReason;
+    if (lastMessage !== undefined) this.lastMessage = lastMessage;
+  }
+}
+
+/**
+ * The `SandboxWarmPool` or `SandboxTemplate` a Kubernetes sandbox was asked to come from does not
+ * exist in that namespace. `available` lists what the namespace has, to spot a typo or the
+ * wrong namespace.
+ */
+export class PlacementNotFoundError extends NotFoundError {
+  readonly kind: 'SandboxWarmPool' | 'SandboxTemplate';
+  /** The pool or template name that was asked for. */
+  readonly objectName: string;
+  readonly namespace: string;
+  /** Names of that kind in `namespace` (empty when none, or when they could not be listed). */
+  readonly available: readonly string[];
+  /** `namespace/name` of that kind elsewhere (empty when none, or not listable cluster-wide). */
+  readonly elsewhere: readonly string[];
+
+  constructor(
+    message: string,
+    init: {
+      kind: 'SandboxWarmPool' | 'SandboxTemplate';
+      objectName: string;
+      namespace: string;
+      available: readonly string[];
+      elsewhere?: readonly string[];
+    },
+    options: CorralErrorOptions = {},
+  ) {
+    super(
+      message,
+      withDefaults(
+        options,
+        init.kind === 'SandboxWarmPool' ? 'WARM_POOL_NOT_FOUND' : 'TEMPLATE_NOT_FOUND',
+      ),
+    );
+    this.kind = init.kind;
+    this.objectName = init.objectName;
+    this.namespace = init.namespace;
+    this.available = init.available;
+    this.elsewhere = init.elsewhere ?? [];
   }
 }
 

@@ -120,6 +120,7 @@ export {
   NotFoundError,
   PathOutsideRootError,
   PermissionDeniedError,
+  PlacementNotFoundError,
   ProviderClosedError,
   SandboxEndedError,
   SandboxNotFoundError,
@@ -133,4 +134,5 @@ export type {
   CorralErrorOptions,
   OrchestratorErrorCode,
   SdkErrorCode,
+  TimeoutErrorOptions,
 } from './errors.js';

@@ -10,7 +10,8 @@ import type { KubePlacementFlags } from '../kube/provider.js';
 export interface CreateFlags extends KubePlacementFlags {
   provider: string;
   isolation?: string;
-  network: string;
+  /** Unset unless given: Kubernetes warns only about a network mode the user asked for. */
+  network?: string;
   memory?: string;
   cpus?: string;
   pids?: string;
@@ -33,7 +34,7 @@ export function addCreateFlags(command: Command): Command {
       '--isolation <level>',
       'require gvisor, bubblewrap, unshare or none (default: strongest available)',
     )
-    .option('--network <mode>', 'none, full, or allow=<domain>[,<domain>...]', 'none')
+    .option('--network <mode>', 'none, full, or allow=<domain>[,<domain>...] (default: none)')
     .option('--memory <size>', 'memory limit, e.g. 512m or 1g')
     .option('--cpus <n>', 'CPU limit in cores, e.g. 0.5')
     .option('--pids <n>', 'maximum number of processes, e.g. 128')

@@ -21,7 +21,7 @@ export function toCreateOptions(
   if (flags.pids !== undefined)
     limits.maxProcesses = parsePositiveInteger(flags.pids, '--pids', '128');
   return {
-    network: parseNetwork(flags.network),
+    ...(flags.network === undefined ? {} : { network: parseNetwork(flags.network) }),
     ...(flags.isolation === undefined ? {} : { isolation: parseIsolation(flags.isolation) }),
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
     ...(flags.env.length > 0 ? { env: parseEnvPairs(flags.env) } : {}),

@@ -166,7 +166,7 @@ describe.skipIf(missing !== null)(
       await page.getByLabel('Replicas for corral-runner').fill('2');
       await page.getByRole('button', { name: 'Scale corral-runner' }).click();
       await page.getByRole('status').filter({ hasText: 'Scaled corral-runner to 2.' }).waitFor();
-      const pool = cluster.fake.store.get(GVR.warmPools, NAMESPACE, 'corral-runner') as {
+      const pool = cluster.fake.store.get(GVR.warmPools, NAMESPACE, 'corral-runner') as unknown as {
         spec: { replicas: number };
       };
       expect(pool.spec.replicas).toBe(2);

@@ -114,7 +114,8 @@ describe.skipIf(REAL_CLUSTER)(
         expect(removed).toMatchObject({ code: 0, stdout: `${id}\n` });
       }
       expect(await cluster.claimNames({ any: true })).toEqual([]);
-    });
+      // Four CLI processes in a row: ~30 s at load 16 on 2 cores, so far more than the default.
+    }, 180_000);
 
     it('Ctrl-C during corral run removes the claim', async () => {
       let interrupted: Promise<void> | undefined;

@@ -112,6 +112,12 @@ describe('toCreateOptions', () => {
     });
   });
 
+  it('leaves the network out unless --network was given (Kubernetes warns only then)', () => {
+    const noNetwork = { provider: 'local', env: [], label: [] };
+    expect(toCreateOptions(noNetwork)).not.toHaveProperty('network');
+    expect(toCreateOptions({ ...noNetwork, network: 'full' })).toMatchObject({ network: 'full' });
+  });
+
   it('refuses bad limits before anything is created', () => {
     expect(() => toCreateOptions({ ...base, cpus: 'lots' })).toThrow(
       /--cpus "lots" must be a positive number/,

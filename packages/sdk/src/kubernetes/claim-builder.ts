@@ -13,6 +13,7 @@ import {
 } from '@corral/agent-sandbox';
 import { InvalidArgumentError } from '../errors.js';
 import { sandboxLabels } from '../labels.js';
+import { checkPlacementExists } from './placement-check.js';
 import type { Ref } from './claim-ref.js';
 import { rfc3339Micro } from './names.js';
 import type { KubernetesCreateOptions, ResolvedOptions } from './options.js';
@@ -31,6 +32,8 @@ export async function buildClaim(
         'or to create (a pool with replicas: 0 gives cold starts). On v1alpha1 clusters { template } works too.',
     );
   }
+  // a pool or template missing from this namespace fails now, naming what is there (issue 13)
+  await checkPlacementExists(client, { warmPool, template }, ref.namespace, options.signal);
   const labels = sandboxLabels({
     labels: options.labels,
     owner: options.owner ?? provider.owner,

@@ -29,6 +29,22 @@ export function informers(client: AgentSandboxClient): InformerProvider {
 
 export class NamespaceCaches {
   readonly #byNamespace = new Map<string, Caches>();
+  #users = 0;
+
+  /**
+   * Runs `work` as a user of the caches. When the last user ends and `idle()` says nothing needs
+   * them (no sandbox the provider created is left), every watch closes, so a script ends when its
+   * work ends without `close()`; the next `for()` opens them again.
+   */
+  async using<T>(work: () => Promise<T>, idle: () => boolean): Promise<T> {
+    this.#users += 1;
+    try {
+      return await work();
+    } finally {
+      this.#users -= 1;
+      if (this.#users === 0 && idle()) this.releaseAll();
+    }
+  }
 
   constructor(private readonly client: AgentSandboxClient) {}
 

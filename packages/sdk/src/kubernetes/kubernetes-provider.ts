@@ -12,6 +12,7 @@ import {
   waitForDeleted,
   ClaimFailedError,
   type AgentSandboxClient,
+  type HasConditions,
   type KubeObject,
 } from '@corral/agent-sandbox';
 import {
@@ -31,6 +32,8 @@ import type {
   SandboxProvider,
 } from '../provider.js';
 import { buildClaim } from './claim-builder.js';
+import { deleteEach } from './delete-each.js';
+import { createWaitError, withRollbackFailure } from './claim-timeout.js';
 import { createConnector } from './connection/create-connector.js';
 import { boundTarget, readyTarget, type RunnerConnector } from './connection/runner-connector.js';
 import { asCache, informers, NamespaceCaches } from './claim-caches.js';
@@ -80,6 +83,8 @@ export class KubernetesProvider implements SandboxProvider {
   /** Claims this provider created and has not deleted, by id. */
   readonly #created = new Map<string, Ref>();
   readonly #caches: NamespaceCaches;
+  /** Nothing this provider created is left: its watches may close (NamespaceCaches.using). */
+  readonly #idle = (): boolean => this.#created.size === 0;
   readonly #connector: RunnerConnector;
   readonly #requestedNetwork = new Map<string, KubernetesCreateOptions['network']>();
   #signalCleanup: SignalCleanupDisposer | undefined;
@@ -141,6 +146,10 @@ export class KubernetesProvider implements SandboxProvider {
 
   async create(options: KubernetesCreateOptions = {}): Promise<ProvisionedSandbox> {
     this.#checkOpen();
+    return this.#caches.using(() => this.#create(options), this.#idle);
+  }
+
+  async #create(options: KubernetesCreateOptions): Promise<ProvisionedSandbox> {
     const { signal } = options;
     const ref = this.#ref(options.id ?? generateClaimName(), options.namespace);
     const doing = `Creating sandbox ${ref.id}`;
@@ -186,16 +195,11 @@ export class KubernetesProvider implements SandboxProvider {
         endpoint,
       };
     } catch (e) {
+      const last = caches.claims.get(ref.name) as HasConditions | undefined;
       const rollbackError = await this.#rollback(ref);
-      const error = toSdkError(e, { signal, doing });
-      if (rollbackError !== undefined) {
-        throw new CorralError(
-          `${error.message} Deleting the half-made claim ${ref.namespace}/${ref.name} also failed ` +
-            `(${rollbackError.message}); its lifecycle.shutdownTime will remove it.`,
-          { code: error.code, retryable: error.retryable, cause: error },
-        );
-      }
-      throw error;
+      const claimRef = `${ref.namespace}/${ref.name}`;
+      const error = createWaitError(e, { signal, doing, claimRef, claim: last });
+      throw withRollbackFailure(error, claimRef, rollbackError);
     }
   }
 
@@ -275,6 +279,10 @@ export class KubernetesProvider implements SandboxProvider {
    * with it). Idempotent. With `foreground`, waits until the claim and its dependents are gone.
    */
   async delete(id: string, options: DeleteSandboxOptions = {}): Promise<void> {
+    return this.#caches.using(() => this.#delete(id, options), this.#idle);
+  }
+
+  async #delete(id: string, options: DeleteSandboxOptions): Promise<void> {
     const ref = this.#parseId(id);
     const { signal } = options;
     const doing = `Deleting sandbox ${ref.id}`;
@@ -325,6 +333,10 @@ export class KubernetesProvider implements SandboxProvider {
    */
   async waitTerminal(id: string, options: { signal?: AbortSignal } = {}): Promise<SandboxExit> {
     this.#checkOpen();
+    return this.#caches.using(() => this.#waitTerminal(id, options), this.#idle);
+  }
+
+  async #waitTerminal(id: string, options: { signal?: AbortSignal }): Promise<SandboxExit> {
     const ref = this.#parseId(id);
     const { signal } = options;
     const doing = `Waiting for sandbox ${ref.id} to finish`;
@@ -367,19 +379,9 @@ export class KubernetesProvider implements SandboxProvider {
 
   /** Deletes every claim this provider created and has not deleted yet. */
   async deleteAllCreated(): Promise<void> {
-    const refs = [...this.#created.values()];
-    const results = await Promise.allSettled(
-      refs.map((ref) =>
-        this.delete(ref.id, { signal: AbortSignal.timeout(this.#options.cleanupTimeoutMs) }),
-      ),
+    await deleteEach([...this.#created.keys()], (id) =>
+      this.delete(id, { signal: AbortSignal.timeout(this.#options.cleanupTimeoutMs) }),
     );
-    const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-    if (failures.length > 0) {
-      throw new CorralError(`Deleting ${failures.length} of ${refs.length} sandbox(es) failed.`, {
-        code: 'CLEANUP_FAILED',
-        cause: failures.length === 1 ? failures[0] : new AggregateError(failures),
-      });
-    }
   }
 
   /**
@@ -447,6 +449,10 @@ export class KubernetesProvider implements SandboxProvider {
 
   async #setRunning(id: string, running: boolean, options: SuspendOptions): Promise<SandboxInfo> {
     this.#checkOpen();
+    return this.#caches.using(() => this.#setRunningNow(id, running, options), this.#idle);
+  }
+
+  async #setRunningNow(id: string, running: boolean, options: SuspendOptions) {
     const ref = this.#parseId(id);
     const { signal } = options;
     const doing = `${running ? 'Resuming' : 'Suspending'} sandbox ${ref.id}`;

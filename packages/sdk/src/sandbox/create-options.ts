@@ -12,14 +12,16 @@ import type { SandboxCreateOptions } from './types.js';
 export function providerCreateOptions(
   options: Omit<SandboxCreateOptions, 'provider' | 'signal'>,
 ): Omit<ProviderCreateOptions, 'signal'> {
-  const network = toNetworkMode(options.network ?? 'none');
+  // Left out when the caller chose none: providers apply their own default ('none' for the
+  // built-in ones), and the Kubernetes provider warns only about a mode someone asked for.
+  const network = options.network === undefined ? undefined : toNetworkMode(options.network);
   checkDuration('timeoutMs', options.timeoutMs);
   checkDuration('maxLifetimeMs', options.maxLifetimeMs);
   checkLimits(options.limits);
   checkEnv(options.env);
   return {
-    network,
     ...compact({
+      network,
       env: options.env && { ...options.env },
       labels: options.labels && { ...options.labels },
       limits: options.limits && { ...options.limits },

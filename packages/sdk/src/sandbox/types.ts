@@ -27,7 +27,7 @@ export interface SandboxCreateOptions {
    * @default the provider's strongest available level
    */
   isolation?: IsolationLevel;
-  /** @default 'none' */
+  /** @default the provider's default: `'none'` for the built-in providers */
   network?: NetworkOption;
   /** Requested limits; `sandbox.info()` reports those actually applied. */
   limits?: ResourceLimits;

@@ -1,8 +1,15 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests read untyped claim JSON */
 import { afterEach, describe, expect, it } from 'vitest';
-import { AbortedError, CorralError, InvalidArgumentError, TimeoutError } from '../../src/errors.js';
+import {
+  AbortedError,
+  CorralError,
+  InvalidArgumentError,
+  PlacementNotFoundError,
+  TimeoutError,
+} from '../../src/errors.js';
 import { CORRAL_LABELS, ROUTER_HEADERS } from '../../src/kubernetes/index.js';
-import { NS, gvr, startEnv, type Env } from './fixtures.js';
+import { Sandbox } from '../../src/sandbox/sandbox.js';
+import { NS, gvr, pool, startEnv, type Env } from './fixtures.js';
 
 let env: Env | undefined;
 
@@ -203,5 +210,96 @@ describe('create rolls back', () => {
     env = await startEnv();
     const provider = env.provider({ warmPool: undefined });
     await expect(provider.create({})).rejects.toThrow(/needs a warm pool/);
+  });
+});
+
+describe('a missing warm pool or template fails fast (issue 13)', () => {
+  it('names the pools of the namespace and of others, and makes no claim', async () => {
+    env = await startEnv();
+    env.cluster.store.create(
+      { group: '', version: 'v1', resource: 'namespaces' },
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'corral-sandboxes' } },
+    );
+    env.cluster.store.create(gvr('sandboxwarmpools'), {
+      ...pool('corral-runner', 'tpl', 0),
+      metadata: { name: 'corral-runner', namespace: 'corral-sandboxes' },
+    });
+    const provider = env.provider({ warmPool: 'corral-runner', readyTimeoutMs: 120_000 });
+    const error = await provider.create({}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PlacementNotFoundError);
+    expect(error).toMatchObject({
+      code: 'WARM_POOL_NOT_FOUND',
+      kind: 'SandboxWarmPool',
+      objectName: 'corral-runner',
+      namespace: NS,
+      available: ['cold'],
+      elsewhere: ['corral-sandboxes/corral-runner'],
+    });
+    expect((error as Error).message).toContain(
+      'warm pool corral-runner not found in namespace default; pools here: cold',
+    );
+    expect((error as Error).message).toContain('kubernetes: { namespace: "corral-sandboxes" }');
+    expect(env.claims()).toEqual([]);
+    expect(
+      env.cluster.store.list(gvr('sandboxclaims'), { namespace: 'corral-sandboxes' }).items,
+    ).toEqual([]);
+  });
+
+  it('through Sandbox.create: the same typed error for a template that is not there', async () => {
+    env = await startEnv({ crds: 'v0.4.6' });
+    const provider = env.provider({ warmPool: undefined, template: 'no-such-template' });
+    const error = await Sandbox.create({ provider, timeoutMs: 120_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PlacementNotFoundError);
+    expect(error).toMatchObject({ code: 'TEMPLATE_NOT_FOUND', available: ['tpl'] });
+    expect((error as Error).message).toMatch(/template no-such-template not found/);
+    expect(env.claims()).toEqual([]);
+  });
+
+  it('a claim that times out on TemplateNotFound keeps that reason and message', async () => {
+    env = await startEnv();
+    // The pool exists (the check passes) but its template does not: the controller says so on
+    // the claim's Ready condition, and the timeout keeps it.
+    env.cluster.store.create(gvr('sandboxwarmpools'), pool('orphan', 'gone-template', 0));
+    const provider = env.provider({ warmPool: 'orphan' });
+    const error = await provider.create({ timeoutMs: 1_500 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toMatchObject({
+      code: 'TIMEOUT',
+      lastReason: 'TemplateNotFound',
+      retryable: false,
+    });
+    expect((error as TimeoutError).lastMessage).toMatch(/gone-template/);
+    expect((error as Error).message).toMatch(/Waiting longer will not help/);
+    expect(env.claims()).toEqual([]);
+  });
+});
+
+describe('watches live only while a sandbox does (issue 13 item 3)', () => {
+  it('closes the informers with the last sandbox and reopens them on the next create', async () => {
+    env = await startEnv();
+    const provider = env.provider();
+    const first = await provider.create({});
+    const second = await provider.create({});
+    expect(provider.client.informerCount).toBeGreaterThan(0);
+    await provider.delete(first.info.id);
+    // One sandbox is still live: its watches stay.
+    expect(provider.client.informerCount).toBeGreaterThan(0);
+    await provider.delete(second.info.id);
+    expect(provider.client.informerCount).toBe(0);
+
+    const third = await provider.create({});
+    expect(third.info.state).toBe('running');
+    expect(provider.client.informerCount).toBeGreaterThan(0);
+    await provider.delete(third.info.id);
+    expect(provider.client.informerCount).toBe(0);
+  });
+
+  it('a failed create leaves no watch behind', async () => {
+    env = await startEnv();
+    const unblock = env.cluster.kubelet!.blockStart(NS, () => true);
+    const provider = env.provider();
+    await expect(provider.create({ timeoutMs: 300 })).rejects.toBeInstanceOf(TimeoutError);
+    expect(provider.client.informerCount).toBe(0);
+    unblock();
   });
 });

@@ -43,7 +43,28 @@ describe(`Sandbox.create({ provider: 'kubernetes' }) (${CLUSTER_LABEL})`, () => 
       expect(await cluster.claimNames({ any: true })).toHaveLength(1);
       const result = await sandbox.commands.run(['sh', '-c', 'echo from-$((6 * 7))']);
       expect(result).toMatchObject({ exitCode: 0, stdout: 'from-42\n' });
-      expect((await sandbox.info()).isolation.level).toBe('pod');
+      const info = await sandbox.info();
+      expect(info.isolation.level).toBe('pod');
+      // Nobody asked for a network mode, so nothing warns about one (issue 13 item 4).
+      expect(sandbox.cachedInfo.isolation.warnings.filter((w) => /network/.test(w))).toEqual([]);
+      expect(info.isolation.warnings.filter((w) => /network/.test(w))).toEqual([]);
+    } finally {
+      await sandbox.kill();
+    }
+    expect(await cluster.claimNames({ any: true })).toEqual([]);
+  });
+
+  it('warns that the template decides egress when the caller asks for a network mode', async () => {
+    const sandbox = await Sandbox.create({
+      provider: 'kubernetes',
+      network: 'none',
+      kubernetes: { namespace: cluster.namespace, warmPool: cluster.servePool },
+      timeoutMs: REAL_CLUSTER ? 180_000 : 30_000,
+    });
+    try {
+      expect(sandbox.cachedInfo.isolation.warnings).toContainEqual(
+        expect.stringMatching(/^network none was requested, but on Kubernetes the SandboxTemplate/),
+      );
     } finally {
       await sandbox.kill();
     }

@@ -41,4 +41,12 @@ export const RBAC_BUILTINS: readonly WorkloadBuiltinSpec[] = [
     namespaced: false,
     fieldSelectors: ['metadata.name'],
   },
+  {
+    // Answered by the server (server/access-review.ts), never stored; listed for discovery.
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    kind: 'SelfSubjectAccessReview',
+    plural: 'selfsubjectaccessreviews',
+    namespaced: false,
+  },
 ];

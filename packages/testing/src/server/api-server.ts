@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FakeObjectStore } from '../store/object-store.js';
 import { methodNotAllowed, notFound, StatusError } from '../store/status-error.js';
 import type { Subresource } from '../store/types.js';
+import { isAccessReview, serveAccessReview } from './access-review.js';
 import { serveDiscovery } from './discovery-handler.js';
 import type { FaultAction, FaultEngine } from './faults.js';
 import { applyRequestFaults } from './injected-faults.js';
@@ -122,6 +123,10 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       return;
     }
     if (serveDiscovery(res, record, route, store.registry, options.serverAddress)) return;
+    if (isAccessReview(route)) {
+      await serveAccessReview(req, res, record);
+      return;
+    }
     if (route.kind !== 'resource') throw notServed();
     const gvr = { group: route.group, version: route.version, resource: route.resource };
     const warnings: string[] = [];

@@ -13,7 +13,11 @@ interface Workload {
   desired: number;
   ready: number;
   containers: V1Container[];
+  /** The `corral.dev/simulated` annotation: set by the @corral/testing playground. */
+  simulated: string | undefined;
 }
+
+const SIMULATED_ANNOTATION = 'corral.dev/simulated';
 
 /**
  * The agent-sandbox controller (a Deployment, or a StatefulSet in some releases) in
@@ -42,6 +46,7 @@ export const controllerCheck: Check = {
             desired: d.spec?.replicas ?? 1,
             ready: d.status?.readyReplicas ?? 0,
             containers: d.spec?.template.spec?.containers ?? [],
+            simulated: d.metadata?.annotations?.[SIMULATED_ANNOTATION],
           }))
         : []),
       ...(statefulSets.ok
@@ -51,6 +56,7 @@ export const controllerCheck: Check = {
             desired: s.spec?.replicas ?? 1,
             ready: s.status?.readyReplicas ?? 0,
             containers: s.spec?.template.spec?.containers ?? [],
+            simulated: s.metadata?.annotations?.[SIMULATED_ANNOTATION],
           }))
         : []),
     ];
@@ -89,6 +95,7 @@ export const controllerCheck: Check = {
       replicas: controller.desired,
       extensions,
       images: controller.containers.map((c) => c.image),
+      ...(controller.simulated === undefined ? {} : { simulated: controller.simulated }),
     };
     if (controller.ready < 1) {
       return {
@@ -106,9 +113,12 @@ export const controllerCheck: Check = {
         data,
       };
     }
+    // The playground fake cluster stands in for the controller and marks its Deployment so.
+    const simulated =
+      controller.simulated === undefined ? '' : ` (simulated: ${controller.simulated})`;
     return {
       status: 'ok',
-      detail: `${where}: ${controller.ready}/${controller.desired} ready, --extensions on`,
+      detail: `${where}: ${controller.ready}/${controller.desired} ready, --extensions on${simulated}`,
       data,
     };
   },

@@ -105,10 +105,12 @@ export function permissionChecks(): Check[] {
       );
       const failed = reviews.find((r) => !r.answer.ok);
       if (failed !== undefined && !failed.answer.ok) {
+        // The same detail and fix for every rule, so the table shows one row naming them all.
         return {
           status: 'warn',
           detail: `could not ask the API server (SelfSubjectAccessReview): ${failed.answer.failure.message}`,
-          fix: `Check by hand: \`kubectl auth can-i ${failed.verb} ${resourceName(rule)} -n ${namespace}\`.`,
+          fix: `Check by hand: \`kubectl auth can-i --list -n ${namespace}\` lists what you may do; Corral needs the Role in deploy/v1beta1/rbac.yaml.`,
+          data: { namespace, resource: resourceName(rule), verbs: rule.verbs },
         };
       }
       const denied = reviews

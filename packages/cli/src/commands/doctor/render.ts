@@ -18,6 +18,68 @@ export function summarize(results: readonly CheckResult[]): Summary {
   return summary;
 }
 
+/** One table row: a check, or several skipped/warned checks that say the same thing. */
+interface Row {
+  status: CheckStatus;
+  title: string;
+  detail: string;
+  fix?: string | undefined;
+}
+
+/**
+ * Checks with the same status, detail and fix (13 checks skipped because the cluster is
+ * unreachable, 10 RBAC checks that could not ask) become one row naming them, so the table
+ * shows each distinct problem once. Only skips and warnings merge; `-o json` keeps every check.
+ */
+export function collapseRows(results: readonly CheckResult[]): Row[] {
+  const groups = new Map<string, CheckResult[]>();
+  const order: (CheckResult | CheckResult[])[] = [];
+  for (const r of results) {
+    if (r.status !== 'skip' && r.status !== 'warn') {
+      order.push(r);
+      continue;
+    }
+    const key = `${r.status}\0${r.detail}\0${r.fix ?? ''}`;
+    const group = groups.get(key);
+    if (group !== undefined) {
+      group.push(r);
+      continue;
+    }
+    const fresh = [r];
+    groups.set(key, fresh);
+    order.push(fresh);
+  }
+  return order.map((entry) => {
+    if (!Array.isArray(entry)) return entry;
+    const first = entry[0]!;
+    if (entry.length === 1) return first;
+    return {
+      status: first.status,
+      title: groupTitle(entry),
+      detail: `${first.detail} (${entry.map(memberName).join('; ')})`,
+      fix: first.fix,
+    };
+  });
+}
+
+/** `rbac (10)` when the titles share their first word, else `13 checks`. */
+function groupTitle(group: readonly CheckResult[]): string {
+  const firstWords = new Set(group.map((r) => r.title.split(' ')[0]));
+  const [word] = [...firstWords];
+  return firstWords.size === 1 && word !== undefined && word !== group[0]!.title
+    ? `${word} (${group.length})`
+    : `${group.length} checks`;
+}
+
+/** What a merged check was about: `get, list sandboxes.agents.x-k8s.io` for RBAC, else its title. */
+function memberName(r: CheckResult): string {
+  const resource = r.data?.resource;
+  const verbs = r.data?.verbs;
+  if (typeof resource === 'string' && Array.isArray(verbs))
+    return `${verbs.join(', ')} ${resource}`;
+  return r.title;
+}
+
 /**
  * The doctor's table: status, check, detail, with a `fix:` line under every warning and failure.
  * Symbols and colour on a terminal; plain words otherwise (NO_COLOR, pipes), so it greps well.
@@ -26,13 +88,14 @@ export function renderTable(
   results: readonly CheckResult[],
   options: { interactive: boolean; paint: Paint },
 ): string {
+  const rows = collapseRows(results);
   const mark = (status: CheckStatus): string =>
     options.interactive ? SYMBOLS[status] : WORDS[status];
-  const markWidth = Math.max(...results.map((r) => mark(r.status).length), 'STATUS'.length);
-  const titleWidth = Math.max(...results.map((r) => r.title.length), 'CHECK'.length);
+  const markWidth = Math.max(...rows.map((r) => mark(r.status).length), 'STATUS'.length);
+  const titleWidth = Math.max(...rows.map((r) => r.title.length), 'CHECK'.length);
   const indent = ' '.repeat(markWidth + 2 + titleWidth + 2);
   const lines = [`${'STATUS'.padEnd(markWidth)}  ${'CHECK'.padEnd(titleWidth)}  DETAIL`];
-  for (const r of results) {
+  for (const r of rows) {
     const cell = options.paint(COLOURS[r.status], mark(r.status).padEnd(markWidth));
     lines.push(`${cell}  ${r.title.padEnd(titleWidth)}  ${r.detail}`.trimEnd());
     if (r.fix !== undefined && (r.status === 'fail' || r.status === 'warn')) {
