@@ -47,6 +47,11 @@ export interface Kubelet {
   setPodReady(namespace: string, name: string, ready: boolean): void;
   /** Keeps matching pods Pending with `PodScheduled=False/Unschedulable` until unblocked. */
   blockStart(namespace: string, match: PodMatcher): () => void;
+  /**
+   * The containers of matching pods ignore SIGTERM: a deleted one is killed only when its grace
+   * period (`terminationGracePeriodSeconds`, or the DELETE's `gracePeriodSeconds`) has passed.
+   */
+  ignoreSigterm(namespace: string, match: PodMatcher): () => void;
   /** Resolves once no pod start or stop is in flight (scheduled starts on a manual clock excepted). */
   whenIdle(): Promise<void>;
   readonly runtime: PodRuntime;
@@ -89,9 +94,12 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
       terminated?: boolean;
       /** Container restarts so far (`restartCount`). */
       restarts?: number;
+      /** Graceful termination under way. */
+      termination?: { shorten(graceMs: number): void };
     }
   >();
   const blocks = new Set<Block>();
+  const sigtermIgnored = new Set<Block>();
   let inFlight = 0;
   let idleWaiters: (() => void)[] = [];
   let stopped = false;
@@ -287,6 +295,77 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
     void track((runtime.remove ?? runtime.stop).call(runtime, pod).catch(() => undefined));
   };
 
+  const ignoresSigterm = (pod: KubeObject): boolean =>
+    [...sigtermIgnored].some(
+      (b) =>
+        b.namespace === pod.metadata.namespace &&
+        (typeof b.match === 'string' ? b.match === pod.metadata.name : b.match(pod)),
+    );
+
+  /**
+   * Graceful termination (`killPod`): SIGTERM, SIGKILL once `deletionGracePeriodSeconds` of
+   * cluster time have passed, then the final DELETE with grace 0. Until then the pod's status is
+   * left as it was, Ready condition and IPs included: the endpoints controller, not the kubelet,
+   * takes a terminating pod out of service.
+   */
+  const terminatePod = (pod: KubeObject): void => {
+    const ns = pod.metadata.namespace ?? '';
+    const name = pod.metadata.name ?? '';
+    const uid = pod.metadata.uid ?? '';
+    const k = podKey(ns, name);
+    let entry = known.get(k);
+    if (entry === undefined || entry.uid !== uid) {
+      entry = { uid };
+      known.set(k, entry);
+    }
+    const graceMs = Math.max(0, (pod.metadata.deletionGracePeriodSeconds ?? 0) * 1000);
+    if (entry.termination !== undefined) {
+      // a second DELETE may shorten the grace period: kill sooner
+      entry.termination.shorten(graceMs);
+      return;
+    }
+    entry.cancel?.();
+    delete entry.cancel;
+    entry.abort?.abort();
+    entry.terminated = true;
+    const current = entry;
+    let done = false;
+    let killTimer: (() => void) | undefined;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      killTimer?.();
+      void track(
+        (async () => {
+          // SIGKILL: whatever still runs is ended now
+          await runtime.stop(pod, { graceMs: 0 }).catch(() => undefined);
+          if (stopped || known.get(k) !== current) return;
+          try {
+            store.delete(PODS, ns, name, { gracePeriodSeconds: 0, preconditions: { uid } });
+          } catch {
+            // already gone or replaced
+          }
+        })(),
+      );
+    };
+    const arm = (ms: number): void => {
+      killTimer?.();
+      killTimer = timers.schedule(ms, finish);
+    };
+    const started = clock.now();
+    entry.termination = {
+      shorten(ms) {
+        if (done) return;
+        const left = Math.max(0, started + ms - clock.now());
+        arm(left);
+      },
+    };
+    arm(graceMs);
+    if (!ignoresSigterm(pod)) {
+      void track(runtime.stop(pod, { graceMs }).then(finish, finish));
+    }
+  };
+
   const unwatch = store.watch(PODS, {}, (event) => {
     const pod = event.object;
     if (event.type === 'DELETED') {
@@ -294,19 +373,7 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
       return;
     }
     if (pod.metadata.deletionTimestamp !== undefined) {
-      // Graceful deletion: stop the containers, then let the object go.
-      if ((pod.metadata.finalizers ?? []).length === 0) {
-        forget(pod);
-        setImmediate(() => {
-          try {
-            store.delete(PODS, pod.metadata.namespace, pod.metadata.name ?? '', {
-              preconditions: { uid: pod.metadata.uid ?? '' },
-            });
-          } catch {
-            // already gone or replaced
-          }
-        });
-      }
+      terminatePod(pod);
       return;
     }
     if (event.type === 'ADDED') {
@@ -468,6 +535,13 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
           known.delete(podKey(namespace, pod.metadata.name));
           schedulePod(pod);
         }
+      };
+    },
+    ignoreSigterm(namespace, match) {
+      const rule: Block = { namespace, match };
+      sigtermIgnored.add(rule);
+      return () => {
+        sigtermIgnored.delete(rule);
       };
     },
     whenIdle() {

@@ -47,7 +47,7 @@ export interface ProcessRuntimeOptions {
   runnerBundle?: string;
   /** Budget for a runner to print `listening`; the pod fails with `StartError` past it. Default 15 000. */
   startTimeoutMs?: number;
-  /** SIGTERM → SIGKILL grace when a pod is stopped. Default 1 000. */
+  /** SIGTERM → SIGKILL grace when a pod's containers are stopped without a grace period (a deleted pod uses its own). Default 1 000. */
   stopGraceMs?: number;
   /** Per-pod log buffer; the oldest lines are dropped past it. Default 1 MiB. */
   logBufferBytes?: number;
@@ -184,10 +184,10 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
   };
 
   /** Ends the sandbox and the proxy; keeps the IP and the log (the pod object still exists). */
-  const halt = (entry: Entry): Promise<void> =>
+  const halt = (entry: Entry, graceMs = options.stopGraceMs ?? 1_000): Promise<void> =>
     (entry.stopping ??= (async () => {
       await entry.starting?.catch(() => undefined);
-      await entry.sandbox?.stop(options.stopGraceMs ?? 1_000);
+      await entry.sandbox?.stop(graceMs);
       await entry.proxy?.close();
       if (entry.state !== 'exited') entry.state = 'stopped';
       entry.log.close();
@@ -355,9 +355,10 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
         throw error;
       }
     },
-    async stop(pod) {
+    async stop(pod, stopOptions) {
       const entry = entries.get(keyOf(pod.metadata.namespace, pod.metadata.name));
-      if (entry !== undefined && entry.uid === pod.metadata.uid) await halt(entry);
+      if (entry !== undefined && entry.uid === pod.metadata.uid)
+        await halt(entry, stopOptions?.graceMs);
     },
     async remove(pod) {
       const entry = entries.get(keyOf(pod.metadata.namespace, pod.metadata.name));
