@@ -61,6 +61,7 @@ import {
   type ResolvedOptions,
 } from './options.js';
 import { startPortForward, type PortForwardServer } from './port-forward.js';
+import { waitNameFree } from './wait-name-free.js';
 import {
   installSignalCleanup,
   type SignalCleanupDisposer,
@@ -198,6 +199,15 @@ export class KubernetesProvider implements SandboxProvider {
       throw toSdkError(e, { signal, doing });
     });
     const caches = this.#cachesFor(ref.namespace);
+    if (options.id !== undefined) {
+      await waitNameFree(this.client, ref.name, {
+        namespace: ref.namespace,
+        timeoutMs: options.timeoutMs ?? this.#options.readyTimeoutMs,
+        ...(signal !== undefined ? { signal } : {}),
+      }).catch((e: unknown) => {
+        throw toSdkError(e, { signal, doing });
+      });
+    }
     try {
       await this.client.claims.create(claim as never, {
         namespace: ref.namespace,

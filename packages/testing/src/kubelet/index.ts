@@ -94,6 +94,8 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
       terminated?: boolean;
       /** Container restarts so far (`restartCount`). */
       restarts?: number;
+      /** The containers were stopped by a graceful termination. */
+      stopped?: boolean;
       /** Graceful termination under way. */
       termination?: { shorten(graceMs: number): void };
     }
@@ -292,7 +294,8 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
     entry.cancel?.();
     entry.abort?.abort();
     ips.release(entry.ip);
-    void track((runtime.remove ?? runtime.stop).call(runtime, pod).catch(() => undefined));
+    if (runtime.remove !== undefined) void track(runtime.remove(pod).catch(() => undefined));
+    else if (entry.stopped !== true) void track(runtime.stop(pod).catch(() => undefined));
   };
 
   const ignoresSigterm = (pod: KubeObject): boolean =>
@@ -331,14 +334,15 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
     const current = entry;
     let done = false;
     let killTimer: (() => void) | undefined;
-    const finish = (): void => {
+    const finish = (killed: boolean): void => {
       if (done) return;
       done = true;
       killTimer?.();
       void track(
         (async () => {
-          // SIGKILL: whatever still runs is ended now
-          await runtime.stop(pod, { graceMs: 0 }).catch(() => undefined);
+          // SIGKILL at the end of the grace period: whatever still runs is ended now
+          if (killed) await runtime.stop(pod, { graceMs: 0 }).catch(() => undefined);
+          current.stopped = true;
           if (stopped || known.get(k) !== current) return;
           try {
             store.delete(PODS, ns, name, { gracePeriodSeconds: 0, preconditions: { uid } });
@@ -350,7 +354,7 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
     };
     const arm = (ms: number): void => {
       killTimer?.();
-      killTimer = timers.schedule(ms, finish);
+      killTimer = timers.schedule(ms, () => finish(true));
     };
     const started = clock.now();
     entry.termination = {
@@ -362,7 +366,12 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
     };
     arm(graceMs);
     if (!ignoresSigterm(pod)) {
-      void track(runtime.stop(pod, { graceMs }).then(finish, finish));
+      void track(
+        runtime.stop(pod, { graceMs }).then(
+          () => finish(false),
+          () => finish(true),
+        ),
+      );
     }
   };
 
