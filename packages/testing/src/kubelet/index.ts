@@ -10,9 +10,10 @@ import { PODS, isNotFound, isObj, str, type Obj } from '../controller/kube.js';
 import type { KubeObject, ObjectStore } from '../store/types.js';
 import { PodIpAllocator } from './ip-allocator.js';
 import { backOffMs, crashLoopStatus, restartsAfter, type Termination } from './restart-policy.js';
+import { probeTimings, readinessProbes } from './readiness-probe.js';
 import { createSimulatedRuntime, type PodRuntime } from './runtime.js';
 
-export type { ContainerExit, PodRuntime, PodStartResult } from './runtime.js';
+export type { ContainerExit, PodRuntime, PodStartResult, StopOptions } from './runtime.js';
 export { createSimulatedRuntime } from './runtime.js';
 
 export interface KubeletOptions {
@@ -94,6 +95,8 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
       terminated?: boolean;
       /** Container restarts so far (`restartCount`). */
       restarts?: number;
+      /** Stops the readiness prober. */
+      stopProbes?: () => void;
       /** The containers were stopped by a graceful termination. */
       stopped?: boolean;
       /** Graceful termination under way. */
@@ -159,6 +162,90 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
     });
   };
 
+  const writeReady = (ns: string, name: string, uid: string, ready: boolean): void => {
+    const pod = store.get(PODS, ns, name);
+    if (pod === undefined || pod.metadata.uid !== uid) return;
+    const status = isObj(pod.status) ? pod.status : {};
+    const containers = containersOf(pod).map((c) => c.name);
+    const reason = ready ? undefined : 'ContainersNotReady';
+    const message = ready ? undefined : `containers with unready status: [${containers.join(' ')}]`;
+    const conditions = (Array.isArray(status.conditions) ? (status.conditions as Obj[]) : []).map(
+      (c) =>
+        c.type === 'Ready' || c.type === 'ContainersReady'
+          ? condition(String(c.type), ready ? 'True' : 'False', reason, message)
+          : c,
+    );
+    const containerStatuses = (
+      Array.isArray(status.containerStatuses) ? (status.containerStatuses as Obj[]) : []
+    ).map((c) => ({ ...c, ready }));
+    patchStatus(ns, name, uid, { conditions, containerStatuses });
+  };
+
+  /**
+   * The prober: each container's readiness probe runs every `periodSeconds` of cluster time (a
+   * simulation of the kubelet's own periodic prober, not a wait), and the pod's Ready condition
+   * follows `successThreshold` / `failureThreshold`. Returns a function that stops it.
+   */
+  const startProbing = (
+    pod: KubeObject,
+    probes: { container: string; probe: Record<string, unknown> }[],
+  ): (() => void) => {
+    const ns = pod.metadata.namespace ?? '';
+    const name = pod.metadata.name ?? '';
+    const uid = pod.metadata.uid ?? '';
+    let cancelled = false;
+    const cancels = new Set<() => void>();
+    let lastReady = false;
+    const states = probes.map((p) => ({
+      ...p,
+      timings: probeTimings(p.probe),
+      ok: false,
+      successes: 0,
+      failures: 0,
+    }));
+    const run = (state: (typeof states)[number]): void => {
+      if (cancelled) return;
+      const latest = store.get(PODS, ns, name);
+      if (latest === undefined || latest.metadata.uid !== uid) return;
+      void runtime.probe!(latest, state.container, state.probe, state.timings.timeoutMs)
+        .catch(() => false)
+        .then((result) => {
+          if (cancelled) return;
+          if (result !== false) {
+            state.failures = 0;
+            state.successes++;
+            if (state.successes >= state.timings.successThreshold) state.ok = true;
+          } else {
+            state.successes = 0;
+            state.failures++;
+            if (state.failures >= state.timings.failureThreshold) state.ok = false;
+          }
+          const ready = states.every((x) => x.ok);
+          if (ready !== lastReady) {
+            lastReady = ready;
+            writeReady(ns, name, uid, ready);
+          }
+          const next = timers.schedule(state.timings.periodMs, () => {
+            cancels.delete(next);
+            run(state);
+          });
+          cancels.add(next);
+        });
+    };
+    for (const state of states) {
+      const first = timers.schedule(state.timings.initialDelayMs, () => {
+        cancels.delete(first);
+        run(state);
+      });
+      cancels.add(first);
+    }
+    return () => {
+      cancelled = true;
+      for (const cancel of cancels) cancel();
+      cancels.clear();
+    };
+  };
+
   const startPod = (pod: KubeObject, lastState?: Map<string, Obj>): void => {
     const ns = pod.metadata.namespace ?? '';
     const name = pod.metadata.name ?? '';
@@ -199,6 +286,13 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
               ],
             });
           }
+          // With readiness probes a runtime can run, the pod is Running but not Ready until they
+          // pass; without, Ready as soon as the containers have started (as on a cluster).
+          const probes = runtime.probe !== undefined ? readinessProbes(pod) : [];
+          const ready = probes.length === 0;
+          const unreadyMessage = `containers with unready status: [${probes
+            .map((p) => p.container)
+            .join(' ')}]`;
           patchStatus(ns, name, uid, {
             phase: 'Running',
             hostIP,
@@ -209,8 +303,12 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
             conditions: [
               condition('PodReadyToStartContainers', 'True'),
               condition('Initialized', 'True'),
-              condition('Ready', 'True'),
-              condition('ContainersReady', 'True'),
+              ready
+                ? condition('Ready', 'True')
+                : condition('Ready', 'False', 'ContainersNotReady', unreadyMessage),
+              ready
+                ? condition('ContainersReady', 'True')
+                : condition('ContainersReady', 'False', 'ContainersNotReady', unreadyMessage),
               condition('PodScheduled', 'True'),
             ],
             containerStatuses: containersOf(pod).map((c) => ({
@@ -218,13 +316,14 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
               image: c.image,
               imageID: `${c.image}@sha256:${'0'.repeat(64)}`,
               containerID: `containerd://${uid.replace(/-/g, '')}${c.name}`,
-              ready: true,
+              ready: !probes.some((p) => p.container === c.name),
               started: true,
               restartCount,
               ...(lastState?.has(c.name) === true ? { lastState: lastState.get(c.name) } : {}),
               state: { running: { startedAt: started } },
             })),
           });
+          if (!ready) entry.stopProbes = startProbing(pod, probes);
           // containers that end by themselves: terminated as the kubelet writes it
           void result.exited?.then((exit) => {
             if (stopped || entry.terminated || known.get(podKey(ns, name)) !== entry) return;
@@ -292,6 +391,7 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
     if (entry === undefined || entry.uid !== pod.metadata.uid) return;
     known.delete(k);
     entry.cancel?.();
+    entry.stopProbes?.();
     entry.abort?.abort();
     ips.release(entry.ip);
     if (runtime.remove !== undefined) void track(runtime.remove(pod).catch(() => undefined));
@@ -329,6 +429,8 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
     }
     entry.cancel?.();
     delete entry.cancel;
+    // probing stops with the termination: the last Ready the kubelet wrote stays (D6)
+    entry.stopProbes?.();
     entry.abort?.abort();
     entry.terminated = true;
     const current = entry;
@@ -421,6 +523,7 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
     const uid = pod.metadata.uid ?? '';
     const entry = known.get(podKey(ns, name));
     entry?.cancel?.();
+    entry?.stopProbes?.();
     entry?.abort?.abort();
     if (entry !== undefined) entry.terminated = true;
     const notReady = phase === 'Succeeded' ? 'PodCompleted' : 'PodFailed';
@@ -479,6 +582,7 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
     const entry = known.get(podKey(ns, name));
     if (entry === undefined || entry.uid !== uid) return;
     entry.cancel?.();
+    entry.stopProbes?.();
     entry.abort?.abort();
     const restarts = entry.restarts ?? 0;
     const delayMs = backOffMs(restarts);
@@ -507,23 +611,7 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
       });
     },
     setPodReady(ns, name, ready) {
-      const pod = requirePod(ns, name);
-      const status = isObj(pod.status) ? pod.status : {};
-      const containers = containersOf(pod).map((c) => c.name);
-      const reason = ready ? undefined : 'ContainersNotReady';
-      const message = ready
-        ? undefined
-        : `containers with unready status: [${containers.join(' ')}]`;
-      const conditions = (Array.isArray(status.conditions) ? (status.conditions as Obj[]) : []).map(
-        (c) =>
-          c.type === 'Ready' || c.type === 'ContainersReady'
-            ? condition(String(c.type), ready ? 'True' : 'False', reason, message)
-            : c,
-      );
-      const containerStatuses = (
-        Array.isArray(status.containerStatuses) ? (status.containerStatuses as Obj[]) : []
-      ).map((c) => ({ ...c, ready }));
-      patchStatus(ns, name, pod.metadata.uid ?? '', { conditions, containerStatuses });
+      writeReady(ns, name, requirePod(ns, name).metadata.uid ?? '', ready);
     },
     blockStart(namespace, match) {
       const block: Block = { namespace, match };
@@ -563,6 +651,7 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
       timers.dispose();
       for (const entry of known.values()) {
         entry.cancel?.();
+        entry.stopProbes?.();
         entry.abort?.abort();
       }
       known.clear();

@@ -37,6 +37,17 @@ export interface PodRuntime {
    * after `graceMs` (default: the runtime's own), resolving once they have ended.
    */
   stop(pod: KubeObject, options?: StopOptions): Promise<void>;
+  /**
+   * Runs one readiness probe of `container` (`httpGet`, `tcpSocket` or `exec`) within
+   * `timeoutMs`: true if it passed. Undefined (or no method) means the container is simulated and
+   * counts as serving.
+   */
+  probe?(
+    pod: KubeObject,
+    container: string,
+    probe: Record<string, unknown>,
+    timeoutMs: number,
+  ): Promise<boolean | undefined>;
   /** The pod object is gone: stop and release everything (address, logs). Default: `stop`. */
   remove?(pod: KubeObject): Promise<void>;
   /** The pod's running container, for logs, exec and port-forward; undefined for simulated pods. */
