@@ -112,9 +112,10 @@ describe.each<ApiVersion>(['v1beta1', 'v1alpha1'])(
           ? { warmPoolRef: { name: 'warm' } }
           : { sandboxTemplateRef: { name: 'tpl' }, warmpool: 'warm' },
       );
-      // the pool member was used (and is gone with the claim); no cold pod was made
+      // the pool member was used (and goes with the claim, after its graceful termination); no
+      // cold pod was made
       expect(e.runners().has(sandboxIdFor('warm-1'))).toBe(false);
-      expect(e.cluster.store.get(PODS, NS, members[0]!)).toBeUndefined();
+      await e.until(PODS, () => e.cluster.store.get(PODS, NS, members[0]!) === undefined);
       expect(e.corralClaims()).toEqual([]);
     });
 
