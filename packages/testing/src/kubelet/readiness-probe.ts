@@ -67,6 +67,8 @@ export function httpProbe(
     const req = request(
       { host, port, path, method: 'GET', headers: { 'User-Agent': 'kube-probe/1.33', ...headers } },
       (res) => {
+        // the pod may die mid-response ("aborted"): the verdict is the status line
+        res.on('error', () => undefined);
         res.resume();
         const code = res.statusCode ?? 0;
         resolve(code >= 200 && code < 400);
