@@ -46,15 +46,13 @@ export async function waitNameFree(
   const req = { namespace, ...(signal !== undefined ? { signal } : {}) };
   const waitOptions = { namespace, timeoutMs, ...(signal !== undefined ? { signal } : {}) };
   const informers = client as unknown as InformerProvider;
-  let claim = await getOrUndefined(() => client.claims.get(name, req) as Promise<KubeObject>);
+  let claim = await getOrUndefined(() => client.claims.get(name, req));
   if (claim?.metadata?.deletionTimestamp !== undefined) {
     await waitForDeleted(informers, 'SandboxClaim', name, waitOptions);
     claim = undefined;
   }
   if (claim !== undefined) return; // a live claim: the create reports the conflict
-  const sandbox = await getOrUndefined(
-    () => client.sandboxes.get(name, req) as Promise<KubeObject>,
-  );
+  const sandbox = await getOrUndefined(() => client.sandboxes.get(name, req));
   if (sandbox !== undefined && isLeftover(sandbox, claim)) {
     await waitForDeleted(informers, 'Sandbox', name, waitOptions);
   }

@@ -43,7 +43,7 @@ function deleteOptionsOf(scope: RestScope, body: unknown): DeleteOptions {
         {
           type: 'FieldValueInvalid',
           field: 'gracePeriodSeconds',
-          detail: `Invalid value: "${String(grace)}": must be an integer`,
+          detail: `Invalid value: ${JSON.stringify(grace)}: must be an integer`,
         },
       ]);
     }

@@ -58,8 +58,8 @@ async function startPod(c: FakeCluster, name: string): Promise<string> {
       },
     },
   });
-  const pod = await waitFor(c.kubeConfig, podsPath(), name, (p) =>
-    (p.status?.conditions ?? []).some(
+  const pod = await waitFor(c.kubeConfig, podsPath(), name, (p: { status?: any }) =>
+    ((p.status?.conditions ?? []) as { type?: string; status?: string }[]).some(
       (cond: { type?: string; status?: string }) => cond.type === 'Ready' && cond.status === 'True',
     ),
   );

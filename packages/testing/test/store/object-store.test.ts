@@ -234,7 +234,7 @@ describe('createObjectStore', () => {
     expect(store.get(PODS, 'default', 'dep3')).toBeUndefined();
   });
 
-  it('deletes a pod gracefully once a node runs it; unscheduled or terminal pods go at once', async () => {
+  it('deletes a pod gracefully once a node runs it; unscheduled or terminal pods go at once', () => {
     const store = createObjectStore();
     store.create(PODS, pod('pending'));
     store.delete(PODS, 'default', 'pending');
