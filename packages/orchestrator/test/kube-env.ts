@@ -90,6 +90,9 @@ function template(
       podTemplate: {
         spec: {
           restartPolicy: 'Never',
+          // the fake honours the grace period: a SIGTERM that reaches a sandbox still being set
+          // up is ignored by its pid-namespace init, and the SIGKILL comes when the grace ends
+          terminationGracePeriodSeconds: 3,
           containers: [
             {
               name: 'runner',
@@ -97,6 +100,16 @@ function template(
               args,
               env: [{ name: 'CORRAL_RUNNER_MODE', value: 'oneshot' }],
               ports: [{ containerPort: 8888 }],
+              // as Corral's templates: Ready once the runner answers (the fake runs the probe)
+              ...(image === RUNNER_IMAGE
+                ? {
+                    readinessProbe: {
+                      httpGet: { path: '/healthz', port: 8888 },
+                      periodSeconds: 1,
+                      failureThreshold: 3,
+                    },
+                  }
+                : {}),
             },
           ],
         },

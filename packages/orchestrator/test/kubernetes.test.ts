@@ -94,6 +94,24 @@ describe.each<ApiVersion>(['v1beta1', 'v1alpha1'])(
       expect(e.claims()).toEqual([]);
     });
 
+    it('re-running a task id right after its cleanup gets a fresh claim, Sandbox and pod', async () => {
+      env = await startKubeEnv({ version });
+      const e = env;
+      const orch = orchestrator(e, 'orch-rerun');
+      const id = sandboxIdFor('again');
+      const first = await orch.runTask({ taskID: 'again', message: '', command: 'echo one' });
+      expect(first.state).toBe('succeeded');
+      // the cleanup returned; deletion goes on in the background (GC, the pod's termination).
+      // Another orchestrator (this one remembers the finished task) runs the same task id.
+      const rerun = orchestrator(e, 'orch-rerun-2');
+      const second = await rerun.runTask({ taskID: 'again', message: '', command: 'echo two' });
+      expect(second).toMatchObject({ state: 'succeeded', sandboxId: id });
+      // its own sandbox ran it: the new pod's output, not the old one's
+      expect(first.outputTail).toBe('one\n');
+      expect(second.outputTail).toBe('two\n');
+      expect(second.podLogs).not.toContain('"data":"one\\n"');
+    });
+
     it('warm start: the claim adopts a Ready pool member, whose runner runs the task', async () => {
       env = await startKubeEnv({ version, warmReplicas: 1 });
       const e = env;
@@ -112,9 +130,10 @@ describe.each<ApiVersion>(['v1beta1', 'v1alpha1'])(
           ? { warmPoolRef: { name: 'warm' } }
           : { sandboxTemplateRef: { name: 'tpl' }, warmpool: 'warm' },
       );
-      // the pool member was used (and is gone with the claim); no cold pod was made
+      // the pool member was used (and goes with the claim, after its graceful termination); no
+      // cold pod was made
       expect(e.runners().has(sandboxIdFor('warm-1'))).toBe(false);
-      expect(e.cluster.store.get(PODS, NS, members[0]!)).toBeUndefined();
+      await e.until(PODS, () => e.cluster.store.get(PODS, NS, members[0]!) === undefined);
       expect(e.corralClaims()).toEqual([]);
     });
 

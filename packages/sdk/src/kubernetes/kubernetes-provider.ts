@@ -58,6 +58,7 @@ import {
   type ResolvedOptions,
 } from './options.js';
 import { podTarget } from './pod-target.js';
+import { waitNameFree } from './wait-name-free.js';
 import {
   installSignalCleanup,
   type SignalCleanupDisposer,
@@ -160,6 +161,15 @@ export class KubernetesProvider implements SandboxProvider {
       throw toSdkError(e, { signal, doing });
     });
     const caches = this.#caches.for(ref.namespace);
+    if (options.id !== undefined) {
+      await waitNameFree(this.client, ref.name, {
+        namespace: ref.namespace,
+        timeoutMs: options.timeoutMs ?? this.#options.readyTimeoutMs,
+        ...(signal !== undefined ? { signal } : {}),
+      }).catch((e: unknown) => {
+        throw toSdkError(e, { signal, doing });
+      });
+    }
     try {
       await this.client.claims.create(claim as never, {
         namespace: ref.namespace,

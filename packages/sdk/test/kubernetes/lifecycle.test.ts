@@ -53,17 +53,92 @@ describe('get, list, delete', () => {
     env.cluster.store.delete(gvr('sandboxclaims'), NS, 'python-made');
   });
 
-  it('delete is idempotent, and foreground delete returns once the Sandbox is gone', async () => {
+  it('delete is idempotent; foreground delete waits while the claim is Terminating until its pod is gone', async () => {
     env = await startEnv();
+    const e = env;
+    // a pod that ignores SIGTERM lives until its grace period ends: a foreground delete of the
+    // claim cannot finish before that (the Sandbox and the pod block the claim)
+    e.cluster.store.patch(
+      gvr('sandboxtemplates'),
+      NS,
+      'tpl',
+      { spec: { podTemplate: { spec: { terminationGracePeriodSeconds: 1 } } } },
+      'merge',
+    );
     const provider = env.provider();
     const { info } = await provider.create({});
+    const podName = info.metadata.podName ?? info.metadata.sandboxName!;
+    const release = e.cluster.kubelet!.ignoreSigterm(NS, podName);
     expect(env.sandboxes().map((s) => s.metadata.name)).toEqual([info.id]);
-    await provider.delete(info.id, { foreground: true });
-    expect(env.claims()).toEqual([]);
-    expect(env.sandboxes()).toEqual([]);
+    const seen: string[] = [];
+    const note = (what: string): void => {
+      if (seen.at(-1) !== what) seen.push(what);
+    };
+    const stopClaims = e.cluster.store.watch(gvr('sandboxclaims'), { namespace: NS }, (ev) => {
+      if (ev.type === 'DELETED') note('claim gone');
+      else if (ev.object.metadata.deletionTimestamp !== undefined) note('claim terminating');
+    });
+    const stopPods = e.cluster.store.watch(PODS, { namespace: NS }, (ev) => {
+      if (ev.object.metadata.name !== podName) return;
+      if (ev.type === 'DELETED') note('pod gone');
+      else if (ev.object.metadata.deletionTimestamp !== undefined) note('pod terminating');
+    });
+    try {
+      await provider.delete(info.id, { foreground: true });
+      // only the foreground wait returns after all of it: a plain DELETE returns at the first step
+      expect(seen).toEqual(['claim terminating', 'pod terminating', 'pod gone', 'claim gone']);
+      expect(env.claims()).toEqual([]);
+      expect(env.sandboxes()).toEqual([]);
+      expect(e.cluster.store.get(PODS, NS, podName)).toBeUndefined();
+    } finally {
+      stopClaims();
+      stopPods();
+      release();
+    }
     await provider.delete(info.id);
     await provider.delete('never-existed');
     expect(provider.createdIds).toEqual([]);
+  });
+
+  it('a create with the id of a claim still being deleted waits until the old claim is gone', async () => {
+    env = await startEnv();
+    const e = env;
+    e.cluster.store.patch(
+      gvr('sandboxtemplates'),
+      NS,
+      'tpl',
+      { spec: { podTemplate: { spec: { terminationGracePeriodSeconds: 1 } } } },
+      'merge',
+    );
+    const first = env.provider();
+    const id = 'rerun-task-1';
+    const old = await first.create({ id });
+    const oldClaim = e.cluster.store.get(gvr('sandboxclaims'), NS, id)!;
+    const release = e.cluster.kubelet!.ignoreSigterm(NS, old.info.metadata.podName ?? id);
+    // another client's foreground delete (a TTL with DeleteForeground, kubectl --cascade=foreground)
+    e.cluster.store.delete(gvr('sandboxclaims'), NS, id, { propagationPolicy: 'Foreground' });
+    expect(
+      e.cluster.store.get(gvr('sandboxclaims'), NS, id)?.metadata.deletionTimestamp,
+    ).toBeDefined();
+    const order: string[] = [];
+    const from = { namespace: NS, resourceVersion: e.cluster.store.currentResourceVersion() };
+    const stop = e.cluster.store.watch(gvr('sandboxclaims'), from, (ev) => {
+      if (ev.type === 'DELETED') order.push(`deleted ${ev.object.metadata.uid}`);
+      if (ev.type === 'ADDED') order.push(`added ${ev.object.metadata.uid}`);
+    });
+    try {
+      // without the wait this is a 409 AlreadyExists (ConflictError) for a claim about to vanish
+      const second = env.provider();
+      const fresh = await second.create({ id });
+      const newClaim = e.cluster.store.get(gvr('sandboxclaims'), NS, id)!;
+      expect(newClaim.metadata.uid).not.toBe(oldClaim.metadata.uid);
+      expect(order).toEqual([`deleted ${oldClaim.metadata.uid}`, `added ${newClaim.metadata.uid}`]);
+      expect(fresh.info.state).toBe('running');
+      await second.delete(id, { foreground: true });
+    } finally {
+      stop();
+      release();
+    }
   });
 });
 

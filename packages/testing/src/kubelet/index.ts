@@ -10,9 +10,10 @@ import { PODS, isNotFound, isObj, str, type Obj } from '../controller/kube.js';
 import type { KubeObject, ObjectStore } from '../store/types.js';
 import { PodIpAllocator } from './ip-allocator.js';
 import { backOffMs, crashLoopStatus, restartsAfter, type Termination } from './restart-policy.js';
+import { probeTimings, readinessProbes } from './readiness-probe.js';
 import { createSimulatedRuntime, type PodRuntime } from './runtime.js';
 
-export type { ContainerExit, PodRuntime, PodStartResult } from './runtime.js';
+export type { ContainerExit, PodRuntime, PodStartResult, StopOptions } from './runtime.js';
 export { createSimulatedRuntime } from './runtime.js';
 
 export interface KubeletOptions {
@@ -47,6 +48,11 @@ export interface Kubelet {
   setPodReady(namespace: string, name: string, ready: boolean): void;
   /** Keeps matching pods Pending with `PodScheduled=False/Unschedulable` until unblocked. */
   blockStart(namespace: string, match: PodMatcher): () => void;
+  /**
+   * The containers of matching pods ignore SIGTERM: a deleted one is killed only when its grace
+   * period (`terminationGracePeriodSeconds`, or the DELETE's `gracePeriodSeconds`) has passed.
+   */
+  ignoreSigterm(namespace: string, match: PodMatcher): () => void;
   /** Resolves once no pod start or stop is in flight (scheduled starts on a manual clock excepted). */
   whenIdle(): Promise<void>;
   readonly runtime: PodRuntime;
@@ -89,9 +95,16 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
       terminated?: boolean;
       /** Container restarts so far (`restartCount`). */
       restarts?: number;
+      /** Stops the readiness prober. */
+      stopProbes?: () => void;
+      /** The containers were stopped by a graceful termination. */
+      stopped?: boolean;
+      /** Graceful termination under way. */
+      termination?: { shorten(graceMs: number): void };
     }
   >();
   const blocks = new Set<Block>();
+  const sigtermIgnored = new Set<Block>();
   let inFlight = 0;
   let idleWaiters: (() => void)[] = [];
   let stopped = false;
@@ -149,6 +162,90 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
     });
   };
 
+  const writeReady = (ns: string, name: string, uid: string, ready: boolean): void => {
+    const pod = store.get(PODS, ns, name);
+    if (pod === undefined || pod.metadata.uid !== uid) return;
+    const status = isObj(pod.status) ? pod.status : {};
+    const containers = containersOf(pod).map((c) => c.name);
+    const reason = ready ? undefined : 'ContainersNotReady';
+    const message = ready ? undefined : `containers with unready status: [${containers.join(' ')}]`;
+    const conditions = (Array.isArray(status.conditions) ? (status.conditions as Obj[]) : []).map(
+      (c) =>
+        c.type === 'Ready' || c.type === 'ContainersReady'
+          ? condition(String(c.type), ready ? 'True' : 'False', reason, message)
+          : c,
+    );
+    const containerStatuses = (
+      Array.isArray(status.containerStatuses) ? (status.containerStatuses as Obj[]) : []
+    ).map((c) => ({ ...c, ready }));
+    patchStatus(ns, name, uid, { conditions, containerStatuses });
+  };
+
+  /**
+   * The prober: each container's readiness probe runs every `periodSeconds` of cluster time (a
+   * simulation of the kubelet's own periodic prober, not a wait), and the pod's Ready condition
+   * follows `successThreshold` / `failureThreshold`. Returns a function that stops it.
+   */
+  const startProbing = (
+    pod: KubeObject,
+    probes: { container: string; probe: Record<string, unknown> }[],
+  ): (() => void) => {
+    const ns = pod.metadata.namespace ?? '';
+    const name = pod.metadata.name ?? '';
+    const uid = pod.metadata.uid ?? '';
+    let cancelled = false;
+    const cancels = new Set<() => void>();
+    let lastReady = false;
+    const states = probes.map((p) => ({
+      ...p,
+      timings: probeTimings(p.probe),
+      ok: false,
+      successes: 0,
+      failures: 0,
+    }));
+    const run = (state: (typeof states)[number]): void => {
+      if (cancelled) return;
+      const latest = store.get(PODS, ns, name);
+      if (latest === undefined || latest.metadata.uid !== uid) return;
+      void runtime.probe!(latest, state.container, state.probe, state.timings.timeoutMs)
+        .catch(() => false)
+        .then((result) => {
+          if (cancelled) return;
+          if (result !== false) {
+            state.failures = 0;
+            state.successes++;
+            if (state.successes >= state.timings.successThreshold) state.ok = true;
+          } else {
+            state.successes = 0;
+            state.failures++;
+            if (state.failures >= state.timings.failureThreshold) state.ok = false;
+          }
+          const ready = states.every((x) => x.ok);
+          if (ready !== lastReady) {
+            lastReady = ready;
+            writeReady(ns, name, uid, ready);
+          }
+          const next = timers.schedule(state.timings.periodMs, () => {
+            cancels.delete(next);
+            run(state);
+          });
+          cancels.add(next);
+        });
+    };
+    for (const state of states) {
+      const first = timers.schedule(state.timings.initialDelayMs, () => {
+        cancels.delete(first);
+        run(state);
+      });
+      cancels.add(first);
+    }
+    return () => {
+      cancelled = true;
+      for (const cancel of cancels) cancel();
+      cancels.clear();
+    };
+  };
+
   const startPod = (pod: KubeObject, lastState?: Map<string, Obj>): void => {
     const ns = pod.metadata.namespace ?? '';
     const name = pod.metadata.name ?? '';
@@ -189,6 +286,13 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
               ],
             });
           }
+          // With readiness probes a runtime can run, the pod is Running but not Ready until they
+          // pass; without, Ready as soon as the containers have started (as on a cluster).
+          const probes = runtime.probe !== undefined ? readinessProbes(pod) : [];
+          const ready = probes.length === 0;
+          const unreadyMessage = `containers with unready status: [${probes
+            .map((p) => p.container)
+            .join(' ')}]`;
           patchStatus(ns, name, uid, {
             phase: 'Running',
             hostIP,
@@ -199,8 +303,12 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
             conditions: [
               condition('PodReadyToStartContainers', 'True'),
               condition('Initialized', 'True'),
-              condition('Ready', 'True'),
-              condition('ContainersReady', 'True'),
+              ready
+                ? condition('Ready', 'True')
+                : condition('Ready', 'False', 'ContainersNotReady', unreadyMessage),
+              ready
+                ? condition('ContainersReady', 'True')
+                : condition('ContainersReady', 'False', 'ContainersNotReady', unreadyMessage),
               condition('PodScheduled', 'True'),
             ],
             containerStatuses: containersOf(pod).map((c) => ({
@@ -208,13 +316,14 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
               image: c.image,
               imageID: `${c.image}@sha256:${'0'.repeat(64)}`,
               containerID: `containerd://${uid.replace(/-/g, '')}${c.name}`,
-              ready: true,
+              ready: !probes.some((p) => p.container === c.name),
               started: true,
               restartCount,
               ...(lastState?.has(c.name) === true ? { lastState: lastState.get(c.name) } : {}),
               state: { running: { startedAt: started } },
             })),
           });
+          if (!ready) entry.stopProbes = startProbing(pod, probes);
           // containers that end by themselves: terminated as the kubelet writes it
           void result.exited?.then((exit) => {
             if (stopped || entry.terminated || known.get(podKey(ns, name)) !== entry) return;
@@ -282,9 +391,90 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
     if (entry === undefined || entry.uid !== pod.metadata.uid) return;
     known.delete(k);
     entry.cancel?.();
+    entry.stopProbes?.();
     entry.abort?.abort();
     ips.release(entry.ip);
-    void track((runtime.remove ?? runtime.stop).call(runtime, pod).catch(() => undefined));
+    if (runtime.remove !== undefined) void track(runtime.remove(pod).catch(() => undefined));
+    else if (entry.stopped !== true) void track(runtime.stop(pod).catch(() => undefined));
+  };
+
+  const ignoresSigterm = (pod: KubeObject): boolean =>
+    [...sigtermIgnored].some(
+      (b) =>
+        b.namespace === pod.metadata.namespace &&
+        (typeof b.match === 'string' ? b.match === pod.metadata.name : b.match(pod)),
+    );
+
+  /**
+   * Graceful termination (`killPod`): SIGTERM, SIGKILL once `deletionGracePeriodSeconds` of
+   * cluster time have passed, then the final DELETE with grace 0. Until then the pod's status is
+   * left as it was, Ready condition and IPs included: the endpoints controller, not the kubelet,
+   * takes a terminating pod out of service.
+   */
+  const terminatePod = (pod: KubeObject): void => {
+    const ns = pod.metadata.namespace ?? '';
+    const name = pod.metadata.name ?? '';
+    const uid = pod.metadata.uid ?? '';
+    const k = podKey(ns, name);
+    let entry = known.get(k);
+    if (entry === undefined || entry.uid !== uid) {
+      entry = { uid };
+      known.set(k, entry);
+    }
+    const graceMs = Math.max(0, (pod.metadata.deletionGracePeriodSeconds ?? 0) * 1000);
+    if (entry.termination !== undefined) {
+      // a second DELETE may shorten the grace period: kill sooner
+      entry.termination.shorten(graceMs);
+      return;
+    }
+    entry.cancel?.();
+    delete entry.cancel;
+    // probing stops with the termination: the last Ready the kubelet wrote stays (D6)
+    entry.stopProbes?.();
+    entry.abort?.abort();
+    entry.terminated = true;
+    const current = entry;
+    let done = false;
+    let killTimer: (() => void) | undefined;
+    const finish = (killed: boolean): void => {
+      if (done) return;
+      done = true;
+      killTimer?.();
+      void track(
+        (async () => {
+          // SIGKILL at the end of the grace period: whatever still runs is ended now
+          if (killed) await runtime.stop(pod, { graceMs: 0 }).catch(() => undefined);
+          current.stopped = true;
+          if (stopped || known.get(k) !== current) return;
+          try {
+            store.delete(PODS, ns, name, { gracePeriodSeconds: 0, preconditions: { uid } });
+          } catch {
+            // already gone or replaced
+          }
+        })(),
+      );
+    };
+    const arm = (ms: number): void => {
+      killTimer?.();
+      killTimer = timers.schedule(ms, () => finish(true));
+    };
+    const started = clock.now();
+    entry.termination = {
+      shorten(ms) {
+        if (done) return;
+        const left = Math.max(0, started + ms - clock.now());
+        arm(left);
+      },
+    };
+    arm(graceMs);
+    if (!ignoresSigterm(pod)) {
+      void track(
+        runtime.stop(pod, { graceMs }).then(
+          () => finish(false),
+          () => finish(true),
+        ),
+      );
+    }
   };
 
   const unwatch = store.watch(PODS, {}, (event) => {
@@ -294,19 +484,7 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
       return;
     }
     if (pod.metadata.deletionTimestamp !== undefined) {
-      // Graceful deletion: stop the containers, then let the object go.
-      if ((pod.metadata.finalizers ?? []).length === 0) {
-        forget(pod);
-        setImmediate(() => {
-          try {
-            store.delete(PODS, pod.metadata.namespace, pod.metadata.name ?? '', {
-              preconditions: { uid: pod.metadata.uid ?? '' },
-            });
-          } catch {
-            // already gone or replaced
-          }
-        });
-      }
+      terminatePod(pod);
       return;
     }
     if (event.type === 'ADDED') {
@@ -345,6 +523,7 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
     const uid = pod.metadata.uid ?? '';
     const entry = known.get(podKey(ns, name));
     entry?.cancel?.();
+    entry?.stopProbes?.();
     entry?.abort?.abort();
     if (entry !== undefined) entry.terminated = true;
     const notReady = phase === 'Succeeded' ? 'PodCompleted' : 'PodFailed';
@@ -403,6 +582,7 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
     const entry = known.get(podKey(ns, name));
     if (entry === undefined || entry.uid !== uid) return;
     entry.cancel?.();
+    entry.stopProbes?.();
     entry.abort?.abort();
     const restarts = entry.restarts ?? 0;
     const delayMs = backOffMs(restarts);
@@ -431,23 +611,7 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
       });
     },
     setPodReady(ns, name, ready) {
-      const pod = requirePod(ns, name);
-      const status = isObj(pod.status) ? pod.status : {};
-      const containers = containersOf(pod).map((c) => c.name);
-      const reason = ready ? undefined : 'ContainersNotReady';
-      const message = ready
-        ? undefined
-        : `containers with unready status: [${containers.join(' ')}]`;
-      const conditions = (Array.isArray(status.conditions) ? (status.conditions as Obj[]) : []).map(
-        (c) =>
-          c.type === 'Ready' || c.type === 'ContainersReady'
-            ? condition(String(c.type), ready ? 'True' : 'False', reason, message)
-            : c,
-      );
-      const containerStatuses = (
-        Array.isArray(status.containerStatuses) ? (status.containerStatuses as Obj[]) : []
-      ).map((c) => ({ ...c, ready }));
-      patchStatus(ns, name, pod.metadata.uid ?? '', { conditions, containerStatuses });
+      writeReady(ns, name, requirePod(ns, name).metadata.uid ?? '', ready);
     },
     blockStart(namespace, match) {
       const block: Block = { namespace, match };
@@ -470,6 +634,13 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
         }
       };
     },
+    ignoreSigterm(namespace, match) {
+      const rule: Block = { namespace, match };
+      sigtermIgnored.add(rule);
+      return () => {
+        sigtermIgnored.delete(rule);
+      };
+    },
     whenIdle() {
       if (inFlight === 0) return new Promise((resolve) => setImmediate(resolve));
       return new Promise((resolve) => idleWaiters.push(resolve));
@@ -480,6 +651,7 @@ export function startKubelet(store: ObjectStore, options: KubeletOptions = {}): 
       timers.dispose();
       for (const entry of known.values()) {
         entry.cancel?.();
+        entry.stopProbes?.();
         entry.abort?.abort();
       }
       known.clear();

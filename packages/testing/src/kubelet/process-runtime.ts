@@ -32,6 +32,10 @@ import {
   type SandboxLevel,
 } from './sandbox-launcher.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { httpProbe, probePort, tcpProbe } from './readiness-probe.js';
+
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export interface ProcessRuntimeOptions {
   /**
@@ -45,9 +49,13 @@ export interface ProcessRuntimeOptions {
   isRunner?: RunnerContainerPredicate;
   /** The runner bundle. Default: `runnerBundlePath()` from `@corral/runner`. */
   runnerBundle?: string;
-  /** Budget for a runner to print `listening`; the pod fails with `StartError` past it. Default 15 000. */
+  /**
+   * Ignored: a runner that does not listen no longer fails its pod; it stays Running and not
+   * Ready while its readiness probe fails, as on a cluster.
+   * @deprecated
+   */
   startTimeoutMs?: number;
-  /** SIGTERM → SIGKILL grace when a pod is stopped. Default 1 000. */
+  /** SIGTERM → SIGKILL grace when a pod's containers are stopped without a grace period (a deleted pod uses its own). Default 1 000. */
   stopGraceMs?: number;
   /** Per-pod log buffer; the oldest lines are dropped past it. Default 1 MiB. */
   logBufferBytes?: number;
@@ -184,10 +192,10 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
   };
 
   /** Ends the sandbox and the proxy; keeps the IP and the log (the pod object still exists). */
-  const halt = (entry: Entry): Promise<void> =>
+  const halt = (entry: Entry, graceMs = options.stopGraceMs ?? 1_000): Promise<void> =>
     (entry.stopping ??= (async () => {
       await entry.starting?.catch(() => undefined);
-      await entry.sandbox?.stop(options.stopGraceMs ?? 1_000);
+      await entry.sandbox?.stop(graceMs);
       await entry.proxy?.close();
       if (entry.state !== 'exited') entry.state = 'stopped';
       entry.log.close();
@@ -288,35 +296,13 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
       entry.log.close();
       return exitOf(status);
     });
-    await new Promise<void>((resolve, reject) => {
-      const lines = createInterface({ input: child.stdout!, crlfDelay: Infinity });
-      const timeoutMs = options.startTimeoutMs ?? 15_000;
-      const finish = (error?: Error): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        if (error) reject(error);
-        else resolve();
-      };
-      const onAbort = (): void => finish(new Error('pod deleted while starting'));
-      const timer = setTimeout(
-        () => finish(new Error(`the runner did not listen within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      signal.addEventListener('abort', onAbort, { once: true });
-      void exited.then((exit) =>
-        finish(
-          new Error(
-            `the runner exited (code ${exit.exitCode}) before listening: ${entry.log.text().slice(-2000).trim()}`,
-          ),
-        ),
-      );
-      lines.on('line', (line) => {
-        entry.log.write('stdout', `${line}\n`);
-        if (entry.state === 'starting' && line.includes('"msg":"listening"')) {
-          entry.state = 'running';
-          finish();
-        }
-      });
+    // The container has started: a real kubelet reports it Running now. Whether it serves is the
+    // readiness probe's business (`probe` below), so a runner that never listens stays Running
+    // and not Ready, and one that exits first ends by its exit code and restartPolicy.
+    const lines = createInterface({ input: child.stdout!, crlfDelay: Infinity });
+    lines.on('line', (line) => {
+      entry.log.write('stdout', `${line}\n`);
+      if (entry.state === 'starting' && line.includes('"msg":"listening"')) entry.state = 'running';
     });
     return { podIP: entry.ip, exited };
   };
@@ -355,9 +341,55 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
         throw error;
       }
     },
-    async stop(pod) {
+    async probe(pod, container, probe, timeoutMs) {
       const entry = entries.get(keyOf(pod.metadata.namespace, pod.metadata.name));
-      if (entry !== undefined && entry.uid === pod.metadata.uid) await halt(entry);
+      if (entry === undefined || entry.uid !== pod.metadata.uid) return undefined;
+      if (container !== entry.spec.container) return undefined;
+      if (entry.state !== 'starting' && entry.state !== 'running') return false;
+      const ip = entry.ip;
+      if (ip === undefined) return false;
+      const spec = isObj(pod.spec) ? pod.spec : {};
+      const raw = (Array.isArray(spec.containers) ? spec.containers.filter(isObj) : []).find(
+        (c) => c.name === container,
+      );
+      const ports = Array.isArray(raw?.ports) ? raw.ports.filter(isObj) : [];
+      if (isObj(probe.httpGet)) {
+        const port = probePort(probe.httpGet.port, ports);
+        if (port === undefined) return false;
+        const headers: Record<string, string> = {};
+        for (const h of Array.isArray(probe.httpGet.httpHeaders) ? probe.httpGet.httpHeaders : [])
+          if (isObj(h)) headers[String(h.name)] = String(h.value);
+        const path = typeof probe.httpGet.path === 'string' ? probe.httpGet.path : '/';
+        return httpProbe(ip, port, path, headers, timeoutMs);
+      }
+      if (isObj(probe.tcpSocket)) {
+        const port = probePort(probe.tcpSocket.port, ports);
+        return port === undefined ? false : tcpProbe(ip, port, timeoutMs);
+      }
+      if (isObj(probe.exec)) {
+        const command = Array.isArray(probe.exec.command) ? probe.exec.command.map(String) : [];
+        if (command.length === 0) return false;
+        const session = runnerExec(
+          join(entry.baseDir ?? '', 'run', RUNNER_SOCKET),
+          entry.spec.token,
+          {
+            command,
+            stdin: false,
+            onStdout: () => undefined,
+            onStderr: () => undefined,
+          },
+        );
+        const timer = setTimeout(() => session.kill(), timeoutMs);
+        const outcome = await session.done;
+        clearTimeout(timer);
+        return outcome.kind === 'exited' && outcome.exitCode === 0;
+      }
+      return false;
+    },
+    async stop(pod, stopOptions) {
+      const entry = entries.get(keyOf(pod.metadata.namespace, pod.metadata.name));
+      if (entry !== undefined && entry.uid === pod.metadata.uid)
+        await halt(entry, stopOptions?.graceMs);
     },
     async remove(pod) {
       const entry = entries.get(keyOf(pod.metadata.namespace, pod.metadata.name));

@@ -24,11 +24,30 @@ export interface PodStartResult {
   exited?: Promise<ContainerExit>;
 }
 
+export interface StopOptions {
+  /** SIGTERM → SIGKILL delay; 0 kills at once. */
+  graceMs?: number;
+}
+
 export interface PodRuntime {
   /** Starts the pod's containers; resolves when they run and are ready (the kubelet then marks it Running). */
   start(pod: KubeObject, signal: AbortSignal): Promise<PodStartResult>;
-  /** Stops the pod's containers (pod terminated through the kubelet API, or its containers exited). */
-  stop(pod: KubeObject): Promise<void>;
+  /**
+   * Stops the pod's containers (pod deleted, or its containers exited): SIGTERM, then SIGKILL
+   * after `graceMs` (default: the runtime's own), resolving once they have ended.
+   */
+  stop(pod: KubeObject, options?: StopOptions): Promise<void>;
+  /**
+   * Runs one readiness probe of `container` (`httpGet`, `tcpSocket` or `exec`) within
+   * `timeoutMs`: true if it passed. Undefined (or no method) means the container is simulated and
+   * counts as serving.
+   */
+  probe?(
+    pod: KubeObject,
+    container: string,
+    probe: Record<string, unknown>,
+    timeoutMs: number,
+  ): Promise<boolean | undefined>;
   /** The pod object is gone: stop and release everything (address, logs). Default: `stop`. */
   remove?(pod: KubeObject): Promise<void>;
   /** The pod's running container, for logs, exec and port-forward; undefined for simulated pods. */

@@ -35,6 +35,20 @@ function deleteOptionsOf(scope: RestScope, body: unknown): DeleteOptions {
   }
   if (policy !== undefined && policy !== null) del.propagationPolicy = policy as PropagationPolicy;
   if (orphan === true) del.propagationPolicy = 'Orphan';
+  const grace = q.get('gracePeriodSeconds') ?? bodyOpts.gracePeriodSeconds;
+  if (grace !== undefined && grace !== null) {
+    const seconds = Number(grace);
+    if (!Number.isInteger(seconds)) {
+      throw invalid('meta.k8s.io', 'DeleteOptions', '', [
+        {
+          type: 'FieldValueInvalid',
+          field: 'gracePeriodSeconds',
+          detail: `Invalid value: ${JSON.stringify(grace)}: must be an integer`,
+        },
+      ]);
+    }
+    del.gracePeriodSeconds = seconds;
+  }
   if (typeof bodyOpts.preconditions === 'object' && bodyOpts.preconditions !== null) {
     del.preconditions = bodyOpts.preconditions;
   }

@@ -13,7 +13,7 @@ import type { CrdProfile } from '../resources/crd-loader.js';
 import { createResourceRegistry } from '../resources/registry.js';
 import type { ResourceRegistry } from '../resources/registry.js';
 import type { CrdObject } from '../resources/types.js';
-import { del } from './deletion.js';
+import { del, gcSettled } from './deletion.js';
 import { patch } from './patch-resource.js';
 import { get, getScale, list } from './reads.js';
 import { typeKeyOf } from './store-state.js';
@@ -69,6 +69,12 @@ export interface FakeObjectStore extends ObjectStore {
   ): KubeObject;
   /** The `autoscaling/v1 Scale` of an object whose version serves `/scale`. */
   getScale(gvr: GroupVersionResource, namespace: string | undefined, name: string): KubeObject;
+  /**
+   * Resolves once the garbage collector (and namespace controller) has run to a standstill:
+   * deletion propagates after the DELETE returns, as on a real cluster. Terminating pods still
+   * wait for their kubelet.
+   */
+  gcSettled(): Promise<void>;
   /** Forgets the whole watch history: every watch from an existing resourceVersion gets 410. */
   compactHistory(): void;
   /** The oldest resourceVersion a watch may resume from without 410. */
@@ -100,6 +106,8 @@ export function createObjectStore(options: ObjectStoreOptions = {}): FakeObjectS
     compactedThrough: 0,
     rv: 1,
     dispatching: false,
+    gcScheduled: false,
+    gcWaiters: [],
   };
   for (const t of registry.all()) s.tables.set(typeKeyOf(t), new Map());
 
@@ -135,6 +143,7 @@ export function createObjectStore(options: ObjectStoreOptions = {}): FakeObjectS
       patch(s, gvr, namespace, name, body, patchType, opts),
     delete: (gvr, namespace, name, opts) => del(s, gvr, namespace, name, opts),
     watch: (gvr, opts, onEvent) => watch(s, gvr, opts, onEvent),
+    gcSettled: () => gcSettled(s),
     compactHistory() {
       if (s.history.length > 0) s.compactedThrough = s.history[s.history.length - 1]!.rv;
       s.compactedThrough = Math.max(s.compactedThrough, s.rv);

@@ -48,6 +48,9 @@ export interface StoreState {
   compactedThrough: number;
   rv: number;
   dispatching: boolean;
+  /** A garbage-collector pass is queued (`scheduleGc`). */
+  gcScheduled: boolean;
+  readonly gcWaiters: (() => void)[];
 }
 
 /** How unknown fields are treated (the `fieldValidation` query parameter). */

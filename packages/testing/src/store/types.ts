@@ -83,6 +83,11 @@ export interface PatchOptions extends WriteOptions {
 
 export interface DeleteOptions {
   propagationPolicy?: PropagationPolicy;
+  /**
+   * Pods only: seconds the kubelet gives the containers between SIGTERM and SIGKILL (default the
+   * pod's `terminationGracePeriodSeconds`); 0 removes the pod object at once (force delete).
+   */
+  gracePeriodSeconds?: number;
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun?: boolean;
 }
@@ -128,8 +133,9 @@ export interface ObjectStore {
     options?: PatchOptions,
   ): KubeObject;
   /**
-   * Returns the object as it was deleted, or — with Foreground propagation or pending finalizers —
-   * as it now stands with `deletionTimestamp` set.
+   * Returns the object as it was deleted, or — with Foreground/Orphan propagation, pending
+   * finalizers, or a pod in its grace period — as it now stands with `deletionTimestamp` set.
+   * Dependents are garbage-collected after the call returns, as the kube garbage collector does.
    */
   delete(
     gvr: GroupVersionResource,

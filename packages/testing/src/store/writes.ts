@@ -21,7 +21,7 @@ import type { GroupVersionResource, KubeObject, WriteOptions } from './types.js'
 import { resolve, toVersion, schemaOf, lookup, mustGet, now } from './store-state.js';
 import { commitPut, commitRemove } from './watch-cache.js';
 import { checkNamespace, admit, prepareBuiltin } from './admission.js';
-import { gcSweep } from './deletion.js';
+import { scheduleGc } from './deletion.js';
 import type { StoreState } from './store-state.js';
 import { randomSuffix, specOf, withoutVolatile } from './store-state.js';
 import type { ServerWriteOptions } from './store-state.js';
@@ -208,10 +208,11 @@ export function update(
   if (opts.dryRun === true) return toVersion(t, stored, v.name);
   if (
     stored.metadata.deletionTimestamp !== undefined &&
-    (stored.metadata.finalizers ?? []).length === 0
+    (stored.metadata.finalizers ?? []).length === 0 &&
+    (stored.metadata.deletionGracePeriodSeconds ?? 0) === 0
   ) {
     const removed = commitRemove(s, t, stored);
-    gcSweep(s);
+    scheduleGc(s);
     return toVersion(t, removed, v.name);
   }
   stored = commitPut(s, t, stored, current);
@@ -219,7 +220,7 @@ export function update(
     current.metadata.deletionTimestamp !== undefined ||
     !deepEqual(current.metadata.ownerReferences, stored.metadata.ownerReferences)
   ) {
-    gcSweep(s);
+    scheduleGc(s);
   }
   return toVersion(t, stored, v.name);
 }

@@ -215,14 +215,17 @@ describe('runner pods (process runtime)', () => {
     expect(await processesOfUid(hostUid)).toEqual([]);
   });
 
-  it('fails a pod whose runner exits before listening, and keeps its log', async () => {
+  it('a runner that exits before listening ends its pod by exit code (Never: Failed), and keeps its log', async () => {
     cluster = await startRunnerCluster();
     const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
     await core.createNamespacedPod({
       namespace: 'default',
       body: {
         metadata: { name: 'broken' },
-        spec: { containers: [{ name: 'runner', image: RUNNER_IMAGE, args: ['--bogus'] }] },
+        spec: {
+          restartPolicy: 'Never',
+          containers: [{ name: 'runner', image: RUNNER_IMAGE, args: ['--bogus'] }],
+        },
       },
     });
     const pod = await waitFor(
@@ -231,11 +234,14 @@ describe('runner pods (process runtime)', () => {
       'broken',
       (p) => p.status?.phase === 'Failed',
     );
-    expect(pod.status.reason).toBe('StartError');
-    expect(pod.status.message).toContain('unknown flag "--bogus"');
+    // the container started and exited (a real kubelet's StartError is for a failing exec)
+    expect(pod.status.containerStatuses[0].state.terminated).toMatchObject({
+      exitCode: 2,
+      reason: 'Error',
+    });
     const log = collectLog(cluster, 'broken', {}, 'runner');
     await log.started;
-    expect(await log.ended).toContain('--bogus');
+    expect(await log.ended).toContain('unknown flag "--bogus"');
     const pid = cluster.kubelet!.runtime.lookup!('default', 'broken')?.pid;
     expect(await processGone(pid)).toBe(true);
   });

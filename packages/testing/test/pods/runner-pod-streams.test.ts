@@ -51,12 +51,18 @@ async function startPod(c: FakeCluster, name: string): Promise<string> {
             image: RUNNER_IMAGE,
             ports: [{ containerPort: 8888 }],
             env: [{ name: 'CORRAL_RUNNER_MODE', value: 'serve' }],
+            // exec goes through the runner's API: wait until it answers, as Corral's templates do
+            readinessProbe: { httpGet: { path: '/healthz', port: 8888 }, periodSeconds: 1 },
           },
         ],
       },
     },
   });
-  const pod = await waitFor(c.kubeConfig, podsPath(), name, (p) => p.status?.phase === 'Running');
+  const pod = await waitFor(c.kubeConfig, podsPath(), name, (p: { status?: any }) =>
+    ((p.status?.conditions ?? []) as { type?: string; status?: string }[]).some(
+      (cond: { type?: string; status?: string }) => cond.type === 'Ready' && cond.status === 'True',
+    ),
+  );
   return pod.status.podIP as string;
 }
 

@@ -179,7 +179,7 @@ describe('createObjectStore', () => {
     expect(fromZero).toEqual(['ADDED:b', 'ADDED:c']);
   });
 
-  it('garbage-collects dependents in background, foreground and orphan modes', () => {
+  it('garbage-collects dependents in background, foreground and orphan modes, after the DELETE returns', async () => {
     const store = createObjectStore();
     const owner = store.create(SANDBOXES, sandbox('owner'));
     const ref = {
@@ -191,38 +191,102 @@ describe('createObjectStore', () => {
       blockOwnerDeletion: true,
     };
     store.create(PODS, pod('dep', { ownerReferences: [ref], finalizers: ['test/hold'] }));
-    // Foreground: owner waits for the blocking dependent.
+    // Foreground: the owner stays with the foregroundDeletion finalizer; the dependent is
+    // deleted by the garbage collector, after the DELETE has returned.
     const deleting = store.delete(SANDBOXES, 'default', 'owner', {
       propagationPolicy: 'Foreground',
     });
     expect(deleting.metadata.deletionTimestamp).toBeDefined();
     expect(deleting.metadata.finalizers).toContain('foregroundDeletion');
+    expect(store.get(PODS, 'default', 'dep')!.metadata.deletionTimestamp).toBeUndefined();
+    await store.gcSettled();
     expect(store.get(PODS, 'default', 'dep')!.metadata.deletionTimestamp).toBeDefined();
+    expect(store.get(SANDBOXES, 'default', 'owner')!.metadata.finalizers).toEqual([
+      'foregroundDeletion',
+    ]);
     store.patch(PODS, 'default', 'dep', { metadata: { finalizers: null } }, 'merge');
     expect(store.get(PODS, 'default', 'dep')).toBeUndefined();
+    await store.gcSettled();
     expect(store.get(SANDBOXES, 'default', 'owner')).toBeUndefined();
 
+    // Orphan: the owner carries the orphan finalizer until the collector has cut the references.
     const owner2 = store.create(SANDBOXES, sandbox('owner2'));
     store.create(
       PODS,
       pod('dep2', { ownerReferences: [{ ...ref, name: 'owner2', uid: owner2.metadata.uid! }] }),
     );
-    store.delete(SANDBOXES, 'default', 'owner2', { propagationPolicy: 'Orphan' });
+    const orphaning = store.delete(SANDBOXES, 'default', 'owner2', { propagationPolicy: 'Orphan' });
+    expect(orphaning.metadata.finalizers).toEqual(['orphan']);
+    await store.gcSettled();
     expect(store.get(PODS, 'default', 'dep2')!.metadata.ownerReferences).toBeUndefined();
+    expect(store.get(SANDBOXES, 'default', 'owner2')).toBeUndefined();
 
+    // Background: the owner goes at once, its dependent right after.
     const owner3 = store.create(SANDBOXES, sandbox('owner3'));
     store.create(
       PODS,
       pod('dep3', { ownerReferences: [{ ...ref, name: 'owner3', uid: owner3.metadata.uid! }] }),
     );
     store.delete(SANDBOXES, 'default', 'owner3');
+    expect(store.get(SANDBOXES, 'default', 'owner3')).toBeUndefined();
+    expect(store.get(PODS, 'default', 'dep3')).toBeDefined();
+    await store.gcSettled();
     expect(store.get(PODS, 'default', 'dep3')).toBeUndefined();
   });
 
-  it('deletes a namespace with its contents', () => {
+  it('deletes a pod gracefully once a node runs it; unscheduled or terminal pods go at once', () => {
+    const store = createObjectStore();
+    store.create(PODS, pod('pending'));
+    store.delete(PODS, 'default', 'pending');
+    expect(store.get(PODS, 'default', 'pending')).toBeUndefined();
+
+    const running = pod('running');
+    (running.spec as Record<string, unknown>).nodeName = 'node-0';
+    (running.spec as Record<string, unknown>).terminationGracePeriodSeconds = 7;
+    store.create(PODS, running);
+    const marked = store.delete(PODS, 'default', 'running');
+    expect(marked.metadata.deletionGracePeriodSeconds).toBe(7);
+    expect(
+      Date.parse(marked.metadata.deletionTimestamp!) -
+        Date.parse(marked.metadata.creationTimestamp!),
+    ).toBeGreaterThanOrEqual(6_000);
+    // a second DELETE may shorten the grace period, never lengthen it
+    expect(
+      store.delete(PODS, 'default', 'running', { gracePeriodSeconds: 60 }).metadata
+        .deletionGracePeriodSeconds,
+    ).toBe(7);
+    expect(
+      store.delete(PODS, 'default', 'running', { gracePeriodSeconds: 2 }).metadata
+        .deletionGracePeriodSeconds,
+    ).toBe(2);
+    // the kubelet's final DELETE
+    store.delete(PODS, 'default', 'running', { gracePeriodSeconds: 0 });
+    expect(store.get(PODS, 'default', 'running')).toBeUndefined();
+
+    const done = pod('done');
+    (done.spec as Record<string, unknown>).nodeName = 'node-0';
+    store.create(PODS, done);
+    store.patch(PODS, 'default', 'done', { status: { phase: 'Succeeded' } }, 'merge', {
+      subresource: 'status',
+    });
+    store.delete(PODS, 'default', 'done');
+    expect(store.get(PODS, 'default', 'done')).toBeUndefined();
+    expect(
+      statusOf(() => store.delete(PODS, 'default', 'done-not', { gracePeriodSeconds: 1 })).code,
+    ).toBe(404);
+    store.create(PODS, pod('negative'));
+    expect(
+      statusOf(() => store.delete(PODS, 'default', 'negative', { gracePeriodSeconds: -1 })).code,
+    ).toBe(422);
+  });
+
+  it('deletes a namespace with its contents', async () => {
     const store = createObjectStore({ namespaces: ['default', 'team'] });
     store.create(PODS, pod('p', { namespace: 'team' }));
     store.delete(NAMESPACES, undefined, 'team');
+    expect(store.get(NAMESPACES, undefined, 'team')!.status).toEqual({ phase: 'Terminating' });
+    expect(statusOf(() => store.create(PODS, pod('q', { namespace: 'team' }))).code).toBe(403);
+    await store.gcSettled();
     expect(store.get(PODS, 'team', 'p')).toBeUndefined();
     expect(store.get(NAMESPACES, undefined, 'team')).toBeUndefined();
     expect(statusOf(() => store.create(PODS, pod('q', { namespace: 'team' }))).code).toBe(404);
