@@ -61,6 +61,7 @@ import {
   type ResolvedOptions,
 } from './options.js';
 import { startPortForward, type PortForwardServer } from './port-forward.js';
+import { KubernetesTelemetry, type CreateTrace } from './telemetry.js';
 import {
   installSignalCleanup,
   type SignalCleanupDisposer,
@@ -137,9 +138,11 @@ export class KubernetesProvider implements SandboxProvider {
   #gatewayAddress: Promise<string> | undefined;
   #signalCleanup: SignalCleanupDisposer | undefined;
   #closed = false;
+  readonly #telemetry: KubernetesTelemetry;
 
   constructor(options: KubernetesProviderOptions = {}) {
     this.#options = resolveOptions(options);
+    this.#telemetry = new KubernetesTelemetry(options);
     try {
       this.client = createAgentSandboxClient({
         ...(options.kubeConfig !== undefined ? { kubeConfig: options.kubeConfig } : {}),
@@ -186,10 +189,18 @@ export class KubernetesProvider implements SandboxProvider {
     };
   }
 
-  async create(options: KubernetesCreateOptions = {}): Promise<ProvisionedSandbox> {
+  create(options: KubernetesCreateOptions = {}): Promise<ProvisionedSandbox> {
+    return this.#telemetry.traceCreate((traced) => this.#create(options, traced));
+  }
+
+  async #create(
+    options: KubernetesCreateOptions,
+    traced: CreateTrace,
+  ): Promise<ProvisionedSandbox> {
     this.#checkOpen();
     const { signal } = options;
     const ref = this.#ref(options.id ?? generateClaimName(), options.namespace);
+    traced.begin(ref);
     const doing = `Creating sandbox ${ref.id}`;
     if (signal?.aborted === true) {
       throw new AbortedError(`${doing}: aborted.`, { cause: signal.reason });
@@ -197,12 +208,15 @@ export class KubernetesProvider implements SandboxProvider {
     const claim = await this.#buildClaim(ref, options).catch((e: unknown) => {
       throw toSdkError(e, { signal, doing });
     });
+    traced.annotate(claim);
     const caches = this.#cachesFor(ref.namespace);
     try {
-      await this.client.claims.create(claim as never, {
-        namespace: ref.namespace,
-        ...(signal !== undefined ? { signal } : {}),
-      });
+      await traced.step('corral.claim.create', () =>
+        this.client.claims.create(claim as never, {
+          namespace: ref.namespace,
+          ...(signal !== undefined ? { signal } : {}),
+        }),
+      );
     } catch (e) {
       if (createMayHaveLanded(e, signal)) await this.#rollback(ref);
       throw toSdkError(e, { signal, doing });
@@ -210,14 +224,19 @@ export class KubernetesProvider implements SandboxProvider {
     this.#created.set(ref.id, ref);
     if (options.network !== undefined) this.#requestedNetwork.set(ref.id, options.network);
     try {
-      const ready = await waitForClaimReady(informers(this.client), ref.name, {
-        namespace: ref.namespace,
-        cache: asCache(caches.claims),
-        timeoutMs: options.timeoutMs ?? this.#options.readyTimeoutMs,
-        ...(signal !== undefined ? { signal } : {}),
-      });
+      const ready = await traced.step('corral.claim.ready', () =>
+        waitForClaimReady(informers(this.client), ref.name, {
+          namespace: ref.namespace,
+          cache: asCache(caches.claims),
+          timeoutMs: options.timeoutMs ?? this.#options.readyTimeoutMs,
+          ...(signal !== undefined ? { signal } : {}),
+        }),
+      );
+      traced.ready(ref.name, ready.sandboxName);
       signal?.throwIfAborted();
-      const endpoint = await this.#endpointFor(ref, this.#target(ref, ready), signal);
+      const endpoint = await traced.step('corral.sandbox.reachable', () =>
+        this.#endpointFor(ref, this.#target(ref, ready), signal),
+      );
       signal?.throwIfAborted();
       return {
         info: toSandboxInfo(ready.claim, ready.sandbox, {
@@ -342,7 +361,11 @@ export class KubernetesProvider implements SandboxProvider {
    * Deletes the claim (the controller's owner references take the Sandbox, pod and Service
    * with it). Idempotent. With `foreground`, waits until the claim and its dependents are gone.
    */
-  async delete(id: string, options: DeleteSandboxOptions = {}): Promise<void> {
+  delete(id: string, options: DeleteSandboxOptions = {}): Promise<void> {
+    return this.#telemetry.traceDelete(id, () => this.#delete(id, options));
+  }
+
+  async #delete(id: string, options: DeleteSandboxOptions): Promise<void> {
     const ref = this.#parseId(id);
     const { signal } = options;
     const doing = `Deleting sandbox ${ref.id}`;
@@ -444,8 +467,14 @@ export class KubernetesProvider implements SandboxProvider {
     if (argv.length === 0) {
       throw new InvalidArgumentError('exec needs a command: pass argv like ["ls", "-l"].');
     }
-    const target = await this.#podTarget(id, options.container, options.signal);
-    return execInPod(this.client.kubeConfig, target, argv, options);
+    return this.#telemetry.span(
+      'corral.sandbox.exec',
+      async () => {
+        const target = await this.#podTarget(id, options.container, options.signal);
+        return execInPod(this.client.kubeConfig, target, argv, options);
+      },
+      { 'sandbox.id': id, 'process.command': argv[0] ?? '' },
+    );
   }
 
   /** Deletes every claim this provider created and has not deleted yet. */
