@@ -8,7 +8,15 @@ import {
   SimpleSpanProcessor,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
-import { SpanStatusCode } from '@opentelemetry/api';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  context,
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type ContextManager,
+} from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   TRACE_CONTEXT_ANNOTATION,
@@ -44,6 +52,35 @@ function recorder() {
     claimDeleted: (m) => deleted.push(m),
   };
   return { ready, deleted, metrics };
+}
+
+/**
+ * What `@opentelemetry/context-async-hooks` provides, in a few lines: the active context follows
+ * async calls, so a span the caller has open is the parent of Corral's.
+ */
+class AsyncContextManager implements ContextManager {
+  readonly #storage = new AsyncLocalStorage<Context>();
+  active(): Context {
+    return this.#storage.getStore() ?? ROOT_CONTEXT;
+  }
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
+    ctx: Context,
+    fn: F,
+    thisArg?: ThisParameterType<F>,
+    ...args: A
+  ): ReturnType<F> {
+    return this.#storage.run(ctx, () => fn.apply(thisArg, args));
+  }
+  bind<T>(_ctx: Context, target: T): T {
+    return target;
+  }
+  enable(): this {
+    return this;
+  }
+  disable(): this {
+    this.#storage.disable();
+    return this;
+  }
 }
 
 const byName = (spans: ReadableSpan[], name: string): ReadableSpan[] =>
@@ -126,6 +163,30 @@ describe('Kubernetes provider telemetry', () => {
     const creates = byName(exporter.getFinishedSpans(), 'corral.sandbox.create');
     expect(creates.map((s) => s.status.code)).toEqual([SpanStatusCode.UNSET, SpanStatusCode.ERROR]);
     expect(failed).toEqual(['TIMEOUT']);
+  }, 60_000);
+
+  it("nests the create under the caller's active span", async () => {
+    env = await startEnv();
+    const { exporter, tracerProvider } = tracing();
+    const manager = new AsyncContextManager();
+    expect(context.setGlobalContextManager(manager)).toBe(true);
+    try {
+      const provider = env.provider({ tracerProvider });
+      const root = tracerProvider.getTracer('test').startSpan('caller');
+      const { info } = await context.with(trace.setSpan(context.active(), root), () =>
+        provider.create(),
+      );
+      root.end();
+      const [create] = byName(exporter.getFinishedSpans(), 'corral.sandbox.create');
+      expect(create?.parentSpanContext?.spanId).toBe(root.spanContext().spanId);
+      expect(create?.spanContext().traceId).toBe(root.spanContext().traceId);
+      const claim = env.cluster.store.get(gvr('sandboxclaims'), NS, info.id)!;
+      const annotation = JSON.parse(claim.metadata.annotations![TRACE_CONTEXT_ANNOTATION]!);
+      expect(annotation.traceparent).toContain(root.spanContext().traceId);
+      await provider.delete(info.id);
+    } finally {
+      context.disable();
+    }
   }, 60_000);
 
   it('is a no-op without an OpenTelemetry SDK: no annotation, no error', async () => {
