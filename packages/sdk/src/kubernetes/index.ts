@@ -9,6 +9,14 @@ export type {
 } from './options.js';
 export type { ExecOptions, ExecResult } from './exec.js';
 export type { LogsOptions } from './logs.js';
+export { TRACE_CONTEXT_ANNOTATION } from './telemetry.js';
+export type {
+  ClaimDeletedMetric,
+  ClaimFailedMetric,
+  ClaimReadyMetric,
+  KubernetesProviderMetrics,
+  KubernetesTelemetryOptions,
+} from './telemetry.js';
 export type { SignalCleanupDisposer, SignalCleanupOptions } from './signal-cleanup.js';
 export { PortForwardServer } from './port-forward.js';
 export { ROUTER_HEADERS } from './endpoint.js';

@@ -31,6 +31,7 @@ import type {
   SandboxInfo,
   SandboxProvider,
 } from '../provider.js';
+import { compact } from '../compact.js';
 import { buildClaim } from './claim-builder.js';
 import { deleteEach } from './delete-each.js';
 import { createWaitError, withRollbackFailure } from './claim-timeout.js';
@@ -58,6 +59,7 @@ import {
   type ResolvedOptions,
 } from './options.js';
 import { podTarget } from './pod-target.js';
+import { KubernetesTelemetry, type CreateTrace } from './telemetry.js';
 import { waitNameFree } from './wait-name-free.js';
 import {
   installSignalCleanup,
@@ -90,16 +92,15 @@ export class KubernetesProvider implements SandboxProvider {
   readonly #requestedNetwork = new Map<string, KubernetesCreateOptions['network']>();
   #signalCleanup: SignalCleanupDisposer | undefined;
   #closed = false;
+  readonly #telemetry: KubernetesTelemetry;
 
   constructor(options: KubernetesProviderOptions = {}) {
     this.#options = resolveOptions(options);
+    this.#telemetry = new KubernetesTelemetry(options);
     try {
+      const { kubeConfig, kubeconfigPath, context, namespace, clock } = options;
       this.client = createAgentSandboxClient({
-        ...(options.kubeConfig !== undefined ? { kubeConfig: options.kubeConfig } : {}),
-        ...(options.kubeconfigPath !== undefined ? { kubeconfigPath: options.kubeconfigPath } : {}),
-        ...(options.context !== undefined ? { context: options.context } : {}),
-        ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
-        ...(options.clock !== undefined ? { clock: options.clock } : {}),
+        ...compact({ kubeConfig, kubeconfigPath, context, namespace, clock }),
         apiVersion: options.apiVersion ?? 'auto',
       });
     } catch (e) {
@@ -147,12 +148,16 @@ export class KubernetesProvider implements SandboxProvider {
 
   async create(options: KubernetesCreateOptions = {}): Promise<ProvisionedSandbox> {
     this.#checkOpen();
-    return this.#caches.using(() => this.#create(options), this.#idle);
+    return this.#caches.using(
+      () => this.#telemetry.traceCreate((traced) => this.#create(options, traced)),
+      this.#idle,
+    );
   }
 
-  async #create(options: KubernetesCreateOptions): Promise<ProvisionedSandbox> {
+  async #create(options: KubernetesCreateOptions, traced: CreateTrace) {
     const { signal } = options;
     const ref = this.#ref(options.id ?? generateClaimName(), options.namespace);
+    traced.begin(ref);
     const doing = `Creating sandbox ${ref.id}`;
     if (signal?.aborted === true) {
       throw new AbortedError(`${doing}: aborted.`, { cause: signal.reason });
@@ -160,21 +165,23 @@ export class KubernetesProvider implements SandboxProvider {
     const claim = await buildClaim(this.client, this.#options, ref, options).catch((e: unknown) => {
       throw toSdkError(e, { signal, doing });
     });
+    traced.annotate(claim);
     const caches = this.#caches.for(ref.namespace);
-    if (options.id !== undefined) {
+    // a re-run of a task id waits for the old claim/Sandbox of that name to go (D2)
+    if (options.id !== undefined)
       await waitNameFree(this.client, ref.name, {
+        ...compact({ signal, timeoutMs: options.timeoutMs ?? this.#options.readyTimeoutMs }),
         namespace: ref.namespace,
-        timeoutMs: options.timeoutMs ?? this.#options.readyTimeoutMs,
-        ...(signal !== undefined ? { signal } : {}),
       }).catch((e: unknown) => {
         throw toSdkError(e, { signal, doing });
       });
-    }
     try {
-      await this.client.claims.create(claim as never, {
-        namespace: ref.namespace,
-        ...(signal !== undefined ? { signal } : {}),
-      });
+      await traced.step('corral.claim.create', () =>
+        this.client.claims.create(claim as never, {
+          namespace: ref.namespace,
+          ...(signal !== undefined ? { signal } : {}),
+        }),
+      );
     } catch (e) {
       if (createMayHaveLanded(e, signal)) await this.#rollback(ref);
       throw toSdkError(e, { signal, doing });
@@ -182,17 +189,18 @@ export class KubernetesProvider implements SandboxProvider {
     this.#created.set(ref.id, ref);
     if (options.network !== undefined) this.#requestedNetwork.set(ref.id, options.network);
     try {
-      const ready = await waitForClaimReady(informers(this.client), ref.name, {
-        namespace: ref.namespace,
-        cache: asCache(caches.claims),
-        timeoutMs: options.timeoutMs ?? this.#options.readyTimeoutMs,
-        ...(signal !== undefined ? { signal } : {}),
-      });
+      const ready = await traced.step('corral.claim.ready', () =>
+        waitForClaimReady(informers(this.client), ref.name, {
+          namespace: ref.namespace,
+          cache: asCache(caches.claims),
+          timeoutMs: options.timeoutMs ?? this.#options.readyTimeoutMs,
+          ...(signal !== undefined ? { signal } : {}),
+        }),
+      );
+      traced.ready(ref.name, ready.sandboxName);
       signal?.throwIfAborted();
-      const endpoint = await this.#connector.endpointFor(
-        ref,
-        readyTarget(ref, ready, this.#options.connection),
-        signal,
+      const endpoint = await traced.step('corral.sandbox.reachable', () =>
+        this.#connector.endpointFor(ref, readyTarget(ref, ready, this.#options.connection), signal),
       );
       signal?.throwIfAborted();
       return {
@@ -289,7 +297,8 @@ export class KubernetesProvider implements SandboxProvider {
    * with it). Idempotent. With `foreground`, waits until the claim and its dependents are gone.
    */
   async delete(id: string, options: DeleteSandboxOptions = {}): Promise<void> {
-    return this.#caches.using(() => this.#delete(id, options), this.#idle);
+    const remove = () => this.#telemetry.traceDelete(id, () => this.#delete(id, options));
+    return this.#caches.using(remove, this.#idle);
   }
 
   async #delete(id: string, options: DeleteSandboxOptions): Promise<void> {
@@ -383,8 +392,14 @@ export class KubernetesProvider implements SandboxProvider {
     if (argv.length === 0) {
       throw new InvalidArgumentError('exec needs a command: pass argv like ["ls", "-l"].');
     }
-    const target = await this.#podTarget(id, options.container, options.signal);
-    return execInPod(this.client.kubeConfig, target, argv, options);
+    return this.#telemetry.span(
+      'corral.sandbox.exec',
+      async () => {
+        const target = await this.#podTarget(id, options.container, options.signal);
+        return execInPod(this.client.kubeConfig, target, argv, options);
+      },
+      { 'sandbox.id': id, 'process.command': argv[0] ?? '' },
+    );
   }
 
   /** Deletes every claim this provider created and has not deleted yet. */
@@ -486,19 +501,12 @@ export class KubernetesProvider implements SandboxProvider {
     }
   }
 
-  async #podTarget(
-    id: string,
-    container: string | undefined,
-    signal: AbortSignal | undefined,
-  ): Promise<{ namespace: string; pod: string; container: string }> {
+  #podTarget(id: string, container: string | undefined, signal: AbortSignal | undefined) {
     this.#checkOpen();
     const ref = this.#parseId(id);
-    const doing = `Finding the pod of sandbox ${ref.id}`;
-    try {
-      return await podTarget(this.client, ref, container, signal);
-    } catch (e) {
-      throw toSdkError(e, { signal, doing });
-    }
+    return podTarget(this.client, ref, container, signal).catch((e: unknown) => {
+      throw toSdkError(e, { signal, doing: `Finding the pod of sandbox ${ref.id}` });
+    });
   }
 }
 

@@ -4,6 +4,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { ProviderCreateOptions } from '../provider.js';
 import { checkIdentifier, defaultOwner } from '../labels.js';
 import { resolveConnection, type ResolvedConnection } from './connection/resolve-connection.js';
+import type { KubernetesTelemetryOptions } from './telemetry.js';
 
 /**
  * How Corral reaches the runner inside a sandbox pod.
@@ -40,7 +41,8 @@ export interface ConnectionOptions {
   clusterDomain?: string;
 }
 
-export interface KubernetesProviderOptions {
+/** `tracerProvider` and `metrics`: optional tracing and metrics (`telemetry.ts`, decision 0038). */
+export interface KubernetesProviderOptions extends KubernetesTelemetryOptions {
   /** A loaded KubeConfig; otherwise `kubeconfigPath`, then KUBECONFIG, ~/.kube/config, in-cluster. */
   kubeConfig?: KubeConfig;
   kubeconfigPath?: string;

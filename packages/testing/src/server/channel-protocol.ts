@@ -45,6 +45,10 @@ export function acceptUpgrade(
     handleProtocols: (_offered, request) => chosenProtocol.get(request) ?? false,
   });
   chosenProtocol.set(req, protocol);
+  // ws refuses a header that is not a list of RFC 7230 tokens, and the SPDY tunnel's
+  // `SPDY/3.1+portforward.k8s.io` has a `/` (the apiserver's Go stack takes it): the choice is
+  // made already, so ws only needs something it can parse; it answers with `protocol`
+  req.headers['sec-websocket-protocol'] = 'negotiated';
   const server = wss;
   return new Promise((resolve) => {
     server.handleUpgrade(req, upgrade.socket, upgrade.head, (ws) => resolve(ws));
