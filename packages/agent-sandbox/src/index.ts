@@ -18,10 +18,7 @@ export type {
   NetworkSource,
 } from './network-policy/ingress.js';
 export { matchesLabelSelector } from './network-policy/label-selector.js';
-export type {
-  LabelSelector,
-  LabelSelectorRequirement,
-} from './network-policy/label-selector.js';
+export type { LabelSelector, LabelSelectorRequirement } from './network-policy/label-selector.js';
 export {
   applyManifestEdits,
   convertManifestsToV1beta1,

@@ -90,11 +90,18 @@ function inCidr(ip: string | undefined, cidr: string): boolean {
   return list.check(mapped, family === 4 ? 'ipv4' : 'ipv6');
 }
 
-function peerAdmits(peer: NetworkPolicyPeer, policyNamespace: string, source: NetworkSource): boolean {
+function peerAdmits(
+  peer: NetworkPolicyPeer,
+  policyNamespace: string,
+  source: NetworkSource,
+): boolean {
   if (peer.ipBlock !== undefined) {
     const { cidr, except = [] } = peer.ipBlock;
     // with an unknown address, an `except` list cannot be checked: treat the address as outside it
-    return inCidr(source.ip, cidr) && !(source.ip !== undefined && except.some((e) => inCidr(source.ip, e)));
+    return (
+      inCidr(source.ip, cidr) &&
+      !(source.ip !== undefined && except.some((e) => inCidr(source.ip, e)))
+    );
   }
   if (peer.podSelector === undefined && peer.namespaceSelector === undefined) return false;
   if (source.podLabels === undefined || source.namespace === undefined) return false;

@@ -50,7 +50,8 @@ import { checkLabelKey, checkLabelValue, sandboxLabels } from '../labels.js';
 import { directEndpoint, routerEndpoint, type EndpointTarget } from './endpoint.js';
 import { toSdkError } from './errors-map.js';
 import { execInPod, type ExecOptions, type ExecResult } from './exec.js';
-import { resolveGatewayAddress } from './gateway.js';
+import { gatewayBaseUrl, resolveGatewayAddress } from './gateway.js';
+import { chooseConnectionPath } from './connection-path.js';
 import { PROVIDER_NAME, podIPsOf, podNameOf, serviceFqdnOf, toSandboxInfo } from './info.js';
 import { podLogLines, type LogsOptions } from './logs.js';
 import { checkClaimName, generateClaimName, rfc3339Micro } from './names.js';
@@ -644,7 +645,20 @@ export class KubernetesProvider implements SandboxProvider {
     signal: AbortSignal | undefined,
   ): Promise<RunnerEndpoint> {
     const conn = this.#options.connection;
-    switch (conn.mode) {
+    const path = await chooseConnectionPath({
+      kubeConfig: this.client.kubeConfig,
+      mode: conn.mode,
+      auto: conn.auto,
+      source: conn.networkSource,
+      inCluster: conn.inCluster,
+      env: conn.env,
+      hasRouter: conn.routerUrl !== undefined,
+      namespace: ref.namespace,
+      podName: target.podName,
+      port: conn.port,
+      signal,
+    });
+    switch (path) {
       case 'direct':
         return directEndpoint(target, conn.preferServiceFqdn === true, conn.clusterDomain);
       case 'router':
@@ -661,7 +675,11 @@ export class KubernetesProvider implements SandboxProvider {
           if (this.#gatewayAddress === pending) this.#gatewayAddress = undefined;
         });
         const address = await pending;
-        return routerEndpoint(`${conn.gatewayScheme}://${address}`, target, conn.routerToken);
+        return routerEndpoint(
+          gatewayBaseUrl(conn.gatewayScheme, address, conn.gatewayPort),
+          target,
+          conn.routerToken,
+        );
       }
       case 'port-forward': {
         let pending = this.#forwards.get(ref.id);

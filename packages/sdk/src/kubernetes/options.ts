@@ -1,4 +1,4 @@
-import type { Clock } from '@corral/agent-sandbox';
+import type { Clock, NetworkSource } from '@corral/agent-sandbox';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { InvalidArgumentError } from '../errors.js';
 import type { ProviderCreateOptions } from '../provider.js';
@@ -11,7 +11,8 @@ import { checkIdentifier, defaultOwner } from '../labels.js';
  * - `gateway`: the router behind a Gateway; its address is read from the Gateway's status.
  * - `port-forward`: a local port per sandbox, tunnelled through the API server (a laptop).
  * - `auto` (default): `direct` in a pod (`KUBERNETES_SERVICE_HOST` set), else `router` when
- *   `routerUrl` is set, else `port-forward`.
+ *   `routerUrl` is set, else `port-forward`; when the sandbox pod's NetworkPolicies would refuse
+ *   that path (readable with `networkpolicies list`), the next one: router, then port-forward.
  */
 export type ConnectionMode = 'auto' | 'direct' | 'router' | 'gateway' | 'port-forward';
 
@@ -28,6 +29,14 @@ export interface ConnectionOptions {
   gatewayNamespace?: string;
   /** `http` or `https` for the Gateway address. @default 'http' */
   gatewayScheme?: 'http' | 'https';
+  /** The Gateway listener's port, when it is not the scheme's default (80/443). */
+  gatewayPort?: number;
+  /**
+   * Where Corral runs, as NetworkPolicy sees it (pod labels and namespace, or an IP outside the
+   * cluster). `auto` mode and `direct` mode check the sandbox pod's policies against it. Default:
+   * in a pod, that pod (read through `HOSTNAME`/`POD_NAME`); elsewhere, not checked.
+   */
+  networkSource?: NetworkSource;
   /** The runner's port in the pod. @default 8888 */
   port?: number;
   /** Bearer token the runner itself requires, if any (`RunnerEndpoint.token`). */
@@ -90,6 +99,10 @@ export interface ResolvedOptions {
   connection: Required<Pick<ConnectionOptions, 'port' | 'gatewayScheme'>> &
     Omit<ConnectionOptions, 'mode' | 'port' | 'gatewayScheme'> & {
       mode: Exclude<ConnectionMode, 'auto'>;
+      /** `auto` was asked for: `mode` is only the first path to try. */
+      auto: boolean;
+      inCluster: boolean;
+      env: Record<string, string | undefined>;
     };
   maxLifetimeMs: number;
   ttlSecondsAfterFinished: number;
@@ -155,6 +168,14 @@ export function resolveOptions(options: KubernetesProviderOptions): ResolvedOpti
       );
     }
   }
+  if (
+    conn.gatewayPort !== undefined &&
+    (!Number.isInteger(conn.gatewayPort) || conn.gatewayPort < 1 || conn.gatewayPort > 65_535)
+  ) {
+    throw new InvalidArgumentError(
+      `connection.gatewayPort must be a TCP port (1-65535), got ${String(conn.gatewayPort)}.`,
+    );
+  }
   if (chosen === 'gateway' && (conn.gatewayName ?? '') === '') {
     throw new InvalidArgumentError(
       'connection.mode "gateway" needs connection.gatewayName (the Gateway in front of the sandbox-router).',
@@ -191,6 +212,8 @@ export function resolveOptions(options: KubernetesProviderOptions): ResolvedOpti
     ...(conn.routerToken !== undefined ? { routerToken: conn.routerToken } : {}),
     ...(conn.gatewayName !== undefined ? { gatewayName: conn.gatewayName } : {}),
     ...(conn.gatewayNamespace !== undefined ? { gatewayNamespace: conn.gatewayNamespace } : {}),
+    ...(conn.gatewayPort !== undefined ? { gatewayPort: conn.gatewayPort } : {}),
+    ...(conn.networkSource !== undefined ? { networkSource: conn.networkSource } : {}),
     ...(conn.runnerToken !== undefined ? { runnerToken: conn.runnerToken } : {}),
     ...(conn.preferServiceFqdn !== undefined ? { preferServiceFqdn: conn.preferServiceFqdn } : {}),
     ...(conn.clusterDomain !== undefined ? { clusterDomain: conn.clusterDomain } : {}),
@@ -200,7 +223,15 @@ export function resolveOptions(options: KubernetesProviderOptions): ResolvedOpti
     namespace: options.namespace,
     warmPool: options.warmPool,
     template: options.template,
-    connection: { ...rest, mode: chosen, port, gatewayScheme: gatewayScheme ?? 'http' },
+    connection: {
+      ...rest,
+      mode: chosen,
+      auto: mode === 'auto',
+      inCluster,
+      env,
+      port,
+      gatewayScheme: gatewayScheme ?? 'http',
+    },
     maxLifetimeMs: positive('maxLifetimeMs', options.maxLifetimeMs, DEFAULT_MAX_LIFETIME_MS),
     ttlSecondsAfterFinished: ttl,
     owner,

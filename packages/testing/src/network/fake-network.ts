@@ -60,8 +60,9 @@ const normalize = (ip: string | undefined): string | undefined =>
 
 function namedPorts(pod: KubeObject): Record<string, number> {
   const out: Record<string, number> = {};
-  const containers = ((pod.spec as { containers?: unknown[] } | undefined)?.containers ??
-    []) as { ports?: { name?: string; containerPort?: number }[] }[];
+  const containers = ((pod.spec as { containers?: unknown[] } | undefined)?.containers ?? []) as {
+    ports?: { name?: string; containerPort?: number }[];
+  }[];
   for (const c of containers) {
     for (const p of c.ports ?? []) {
       if (p.name !== undefined && p.containerPort !== undefined) out[p.name] = p.containerPort;
@@ -70,7 +71,10 @@ function namedPorts(pod: KubeObject): Record<string, number> {
   return out;
 }
 
-export function createFakeNetwork(store: ObjectStore, options: FakeNetworkOptions = {}): FakeNetwork {
+export function createFakeNetwork(
+  store: ObjectStore,
+  options: FakeNetworkOptions = {},
+): FakeNetwork {
   const peers = new Map<string, NetworkSource>();
   const enforcing = options.enforce === true;
   const namespaceLabels = (name: string | undefined): Record<string, string> =>
@@ -91,9 +95,9 @@ export function createFakeNetwork(store: ObjectStore, options: FakeNetworkOption
       const remote = normalize(remoteAddress);
       const podIPs = [
         (pod.status as { podIP?: string } | undefined)?.podIP,
-        ...(((pod.status as { podIPs?: { ip?: string }[] } | undefined)?.podIPs ?? []).map(
+        ...((pod.status as { podIPs?: { ip?: string }[] } | undefined)?.podIPs ?? []).map(
           (p) => p.ip,
-        )),
+        ),
       ];
       if (remote !== undefined && podIPs.includes(remote)) return undefined;
       const peer = remote === undefined ? undefined : peers.get(remote);

@@ -37,8 +37,9 @@ interface Served {
 }
 
 function listenerPorts(gateway: KubeObject): number[] {
-  const listeners = ((gateway.spec as { listeners?: unknown[] } | undefined)?.listeners ??
-    []) as { port?: number }[];
+  const listeners = ((gateway.spec as { listeners?: unknown[] } | undefined)?.listeners ?? []) as {
+    port?: number;
+  }[];
   return [...new Set(listeners.map((l) => l.port).filter((p): p is number => Number.isInteger(p)))];
 }
 

@@ -2,11 +2,7 @@
  * NetworkPolicy ingress semantics as an enforcing CNI applies them (the evaluation the fake
  * enforces, shared with the provider and doctor), and the fake network's view of who connects.
  */
-import {
-  evaluateIngress,
-  type NetworkPolicyLike,
-  type NetworkSource,
-} from '@corral/agent-sandbox';
+import { evaluateIngress, type NetworkPolicyLike, type NetworkSource } from '@corral/agent-sandbox';
 import { describe, expect, it } from 'vitest';
 import { createFakeNetwork } from '../../src/network/fake-network.js';
 import { createObjectStore } from '../../src/store/object-store.js';
@@ -72,9 +68,9 @@ describe('evaluateIngress', () => {
       policies: ['default/tpl-network-policy'],
     });
     // the right labels in the wrong namespace, and the right namespace with the wrong labels
-    expect(
-      evaluateIngress([ROUTER_ONLY], POD, { ...ROUTER, namespace: 'default' }).allowed,
-    ).toBe(false);
+    expect(evaluateIngress([ROUTER_ONLY], POD, { ...ROUTER, namespace: 'default' }).allowed).toBe(
+      false,
+    );
     expect(
       evaluateIngress([ROUTER_ONLY], POD, { ...ROUTER, podLabels: { app: 'corral' } }).allowed,
     ).toBe(false);
@@ -96,16 +92,18 @@ describe('evaluateIngress', () => {
       ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'corral' } } }] }],
     });
     const pod = { namespace: 'corral', podLabels: { any: 'thing' } };
-    expect(evaluateIngress([byNs], POD, { ...pod, namespaceLabels: { team: 'corral' } }).allowed).toBe(
-      true,
-    );
+    expect(
+      evaluateIngress([byNs], POD, { ...pod, namespaceLabels: { team: 'corral' } }).allowed,
+    ).toBe(true);
     expect(evaluateIngress([byNs], POD, pod).allowed).toBe(false);
   });
 
   it('matchExpressions In, NotIn, Exists, DoesNotExist', () => {
     const expr = (operator: string, values?: string[]) =>
       policy('p', {
-        podSelector: { matchExpressions: [{ key: 'tier', operator, ...(values ? { values } : {}) }] },
+        podSelector: {
+          matchExpressions: [{ key: 'tier', operator, ...(values ? { values } : {}) }],
+        },
         ingress: [],
       });
     const governed = (operator: string, values?: string[]) =>
@@ -129,7 +127,10 @@ describe('evaluateIngress', () => {
     expect(evaluateIngress([block], POD, { ip: '::ffff:203.0.113.9' }).allowed).toBe(true);
     // an unknown address is a public one: only a block covering everything admits it
     expect(evaluateIngress([block], POD, {}).allowed).toBe(false);
-    const all = policy('all', { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] });
+    const all = policy('all', {
+      podSelector: {},
+      ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }],
+    });
     expect(evaluateIngress([all], POD, {}).allowed).toBe(true);
   });
 
@@ -168,7 +169,9 @@ describe('the fake network', () => {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'p', namespace: 'default', labels: { app: 'sbx' } },
-      spec: { containers: [{ name: 'c', image: 'i', ports: [{ name: 'runner', containerPort: 8888 }] }] },
+      spec: {
+        containers: [{ name: 'c', image: 'i', ports: [{ name: 'runner', containerPort: 8888 }] }],
+      },
     });
     store.patch(PODS, 'default', 'p', { status: { podIP: '127.0.1.9' } }, 'merge', {
       subresource: 'status',
@@ -203,7 +206,9 @@ describe('the fake network', () => {
 
   it('admits the pod itself (port-forward enters its network namespace)', () => {
     const net = createFakeNetwork(storeWithPod(), { enforce: true });
-    expect(net.check({ namespace: 'default', name: 'p' }, 8888, '::ffff:127.0.1.9')).toBeUndefined();
+    expect(
+      net.check({ namespace: 'default', name: 'p' }, 8888, '::ffff:127.0.1.9'),
+    ).toBeUndefined();
   });
 
   it('reads an in-cluster client namespace labels from the store', () => {

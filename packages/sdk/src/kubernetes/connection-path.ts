@@ -1,0 +1,174 @@
+/**
+ * Which path reaches a sandbox's runner when NetworkPolicy may stand in the way. A cluster whose
+ * CNI enforces policies drops what a template's policy does not admit (upstream's default admits
+ * only the sandbox-router), and a dropped connection fails only at its timeout. So before dialling
+ * the pod IP or the router, the provider evaluates the pod's policies for that path's source:
+ * `auto` moves on to the next path (router, then port-forward, which enters the pod's network
+ * namespace and is never filtered), an explicit mode fails at once with an error naming the
+ * policy. Policies that cannot be read (RBAC) leave the path as it was chosen.
+ */
+import { readFile } from 'node:fs/promises';
+import {
+  describeNetworkSource,
+  evaluateIngress,
+  type IngressVerdict,
+  type NetworkPolicyLike,
+  type NetworkPolicyPeer,
+  type NetworkPolicyPort,
+  type NetworkSource,
+} from '@corral/agent-sandbox';
+import {
+  CoreV1Api,
+  NetworkingV1Api,
+  type KubeConfig,
+  type V1NetworkPolicy,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import { ConnectionError } from '../errors.js';
+import type { ConnectionMode } from './options.js';
+
+export type ConnectionPath = Exclude<ConnectionMode, 'auto'>;
+
+/** Where upstream's router runs (the pods its default template policy admits). */
+export const ROUTER_SOURCE: NetworkSource = {
+  namespace: 'agent-sandbox-system',
+  podLabels: { app: 'sandbox-router' },
+};
+
+const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+export interface PathChoice {
+  kubeConfig: KubeConfig;
+  /** The mode `resolveOptions` picked; with `auto`, the first path to try. */
+  mode: ConnectionPath;
+  auto: boolean;
+  /** Where Corral itself runs, for the direct path; undefined: found out in a pod, else unknown. */
+  source: NetworkSource | undefined;
+  inCluster: boolean;
+  env: Record<string, string | undefined>;
+  hasRouter: boolean;
+  namespace: string;
+  podName: string;
+  port: number;
+  signal?: AbortSignal | undefined;
+}
+
+function namedPorts(pod: V1Pod): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of pod.spec?.containers ?? []) {
+    for (const p of c.ports ?? []) if (p.name !== undefined) out[p.name] = p.containerPort;
+  }
+  return out;
+}
+
+/**
+ * client-node's typed model renames a rule's `from` to `_from` (a reserved word in its
+ * generator); the evaluation reads the wire form.
+ */
+export function wirePolicy(policy: V1NetworkPolicy): NetworkPolicyLike {
+  const { spec } = policy;
+  return {
+    ...(policy.metadata !== undefined ? { metadata: policy.metadata } : {}),
+    ...(spec !== undefined
+      ? {
+          spec: {
+            ...spec,
+            ingress: (spec.ingress ?? []).map(({ _from, ports }) => ({
+              ...(_from !== undefined ? { from: _from as NetworkPolicyPeer[] } : {}),
+              ...(ports !== undefined ? { ports: ports as NetworkPolicyPort[] } : {}),
+            })),
+          } as NonNullable<NetworkPolicyLike['spec']>,
+        }
+      : {}),
+  };
+}
+
+/** Corral's own pod as a NetworkPolicy source, when it runs in one and may read it. */
+async function ownPod(
+  kubeConfig: KubeConfig,
+  env: Record<string, string | undefined>,
+  signal: AbortSignal | undefined,
+): Promise<NetworkSource | undefined> {
+  const name = env.POD_NAME ?? env.HOSTNAME;
+  if (name === undefined || name === '') return undefined;
+  try {
+    const namespace =
+      env.POD_NAMESPACE ?? (await readFile(SA_NAMESPACE_FILE, { encoding: 'utf8', signal })).trim();
+    const pod = await kubeConfig.makeApiClient(CoreV1Api).readNamespacedPod({ name, namespace });
+    return { namespace, podLabels: pod.metadata?.labels ?? {} };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pod and its namespace's policies, or undefined when either cannot be read. */
+async function podAndPolicies(
+  c: PathChoice,
+): Promise<{ pod: V1Pod; policies: NetworkPolicyLike[] } | undefined> {
+  try {
+    const [pod, list] = await Promise.all([
+      c.kubeConfig
+        .makeApiClient(CoreV1Api)
+        .readNamespacedPod({ name: c.podName, namespace: c.namespace }),
+      c.kubeConfig
+        .makeApiClient(NetworkingV1Api)
+        .listNamespacedNetworkPolicy({ namespace: c.namespace }),
+    ]);
+    return { pod, policies: list.items.map(wirePolicy) };
+  } catch {
+    return undefined;
+  }
+}
+
+function blockedError(
+  path: ConnectionPath,
+  verdict: IngressVerdict,
+  source: NetworkSource,
+  c: PathChoice,
+) {
+  return new ConnectionError(
+    `Connection mode "${path}" cannot reach pod ${c.namespace}/${c.podName}: NetworkPolicy ` +
+      `${verdict.policies.join(', ')} admits no ingress on port ${c.port} from ` +
+      `${describeNetworkSource(source)}. Add an ingress rule for it to the template's ` +
+      `networkPolicy, or use connection mode "port-forward" (or "auto").`,
+    { retryable: false },
+  );
+}
+
+/** The path to use for this sandbox; throws `ConnectionError` naming the policy that blocks an explicit mode. */
+export async function chooseConnectionPath(c: PathChoice): Promise<ConnectionPath> {
+  // an explicit mode is checked only where the source is known: `direct` when the caller said
+  // where Corral runs (a router may run anywhere, so `router`/`gateway` are left alone)
+  if (!c.auto && (c.mode !== 'direct' || c.source === undefined)) return c.mode;
+  if (c.mode === 'port-forward') return c.mode;
+  const candidates: ConnectionPath[] = !c.auto
+    ? [c.mode]
+    : c.mode === 'direct'
+      ? ['direct', ...(c.hasRouter ? (['router'] as const) : []), 'port-forward']
+      : [c.mode, 'port-forward'];
+  const state = await podAndPolicies(c);
+  if (state === undefined) return c.mode;
+  const target = {
+    namespace: c.namespace,
+    labels: state.pod.metadata?.labels ?? {},
+    port: c.port,
+    namedPorts: namedPorts(state.pod),
+  };
+  let directSource: NetworkSource | undefined = c.source;
+  for (const path of candidates) {
+    if (path === 'port-forward') return path;
+    let source: NetworkSource | undefined;
+    if (path === 'direct') {
+      directSource ??= c.inCluster ? await ownPod(c.kubeConfig, c.env, c.signal) : undefined;
+      source = directSource;
+    } else {
+      source = ROUTER_SOURCE;
+    }
+    // an unknown source cannot be judged: the path stays as chosen
+    if (source === undefined) return path;
+    const verdict = evaluateIngress(state.policies, target, source);
+    if (verdict.allowed) return path;
+    if (!c.auto) throw blockedError(path, verdict, source, c);
+  }
+  return 'port-forward';
+}
