@@ -18,6 +18,7 @@ export type {
   NetworkSource,
 } from './network-policy/ingress.js';
 export { matchesLabelSelector } from './network-policy/label-selector.js';
+export { networkPolicyFromClientNode, ownPodNetworkSource } from './network-policy/client-node.js';
 export type { LabelSelector, LabelSelectorRequirement } from './network-policy/label-selector.js';
 export {
   applyManifestEdits,

@@ -7,23 +7,16 @@
  * namespace and is never filtered), an explicit mode fails at once with an error naming the
  * policy. Policies that cannot be read (RBAC) leave the path as it was chosen.
  */
-import { readFile } from 'node:fs/promises';
 import {
   describeNetworkSource,
   evaluateIngress,
   type IngressVerdict,
+  networkPolicyFromClientNode,
+  ownPodNetworkSource,
   type NetworkPolicyLike,
-  type NetworkPolicyPeer,
-  type NetworkPolicyPort,
   type NetworkSource,
 } from '@corral/agent-sandbox';
-import {
-  CoreV1Api,
-  NetworkingV1Api,
-  type KubeConfig,
-  type V1NetworkPolicy,
-  type V1Pod,
-} from '@kubernetes/client-node';
+import { CoreV1Api, NetworkingV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { ConnectionError } from '../errors.js';
 import type { ConnectionMode } from './options.js';
 
@@ -34,8 +27,6 @@ export const ROUTER_SOURCE: NetworkSource = {
   namespace: 'agent-sandbox-system',
   podLabels: { app: 'sandbox-router' },
 };
-
-const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
 export interface PathChoice {
   kubeConfig: KubeConfig;
@@ -61,46 +52,6 @@ function namedPorts(pod: V1Pod): Record<string, number> {
   return out;
 }
 
-/**
- * client-node's typed model renames a rule's `from` to `_from` (a reserved word in its
- * generator); the evaluation reads the wire form.
- */
-export function wirePolicy(policy: V1NetworkPolicy): NetworkPolicyLike {
-  const { spec } = policy;
-  return {
-    ...(policy.metadata !== undefined ? { metadata: policy.metadata } : {}),
-    ...(spec !== undefined
-      ? {
-          spec: {
-            ...spec,
-            ingress: (spec.ingress ?? []).map(({ _from, ports }) => ({
-              ...(_from !== undefined ? { from: _from as NetworkPolicyPeer[] } : {}),
-              ...(ports !== undefined ? { ports: ports as NetworkPolicyPort[] } : {}),
-            })),
-          } as NonNullable<NetworkPolicyLike['spec']>,
-        }
-      : {}),
-  };
-}
-
-/** Corral's own pod as a NetworkPolicy source, when it runs in one and may read it. */
-async function ownPod(
-  kubeConfig: KubeConfig,
-  env: Record<string, string | undefined>,
-  signal: AbortSignal | undefined,
-): Promise<NetworkSource | undefined> {
-  const name = env.POD_NAME ?? env.HOSTNAME;
-  if (name === undefined || name === '') return undefined;
-  try {
-    const namespace =
-      env.POD_NAMESPACE ?? (await readFile(SA_NAMESPACE_FILE, { encoding: 'utf8', signal })).trim();
-    const pod = await kubeConfig.makeApiClient(CoreV1Api).readNamespacedPod({ name, namespace });
-    return { namespace, podLabels: pod.metadata?.labels ?? {} };
-  } catch {
-    return undefined;
-  }
-}
-
 /** The pod and its namespace's policies, or undefined when either cannot be read. */
 async function podAndPolicies(
   c: PathChoice,
@@ -114,7 +65,7 @@ async function podAndPolicies(
         .makeApiClient(NetworkingV1Api)
         .listNamespacedNetworkPolicy({ namespace: c.namespace }),
     ]);
-    return { pod, policies: list.items.map(wirePolicy) };
+    return { pod, policies: list.items.map(networkPolicyFromClientNode) };
   } catch {
     return undefined;
   }
@@ -159,7 +110,9 @@ export async function chooseConnectionPath(c: PathChoice): Promise<ConnectionPat
     if (path === 'port-forward') return path;
     let source: NetworkSource | undefined;
     if (path === 'direct') {
-      directSource ??= c.inCluster ? await ownPod(c.kubeConfig, c.env, c.signal) : undefined;
+      directSource ??= c.inCluster
+        ? await ownPodNetworkSource(c.kubeConfig, c.env, c.signal)
+        : undefined;
       source = directSource;
     } else {
       source = ROUTER_SOURCE;
