@@ -1,11 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { CoreV1Api, type KubeConfig, type V1NetworkPolicy } from '@kubernetes/client-node';
-import type {
-  NetworkPolicyLike,
-  NetworkPolicyPeer,
-  NetworkPolicyPort,
-  NetworkSource,
-} from './ingress.js';
+import type { NetworkPolicyLike, NetworkSource } from './ingress.js';
 
 const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
@@ -47,10 +42,10 @@ export function networkPolicyFromClientNode(policy: V1NetworkPolicy): NetworkPol
           spec: {
             ...spec,
             ingress: (spec.ingress ?? []).map(({ _from, ports }) => ({
-              ...(_from !== undefined ? { from: _from as NetworkPolicyPeer[] } : {}),
-              ...(ports !== undefined ? { ports: ports as NetworkPolicyPort[] } : {}),
+              ...(_from !== undefined ? { from: _from } : {}),
+              ...(ports !== undefined ? { ports: ports } : {}),
             })),
-          } as NonNullable<NetworkPolicyLike['spec']>,
+          },
         }
       : {}),
   };

@@ -111,8 +111,7 @@ export function createFakeNetwork(
       };
       let policies: NetworkPolicyLike[];
       try {
-        policies = store.list(NETWORK_POLICIES, { namespace: target.namespace })
-          .items as NetworkPolicyLike[];
+        policies = store.list(NETWORK_POLICIES, { namespace: target.namespace }).items;
       } catch {
         // a cluster without the NetworkPolicy API has nothing to enforce
         return undefined;
