@@ -14,7 +14,7 @@ const ROUTER: NetworkSource = {
   podLabels: { app: 'sandbox-router' },
 };
 
-function policy(name: string, spec: NetworkPolicyLike['spec']): NetworkPolicyLike {
+function policy(name: string, spec: NonNullable<NetworkPolicyLike['spec']>): NetworkPolicyLike {
   return { metadata: { name, namespace: 'default' }, spec };
 }
 
