@@ -3,8 +3,8 @@
  * Connection paths under NetworkPolicy, on the fake cluster with real runner pods and policy
  * enforcement on (decision 0036). The fake's client is an in-cluster orchestrator pod (the one
  * deploy's template admits): the direct path works for deploy's template, and a template with
- * upstream's default policy (router-only ingress) refuses it, so `auto` falls back to
- * port-forward and explicit `direct` fails naming the policy. The Gateway mode runs end to end
+ * upstream's default policy (router-only ingress) refuses it, so `auto` falls back to the
+ * router when one is configured, else port-forward, and explicit `direct` fails naming the policy. The Gateway mode runs end to end
  * through the fake's Gateway controller and its simulated sandbox-router, which that default
  * policy admits. Fake only: on a real cluster these depend on its CNI and Gateway install.
  */
@@ -19,6 +19,42 @@ const ORCHESTRATOR: NetworkSource = {
   podLabels: { 'app.kubernetes.io/name': 'corral-orchestrator' },
 };
 const IN_CLUSTER = { KUBERNETES_SERVICE_HOST: '10.96.0.1' };
+const GATEWAYS = { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'gateways' };
+
+/** Creates a Gateway with one listener and resolves with the address its controller gave it. */
+async function gatewayAddress(
+  cluster: E2eCluster,
+  name: string,
+  port: number,
+): Promise<{ address: string; remove(): void }> {
+  const store = cluster.fake!.store;
+  const ns = cluster.namespace;
+  const address = new Promise<string>((resolve) => {
+    const handle: { stop?: () => void } = {};
+    let found: string | undefined;
+    handle.stop = store.watch(
+      GATEWAYS,
+      { namespace: ns, fieldSelector: `metadata.name=${name}` },
+      (e) => {
+        const value = (e.object.status as { addresses?: { value: string }[] } | undefined)
+          ?.addresses?.[0]?.value;
+        if (found === undefined && value !== undefined) {
+          found = value;
+          handle.stop?.();
+          resolve(value);
+        }
+      },
+    );
+    if (found !== undefined) handle.stop();
+  });
+  store.create(GATEWAYS, {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name, namespace: ns },
+    spec: { gatewayClassName: 'fake', listeners: [{ name: 'http', protocol: 'HTTP', port }] },
+  });
+  return { address: await address, remove: () => void store.delete(GATEWAYS, ns, name) };
+}
 
 // the fake's NetworkPolicy enforcement and Gateway controller are what this file tests
 describe.skipIf(REAL_CLUSTER)('connection paths under NetworkPolicy (fake cluster)', () => {
@@ -110,6 +146,31 @@ describe.skipIf(REAL_CLUSTER)('connection paths under NetworkPolicy (fake cluste
       expect(portForwards()).toBeGreaterThan(before);
     } finally {
       await sandbox.kill();
+    }
+  }, 120_000);
+
+  it('auto takes the router when the policy blocks the pod IP but admits the router', async () => {
+    const router = await gatewayAddress(cluster, 'router-gw', 8081);
+    try {
+      const provider = cluster.provider({
+        warmPool: routerOnlyPool,
+        env: IN_CLUSTER,
+        connection: { networkSource: ORCHESTRATOR, routerUrl: `http://${router.address}:8081` },
+      });
+      expect(provider.connectionMode).toBe('direct');
+      const before = portForwards();
+      const sandbox = await Sandbox.create({ provider });
+      try {
+        expect(await sandbox.commands.run(['echo', 'routed'])).toMatchObject({
+          exitCode: 0,
+          stdout: 'routed\n',
+        });
+        expect(portForwards()).toBe(before);
+      } finally {
+        await sandbox.kill();
+      }
+    } finally {
+      await router.remove();
     }
   }, 120_000);
 
