@@ -170,7 +170,7 @@ describe.skipIf(REAL_CLUSTER)('connection paths under NetworkPolicy (fake cluste
         await sandbox.kill();
       }
     } finally {
-      await router.remove();
+      router.remove();
     }
   }, 120_000);
 
