@@ -1,4 +1,4 @@
-import type { Clock } from '@corral/agent-sandbox';
+import type { Clock, NetworkSource } from '@corral/agent-sandbox';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { InvalidArgumentError } from '../errors.js';
 import type { ProviderCreateOptions } from '../provider.js';
@@ -12,8 +12,10 @@ import { resolveConnection, type ResolvedConnection } from './connection/resolve
  * - `gateway`: the router behind a Gateway; its address is read from the Gateway's status.
  * - `port-forward`: a local port per sandbox, tunnelled through the API server (a laptop).
  * - `auto` (default): `direct` in a pod (`KUBERNETES_SERVICE_HOST` set), else `router` when
- *   `routerUrl` is set, else `port-forward` (`chooseAutoMode` in `connection/resolve-connection.ts`).
- * Each mode is one connector under `connection/`.
+ *   `routerUrl` is set, else `port-forward` (`chooseAutoMode` in `connection/resolve-connection.ts`);
+ *   when the sandbox pod's NetworkPolicies would refuse that path (readable with
+ *   `networkpolicies list`), the next one: router, then port-forward (`connection-path.ts`).
+ * Each mode is one connector under `connection/` (`auto` composes the ones it may take).
  */
 export type ConnectionMode = 'auto' | 'direct' | 'router' | 'gateway' | 'port-forward';
 
@@ -30,6 +32,14 @@ export interface ConnectionOptions {
   gatewayNamespace?: string;
   /** `http` or `https` for the Gateway address. @default 'http' */
   gatewayScheme?: 'http' | 'https';
+  /** The Gateway listener's port, when it is not the scheme's default (80/443). */
+  gatewayPort?: number;
+  /**
+   * Where Corral runs, as NetworkPolicy sees it (pod labels and namespace, or an IP outside the
+   * cluster). `auto` mode and `direct` mode check the sandbox pod's policies against it. Default:
+   * in a pod, that pod (read through `HOSTNAME`/`POD_NAME`); elsewhere, not checked.
+   */
+  networkSource?: NetworkSource;
   /** The runner's port in the pod. @default 8888 */
   port?: number;
   /** Bearer token the runner itself requires, if any (`RunnerEndpoint.token`). */
