@@ -6,7 +6,7 @@
  */
 import type { NetworkSource } from '@corral/agent-sandbox';
 import { InvalidArgumentError } from '../../errors.js';
-import type { ConnectionMode, ConnectionOptions } from '../options.js';
+import type { ConnectionMode, ConnectionOptions } from './connection-options.js';
 
 export const DEFAULT_RUNNER_PORT = 8888;
 
