@@ -7,6 +7,19 @@ export {
 } from './resources.js';
 export type { ApiVersionName, ResourceDescriptor, SandboxKind } from './resources.js';
 export { ANNOTATIONS, LABELS, RESERVED_PREFIXES, nameHash } from './names.js';
+export { describeNetworkSource, evaluateIngress } from './network-policy/ingress.js';
+export type {
+  IngressTarget,
+  IngressVerdict,
+  NetworkPolicyIngressRule,
+  NetworkPolicyLike,
+  NetworkPolicyPeer,
+  NetworkPolicyPort,
+  NetworkSource,
+} from './network-policy/ingress.js';
+export { matchesLabelSelector } from './network-policy/label-selector.js';
+export { networkPolicyFromClientNode, ownPodNetworkSource } from './network-policy/client-node.js';
+export type { LabelSelector, LabelSelectorRequirement } from './network-policy/label-selector.js';
 export {
   applyManifestEdits,
   convertManifestsToV1beta1,

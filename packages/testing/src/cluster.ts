@@ -30,6 +30,10 @@ import { createRequestLog } from './server/request-log.js';
 import type { RequestLog } from './server/request-log.js';
 import { selfSignedCertificate } from './server/tls.js';
 import { createObjectStore } from './store/object-store.js';
+import { createFakeNetwork } from './network/fake-network.js';
+import type { FakeNetwork, FakeNetworkOptions } from './network/fake-network.js';
+import { startGatewayController } from './network/gateway-controller.js';
+import type { GatewayController } from './network/gateway-controller.js';
 import type { FakeObjectStore } from './store/object-store.js';
 
 export interface FakeClusterOptions {
@@ -60,6 +64,13 @@ export interface FakeClusterOptions {
   contextName?: string;
   /** Namespace of the kubeconfig context. Default: the first of `namespaces`, else `default`. */
   namespace?: string;
+  /** NetworkPolicy enforcement on connections to pods, and where Corral's client is (decision 0036). */
+  networkPolicy?: FakeNetworkOptions;
+  /**
+   * The simulated Gateway controller (`gateway.networking.k8s.io/v1` Gateways get a loopback
+   * address whose listeners are a simulated sandbox-router), or `false` for none. Default on.
+   */
+  gateways?: false;
 }
 
 export interface FakeKubeletOptions extends Omit<KubeletOptions, 'clock' | 'runtime'> {
@@ -88,6 +99,8 @@ export interface FakeCluster extends AsyncDisposable {
   readonly controller: AgentSandboxController | undefined;
   /** The simulated kubelet, unless `kubelet: false`. */
   readonly kubelet: Kubelet | undefined;
+  /** The pod network's NetworkPolicy enforcement. */
+  readonly network: FakeNetwork;
   /** The kubeconfig as YAML text. */
   kubeconfigYaml(): string;
   /** Writes a kubeconfig file (mode 0600) for kubectl and other clients. */
@@ -123,9 +136,17 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
   // the runtime is made before the kubelet starts, so the pod subresources can reach it
   const kubeletOptions = options.kubelet === false ? undefined : (options.kubelet ?? {});
   const { runtime: runtimeOption, process: processOptions, ...kubeletRest } = kubeletOptions ?? {};
+  const network = createFakeNetwork(store, options.networkPolicy);
+  const admitConnection = (
+    pod: { namespace: string; name: string },
+    port: number,
+    remote: string | undefined,
+  ): boolean =>
+    network.check(pod, port, remote) === undefined &&
+    (processOptions?.admitConnection?.(pod, port, remote) ?? true);
   const runtime: PodRuntime | undefined =
     runtimeOption === 'process'
-      ? createProcessRuntime(processOptions)
+      ? createProcessRuntime({ ...processOptions, admitConnection })
       : runtimeOption === 'simulated'
         ? undefined
         : runtimeOption;
@@ -178,9 +199,13 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
           ...(runtime !== undefined ? { runtime } : {}),
         });
 
+  const gateways: GatewayController | undefined =
+    options.gateways === false ? undefined : startGatewayController(store, { network });
+
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      await gateways?.stop();
       await controller?.stop();
       await kubelet?.stop();
       api.closeWatches();
@@ -203,6 +228,7 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
     requests: log,
     controller,
     kubelet,
+    network,
     kubeconfigYaml: () => kubeconfigYaml(params),
     writeKubeconfig: (path) => writeKubeconfigFile(path, params),
     registerSubresource: (resource, subresource, h) =>

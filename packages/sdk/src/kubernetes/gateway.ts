@@ -27,6 +27,11 @@ export function gatewayAddress(gateway: GatewayObject | undefined): string | und
   return undefined;
 }
 
+/** `http://<address>`, with the listener's port when it is not the scheme's default. */
+export function gatewayBaseUrl(scheme: 'http' | 'https', address: string, port?: number): string {
+  return port === undefined ? `${scheme}://${address}` : `${scheme}://${address}:${port}`;
+}
+
 export async function resolveGatewayAddress(
   kubeConfig: KubeConfig,
   name: string,

@@ -20,6 +20,7 @@ export type {
 export type { SignalCleanupDisposer, SignalCleanupOptions } from './signal-cleanup.js';
 export { PortForwardServer } from './port-forward.js';
 export { ROUTER_HEADERS } from './endpoint.js';
+export type { NetworkSource } from '@corral/agent-sandbox';
 export { CORRAL_LABELS } from '../labels.js';
 export { toSdkError } from './errors-map.js';
 export type { ErrorContext } from './errors-map.js';

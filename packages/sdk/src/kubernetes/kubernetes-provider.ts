@@ -125,7 +125,7 @@ export class KubernetesProvider implements SandboxProvider {
     return this.#options.owner;
   }
 
-  /** The connection mode in use (`auto` resolved). */
+  /** The connection mode in use (`auto` resolved to its first path; a sandbox's NetworkPolicies may move it on). */
   get connectionMode(): ResolvedOptions['connection']['mode'] {
     return this.#options.connection.mode;
   }

@@ -3,43 +3,11 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { InvalidArgumentError } from '../errors.js';
 import type { ProviderCreateOptions } from '../provider.js';
 import { checkIdentifier, defaultOwner } from '../labels.js';
+import type { ConnectionOptions } from './connection/connection-options.js';
 import { resolveConnection, type ResolvedConnection } from './connection/resolve-connection.js';
 import type { KubernetesTelemetryOptions } from './telemetry.js';
 
-/**
- * How Corral reaches the runner inside a sandbox pod.
- * - `direct`: `http://<pod IP>:<port>` (Corral runs in the cluster).
- * - `router`: upstream's sandbox-router at `routerUrl`, with `X-Sandbox-*` headers.
- * - `gateway`: the router behind a Gateway; its address is read from the Gateway's status.
- * - `port-forward`: a local port per sandbox, tunnelled through the API server (a laptop).
- * - `auto` (default): `direct` in a pod (`KUBERNETES_SERVICE_HOST` set), else `router` when
- *   `routerUrl` is set, else `port-forward` (`chooseAutoMode` in `connection/resolve-connection.ts`).
- * Each mode is one connector under `connection/`.
- */
-export type ConnectionMode = 'auto' | 'direct' | 'router' | 'gateway' | 'port-forward';
-
-export interface ConnectionOptions {
-  /** @default 'auto' */
-  mode?: ConnectionMode;
-  /** Router base URL, e.g. `http://sandbox-router-svc.agent-sandbox-system.svc:8080`. */
-  routerUrl?: string;
-  /** Bearer token the router requires (sent as `Authorization`). */
-  routerToken?: string;
-  /** Gateway (gateway.networking.k8s.io/v1) in front of the router, for `gateway` mode. */
-  gatewayName?: string;
-  /** @default the provider's namespace */
-  gatewayNamespace?: string;
-  /** `http` or `https` for the Gateway address. @default 'http' */
-  gatewayScheme?: 'http' | 'https';
-  /** The runner's port in the pod. @default 8888 */
-  port?: number;
-  /** Bearer token the runner itself requires, if any (`RunnerEndpoint.token`). */
-  runnerToken?: string;
-  /** Prefer the Service FQDN over the pod IP in `direct` mode (needs `service: true`). */
-  preferServiceFqdn?: boolean;
-  /** For the Service name in `direct` mode when the Sandbox reports none. @default 'cluster.local' */
-  clusterDomain?: string;
-}
+export type { ConnectionMode, ConnectionOptions } from './connection/connection-options.js';
 
 /** `tracerProvider` and `metrics`: optional tracing and metrics (`telemetry.ts`, decision 0038). */
 export interface KubernetesProviderOptions extends KubernetesTelemetryOptions {

@@ -88,4 +88,50 @@ describe('connection modes', () => {
     expect(endpoint.headers?.[ROUTER_HEADERS.podIP]).toBe('10.1.2.3');
     await Promise.all([direct.close(), router.close()]);
   });
+
+  it('auto carries every candidate it may fall back to; explicit direct keeps its networkSource', () => {
+    const source = { namespace: 'corral', podLabels: { app: 'corral' } };
+    expect(resolveConnection({ routerUrl: 'http://r:8080', networkSource: source }, inPod)).toEqual(
+      {
+        auto: true,
+        mode: 'direct',
+        port: 8888,
+        inCluster: true,
+        env: inPod,
+        networkSource: source,
+        direct: {
+          mode: 'direct',
+          port: 8888,
+          preferServiceFqdn: false,
+          clusterDomain: 'cluster.local',
+        },
+        router: { mode: 'router', port: 8888, routerUrl: 'http://r:8080' },
+        portForward: { mode: 'port-forward', port: 8888 },
+      },
+    );
+    // as a fallback behind direct, a router URL router mode would refuse is left out, not fatal
+    expect(resolveConnection({ routerUrl: 'not a url' }, inPod)).not.toHaveProperty('router');
+    expect(() => resolveConnection({ routerUrl: 'not a url' }, outside)).toThrow(/is not a URL/);
+    expect(resolveConnection({ mode: 'direct', networkSource: source }, outside)).toMatchObject({
+      mode: 'direct',
+      networkSource: source,
+    });
+    expect(
+      resolveConnection({ mode: 'gateway', gatewayName: 'gw', gatewayPort: 8080 }, outside),
+    ).toMatchObject({ mode: 'gateway', gatewayPort: 8080 });
+    expect(() =>
+      resolveConnection({ mode: 'gateway', gatewayName: 'gw', gatewayPort: 0 }, outside),
+    ).toThrow(/gatewayPort/);
+  });
+
+  it('the auto connector reports its first path as its mode', async () => {
+    const context = { kubeConfig: new KubeConfig(), defaultNamespace: 'default', timeoutMs: 1000 };
+    // outside a cluster with no router, port-forward is the only path: no API read is needed
+    const connector = createConnector(resolveConnection({}, outside), context);
+    expect(connector.mode).toBe('port-forward');
+    await connector.close();
+    const inCluster = createConnector(resolveConnection({}, inPod), context);
+    expect(inCluster.mode).toBe('direct');
+    await inCluster.close();
+  });
 });

@@ -63,6 +63,15 @@ export interface ProcessRuntimeOptions {
   firstPodIP?: string;
   /** The sandbox launcher. Default: `launchSandbox` from `@corral/sdk`. */
   launcher?: SandboxLauncher;
+  /**
+   * Decides each connection to a pod IP (the fake cluster's NetworkPolicy enforcement sets it);
+   * false refuses it. Default: every connection is admitted.
+   */
+  admitConnection?: (
+    pod: { namespace: string; name: string },
+    port: number,
+    remoteAddress: string | undefined,
+  ) => boolean;
 }
 
 export interface ProcessRuntime extends PodRuntime {
@@ -253,7 +262,18 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
     // the pod IP: the lowest loopback address whose port this host can bind
     entry.ip = await ips.allocate(async (ip) => {
       try {
-        entry.proxy = await startTcpProxy({ host: ip, port: entry.spec.port, socketPath });
+        const admit = options.admitConnection;
+        entry.proxy = await startTcpProxy({
+          host: ip,
+          port: entry.spec.port,
+          socketPath,
+          ...(admit !== undefined
+            ? {
+                admit: (remote: string | undefined) =>
+                  admit({ namespace: entry.namespace, name: entry.name }, entry.spec.port, remote),
+              }
+            : {}),
+        });
         return true;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') return false;

@@ -16,6 +16,8 @@ export async function startTcpProxy(options: {
   host: string;
   port: number;
   socketPath: string;
+  /** False refuses the connection (reset before any byte reaches the runner). */
+  admit?: (remoteAddress: string | undefined) => boolean;
 }): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   const track = (socket: Socket): void => {
@@ -24,6 +26,11 @@ export async function startTcpProxy(options: {
   };
   const server: Server = createServer((client) => {
     track(client);
+    if (options.admit !== undefined && !options.admit(client.remoteAddress)) {
+      // an enforcing CNI drops the packets; a reset fails the caller at once instead of at its timeout
+      client.resetAndDestroy();
+      return;
+    }
     const upstream = createConnection(options.socketPath);
     track(upstream);
     // a refused upstream (runner not listening yet, or gone) resets the client, as a closed port would

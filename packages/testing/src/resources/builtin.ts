@@ -125,6 +125,17 @@ const SPECS: BuiltinSpec[] = [
     shortNames: ['netpol'],
     fieldSelectors: META_FIELDS,
   },
+  {
+    // a CRD on real clusters (Gateway API); served schemaless here for the Gateway connection mode
+    group: 'gateway.networking.k8s.io',
+    version: 'v1',
+    kind: 'Gateway',
+    plural: 'gateways',
+    namespaced: true,
+    status: true,
+    shortNames: ['gtw'],
+    fieldSelectors: META_FIELDS,
+  },
   ...WORKLOAD_BUILTINS,
   ...RBAC_BUILTINS,
 ];

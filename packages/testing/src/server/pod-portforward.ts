@@ -57,7 +57,9 @@ function bridge(ws: WebSocket, podIP: string, ports: readonly number[], podName:
   ports.forEach((port, i) => {
     send(2 * i, portPrefix(port));
     send(2 * i + 1, portPrefix(port));
-    const socket = connect({ host: podIP, port });
+    // from the pod's own address: port-forward enters the pod's network namespace, where no
+    // NetworkPolicy applies (the fake network admits a pod's own IP)
+    const socket = connect({ host: podIP, port, localAddress: podIP });
     sockets[i] = socket;
     socket.on('data', (data: Buffer) => send(2 * i, data));
     socket.on('error', (err: NodeJS.ErrnoException) => {

@@ -11,6 +11,7 @@ import { RUNNER_VERSION, runnerBundlePath } from '@corral/runner';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { oneShotRestartProblem, runsRunner } from '../../kube/runner-restart-policy.js';
 import { kubeFailure } from './kube-error.js';
+import { networkPathFindings } from './network-path-findings.js';
 import type { Check, CheckOutcome } from './types.js';
 
 type Obj = Record<string, unknown>;
@@ -30,8 +31,8 @@ interface TemplateFinding {
 
 /**
  * The runner templates in the namespace can start: the runner ConfigMap they mount exists and
- * holds this CLI's runner, a one-shot runner is not restarted forever by `restartPolicy`, and no
- * pod of the template is stuck pulling its image.
+ * holds this CLI's runner, a one-shot runner is not restarted forever by `restartPolicy`, no
+ * pod of the template is stuck pulling its image, and its NetworkPolicy admits Corral's path.
  */
 export const runnerTemplateCheck: Check = {
   id: 'runner-template',
@@ -74,6 +75,7 @@ export const runnerTemplateCheck: Check = {
           : await bundleFinding(core, ns, name, configMap, bundleSha, signal),
       );
       found.push(...(await imageFindings(core, ns, name, signal)));
+      found.push(...(await networkPathFindings(kube.kubeConfig, ns, template, state.env, signal)));
       findings.push(...found);
     }
     if (findings.length === 0) {

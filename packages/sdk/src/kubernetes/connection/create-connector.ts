@@ -1,5 +1,6 @@
 /** The connector of a resolved connection mode. */
 import type { AgentSandboxClient } from '@corral/agent-sandbox';
+import { autoConnector } from './auto-connector.js';
 import { directConnector } from './direct-connector.js';
 import { gatewayConnector } from './gateway-connector.js';
 import { portForwardConnector } from './port-forward-connector.js';
@@ -16,9 +17,10 @@ export function createConnector(
     timeoutMs: number;
   },
 ): RunnerConnector {
+  if (connection.auto === true) return autoConnector(connection, context.kubeConfig);
   switch (connection.mode) {
     case 'direct':
-      return directConnector(connection);
+      return directConnector(connection, context.kubeConfig);
     case 'router':
       return routerConnector(connection);
     case 'gateway':

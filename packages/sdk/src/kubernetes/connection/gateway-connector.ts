@@ -4,7 +4,7 @@
  */
 import type { AgentSandboxClient } from '@corral/agent-sandbox';
 import { routerEndpoint } from '../endpoint.js';
-import { resolveGatewayAddress } from '../gateway.js';
+import { gatewayBaseUrl, resolveGatewayAddress } from '../gateway.js';
 import type { GatewayConnection } from './resolve-connection.js';
 import { NOTHING_HELD, type RunnerConnector } from './runner-connector.js';
 
@@ -32,7 +32,7 @@ export function gatewayConnector(
       });
       const host = await pending;
       return routerEndpoint(
-        `${connection.gatewayScheme}://${host}`,
+        gatewayBaseUrl(connection.gatewayScheme, host, connection.gatewayPort),
         target,
         connection.routerToken,
       );
