@@ -189,7 +189,8 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
     .option('--kubeconfig <path>', 'kubernetes: kubeconfig file')
     .option('--context <name>', 'kubernetes: kubeconfig context')
     .option('-n, --namespace <name>', 'kubernetes: namespace')
-    .option('--all', 'remove every sandbox of the provider', false)
+    .option('--all', "remove every sandbox of the provider (as root: only the caller's)", false)
+    .option('--all-users', "with --all as root: other users' sandboxes too", false)
     .option('--ignore-not-found', 'exit 0 when an id does not exist (as kubectl)', false)
     .action(
       act(async (ids: string[], flags: Parameters<typeof sandboxRmCommand>[1]) =>

@@ -30,6 +30,7 @@ import type {
   SandboxProvider,
 } from '../provider.js';
 import { labelsToInfo, sandboxLabels } from '../labels.js';
+import { compact } from '../compact.js';
 import { killCgroup, removeSandboxCgroup } from './cgroups.js';
 import { chooseIsolation, detectIsolation, type IsolationReport } from './detect.js';
 import { pidsOfUid, processStartTime, signal } from './host-process.js';
@@ -51,6 +52,12 @@ import {
 import { warmUpRunner } from './runner-warmup.js';
 import { DEFAULT_DISK_BYTES, MIN_DISK_BYTES, releaseWorkDisk } from './work-disk.js';
 import { WarmPool } from './warm-pool.js';
+import {
+  callerUid,
+  checkMaxLifetime,
+  DEFAULT_LOCAL_MAX_LIFETIME_MS,
+  MAX_TIMER_MS,
+} from './lifetime.js';
 import { checkEnv, checkLimits } from '../validate/sandbox-input.js';
 
 export interface LocalProviderOptions {
@@ -78,6 +85,8 @@ export interface LocalProviderOptions {
   startTimeoutMs?: number;
   /** Time between SIGTERM and SIGKILL on delete. Default 500. */
   stopGraceMs?: number;
+  /** Lifetime of a sandbox whose `create` passes no `maxLifetimeMs`. Default 3 600 000 (1 h). */
+  maxLifetimeMs?: number;
 }
 
 interface Live {
@@ -125,6 +134,7 @@ export class LocalProvider implements SandboxProvider {
   constructor(private readonly options: LocalProviderOptions = {}) {
     this.stateDir = options.stateDir ?? defaultStateDir();
     const minReady = options.minReady ?? 0;
+    checkMaxLifetime(options.maxLifetimeMs);
     if (!Number.isInteger(minReady) || minReady < 0) {
       throw new InvalidArgumentError(`minReady must be a non-negative integer, got ${minReady}`);
     }
@@ -247,7 +257,7 @@ export class LocalProvider implements SandboxProvider {
       ...(options.signal ? { signal: options.signal } : {}),
     });
     this.armLifetime(live, options.maxLifetimeMs);
-    if (live.record.expiresAt) await writeRecord(live.dir, live.record);
+    await writeRecord(live.dir, live.record);
     return this.provisioned(live.record, live.dir);
   }
 
@@ -405,6 +415,7 @@ export class LocalProvider implements SandboxProvider {
         token,
         pooled: spec.pooled,
         ...(uid === undefined ? {} : { uid }),
+        ...compact({ creatorUid: callerUid() }),
       };
       const [pidStart, ownerStart] = await Promise.all([
         processStartTime(launched.pid),
@@ -453,17 +464,23 @@ export class LocalProvider implements SandboxProvider {
     return this.provisioned(live.record, live.dir);
   }
 
-  private armLifetime(live: Live, maxLifetimeMs: number | undefined) {
-    if (maxLifetimeMs === undefined) return;
-    if (!(maxLifetimeMs > 0))
-      throw new InvalidArgumentError(`maxLifetimeMs must be > 0, got ${maxLifetimeMs}`);
-    live.record.expiresAt = new Date(Date.now() + maxLifetimeMs).toISOString();
-    const id = live.record.id;
-    live.lifetimeTimer = setTimeout(
-      () => void this.delete(live.record.id ?? id).catch(() => undefined),
-      maxLifetimeMs,
-    );
-    live.lifetimeTimer.unref();
+  private armLifetime(live: Live, requestedMs: number | undefined) {
+    const maxLifetimeMs =
+      requestedMs ?? this.options.maxLifetimeMs ?? DEFAULT_LOCAL_MAX_LIFETIME_MS;
+    checkMaxLifetime(maxLifetimeMs);
+    const expiresAt = Date.now() + maxLifetimeMs;
+    live.record.expiresAt = new Date(expiresAt).toISOString();
+    // a delay over setTimeout's 2^31-1 ms would fire at once: wait in steps instead
+    const arm = (): void => {
+      const leftMs = expiresAt - Date.now();
+      live.lifetimeTimer = setTimeout(
+        () =>
+          leftMs > MAX_TIMER_MS ? arm() : void this.delete(live.record.id).catch(() => undefined),
+        Math.min(Math.max(leftMs, 0), MAX_TIMER_MS),
+      );
+      live.lifetimeTimer.unref();
+    };
+    arm();
   }
 
   private allocateUid(): number {
@@ -511,6 +528,7 @@ export class LocalProvider implements SandboxProvider {
       provider: this.name,
       state: running ? 'running' : 'stopped',
       createdAt: new Date(record.createdAt),
+      ...(record.expiresAt ? { expiresAt: new Date(record.expiresAt) } : {}),
       isolation: {
         level: record.level,
         detail: record.detail,
@@ -526,6 +544,7 @@ export class LocalProvider implements SandboxProvider {
         stateDir: join(this.stateDir, record.id),
         ...(record.uid === undefined ? {} : { uid: String(record.uid) }),
         ...(record.expiresAt ? { expiresAt: record.expiresAt } : {}),
+        ...(record.creatorUid === undefined ? {} : { creatorUid: String(record.creatorUid) }),
         ...(live?.stderrTail ? { stderrTail: live.stderrTail } : {}),
       },
     };
