@@ -155,10 +155,11 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
     );
   json(sandbox.command('cp'))
     .description(
-      'copy a file between the host and a sandbox; write the sandbox side as <id>:<path>',
+      'copy a file (or with -r a directory) between the host and a sandbox; write the sandbox side as <id>:<path>',
     )
     .argument('<src>', 'local path, <id>:<path>, or - for stdin')
     .argument('<dst>', 'local path, <id>:<path>, or - for stdout')
+    .option('-r, --recursive', 'copy a directory and everything below it (modes kept)', false)
     .addOption(providerOption())
     .option('--kubeconfig <path>', 'kubernetes: kubeconfig file')
     .option('--context <name>', 'kubernetes: kubeconfig context')

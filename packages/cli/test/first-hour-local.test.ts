@@ -3,7 +3,20 @@
  * the one-hour default, enforcement), `rm --all` as root keeping to the caller's sandboxes.
  */
 import { watch } from 'node:fs';
-import { access } from 'node:fs/promises';
+import {
+  access,
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corral, expectNothingLeft, makeStateDir } from './helpers/corral.js';
@@ -120,4 +133,117 @@ describe('rm --all as root', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--all-users goes with --all');
   });
+});
+
+describe('cp -r copies directories both ways', () => {
+  async function tree(): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'corral-cp-tree-'));
+    await mkdir(join(dir, 'proj', 'bin'), { recursive: true });
+    await mkdir(join(dir, 'proj', 'sub', 'deep'), { recursive: true });
+    await writeFile(join(dir, 'proj', 'README'), 'hello\n', { mode: 0o644 });
+    await writeFile(join(dir, 'proj', 'bin', 'run.sh'), '#!/bin/sh\necho ran\n', { mode: 0o755 });
+    await writeFile(join(dir, 'proj', 'sub', 'deep', 'secret'), 'x', { mode: 0o600 });
+    await symlink('README', join(dir, 'proj', 'readme-link'));
+    await chmod(join(dir, 'proj', 'sub'), 0o750);
+    return dir;
+  }
+
+  it('uploads a tree with its modes, downloads it back identical, refuses escapes', async () => {
+    const local = await tree();
+    const id = await create();
+    try {
+      const up = await corral(['sandbox', 'cp', '-r', join(local, 'proj'), `${id}:dest`], {
+        stateDir,
+      });
+      expect(up.code, up.stderr).toBe(0);
+      expect(up.stderr).toContain(`Copied 4 files in 4 directories (32 bytes) to ${id}:dest`);
+      const listing = await corral(
+        [
+          'sandbox',
+          'exec',
+          id,
+          '--',
+          'sh',
+          '-c',
+          'cd dest && find . | sort | xargs stat -c "%a %n"',
+        ],
+        { stateDir },
+      );
+      expect(listing.stdout.trim().split('\n')).toEqual([
+        '755 .',
+        '644 ./README',
+        '755 ./bin',
+        '755 ./bin/run.sh',
+        '644 ./readme-link', // a symlink inside the tree is copied as its file
+        '750 ./sub',
+        '755 ./sub/deep',
+        '600 ./sub/deep/secret',
+      ]);
+      expect(
+        (await corral(['sandbox', 'exec', id, '--', 'dest/bin/run.sh'], { stateDir })).stdout,
+      ).toBe('ran\n');
+
+      // into an existing directory the copy keeps its name, as cp does
+      await mkdir(join(local, 'back'));
+      const down = await corral(['sandbox', 'cp', '-r', `${id}:dest`, join(local, 'back')], {
+        stateDir,
+      });
+      expect(down.code, down.stderr).toBe(0);
+      const back = join(local, 'back', 'dest');
+      expect(await readFile(join(back, 'README'), 'utf8')).toBe('hello\n');
+      expect((await stat(join(back, 'bin', 'run.sh'))).mode & 0o777).toBe(0o755);
+      expect((await stat(join(back, 'sub'))).mode & 0o777).toBe(0o750);
+      expect((await stat(join(back, 'sub', 'deep', 'secret'))).mode & 0o777).toBe(0o600);
+
+      // a symlink in the sandbox pointing out of the tree is not followed onto the host
+      await corral(['sandbox', 'exec', id, '--', 'ln', '-s', '/etc', 'dest/etc-link'], {
+        stateDir,
+      });
+      const skipped = await corral(['sandbox', 'cp', '-r', `${id}:dest`, join(local, 'again')], {
+        stateDir,
+      });
+      expect(skipped.code, skipped.stderr).toBe(0);
+      expect(skipped.stderr).toContain('Skipped dest/etc-link (a symlink)');
+      await expect(lstat(join(local, 'again', 'etc-link'))).rejects.toThrow(/ENOENT/);
+
+      // nor is a host symlink inside the target written through
+      await mkdir(join(local, 'trap'));
+      await mkdir(join(local, 'outside'));
+      await symlink(join(local, 'outside'), join(local, 'trap', 'sub'));
+      const trapped = await corral(
+        ['sandbox', 'cp', '-r', `${id}:dest`, join(local, 'trap', 'x')],
+        {
+          stateDir,
+        },
+      );
+      expect(trapped.code).toBe(0);
+      const intoLink = await corral(
+        ['sandbox', 'cp', '-r', `${id}:dest/sub`, join(local, 'trap')],
+        {
+          stateDir,
+        },
+      );
+      expect(intoLink.code).toBe(5);
+      expect(intoLink.stderr).toContain(
+        `Refusing to copy into ${join(local, 'trap', 'sub')}: it exists and is a symlink`,
+      );
+      expect(await readdir(join(local, 'outside'))).toEqual([]);
+
+      // a host symlink leaving the source tree is refused, nothing copied through it
+      await symlink('/etc/hostname', join(local, 'proj', 'escape'));
+      const refused = await corral(['sandbox', 'cp', '-r', join(local, 'proj'), `${id}:other`], {
+        stateDir,
+      });
+      expect(refused.code).toBe(5);
+      expect(refused.stderr).toContain('it is a symlink to /etc/hostname, outside');
+
+      // without -r a directory is a usage error either way
+      const noR = await corral(['sandbox', 'cp', `${id}:dest`, join(local, 'x')], { stateDir });
+      expect(noR.code).toBe(2);
+      expect(noR.stderr).toContain('cp copies one file; pass -r for a directory');
+    } finally {
+      await corral(['sandbox', 'rm', id], { stateDir });
+      await rm(join(local), { recursive: true, force: true });
+    }
+  }, 180_000);
 });
