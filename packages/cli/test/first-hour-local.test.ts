@@ -2,7 +2,7 @@
  * Issue 13 items 6-8, the local parts, through the built CLI: sandbox lifetimes (EXPIRES column,
  * the one-hour default, enforcement), `rm --all` as root keeping to the caller's sandboxes.
  */
-import { watch } from 'node:fs';
+import { existsSync, watch } from 'node:fs';
 import {
   access,
   chmod,
@@ -246,4 +246,48 @@ describe('cp -r copies directories both ways', () => {
       await rm(join(local), { recursive: true, force: true });
     }
   }, 180_000);
+});
+
+describe('doctor tells the truth about gVisor', () => {
+  it.skipIf(!existsSync('/usr/bin/runsc') && !existsSync('/usr/local/bin/runsc'))(
+    'its verdict matches what `ls /`, `stat /` and a file write do in a gVisor sandbox (skipped without runsc: there is no gVisor to check)',
+    async () => {
+      const doctor = await corral(['doctor', '--provider', 'local', '--json'], { stateDir });
+      const report = JSON.parse(doctor.stdout) as {
+        checks: Array<{
+          id: string;
+          status: string;
+          detail: string;
+          data?: { gvisor?: { available: boolean; warnings?: string[] } };
+        }>;
+      };
+      const check = report.checks.find((c) => c.id === 'local-isolation')!;
+      const gvisor = check.data!.gvisor!;
+      const run = await corral(
+        [
+          'run',
+          '--isolation',
+          'gvisor',
+          '--',
+          'sh',
+          '-c',
+          'stat / >/dev/null && ls / >/dev/null && echo ok > /tmp/f && cat /tmp/f',
+        ],
+        { stateDir },
+      );
+      if (!gvisor.available) {
+        expect(run.code).not.toBe(0);
+      } else if ((gvisor.warnings ?? []).length === 0) {
+        // doctor says gVisor is fine: then the tools work
+        expect(run).toMatchObject({ code: 0, stdout: 'ok\n' });
+      } else {
+        // doctor warns, names what fails, and that is what fails
+        expect(check.status).toBe('warn');
+        expect(check.detail).toContain('ls /:');
+        expect(run.code).not.toBe(0);
+        expect(run.stderr).toMatch(/cannot (access|statx) '\/': Invalid argument/);
+      }
+    },
+    180_000,
+  );
 });
