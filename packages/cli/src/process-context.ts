@@ -1,5 +1,5 @@
-import type { IsolationLevel, SandboxProvider } from '@corral/sdk';
-import type { CliContext } from './context.js';
+import type { IsolationLevel, SandboxInfo, SandboxProvider } from '@corral/sdk';
+import type { CliContext, DetachedCreateOptions } from './context.js';
 
 /**
  * The real context: process streams and environment, and providers configured for a short-lived
@@ -16,6 +16,8 @@ export function processContext(signal: AbortSignal): CliContext {
     signal,
     openProvider: (name, options = {}) => openProvider(name, options, env),
     createDetached: async (provider, options) => {
+      // a server owns its sandboxes: nothing on this machine has to keep them alive
+      if (provider === 'server') return createOnServer(options, env, signal);
       const { spawnKeeper } = await import('./detached.js');
       return spawnKeeper(provider, options, signal);
     },
@@ -36,6 +38,25 @@ async function openProvider(
       ...(env.CORRAL_STATE_DIR ? { stateDir: env.CORRAL_STATE_DIR } : {}),
     });
   }
+  if (name === 'server') return (await import('./server-flag.js')).openServerProvider(env);
   // Every other name goes through the SDK's registry, which knows what is available.
   return resolveProvider(name, variant);
+}
+
+async function createOnServer(
+  options: DetachedCreateOptions,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal,
+): Promise<SandboxInfo> {
+  const [{ Sandbox }, { openServerProvider }] = await Promise.all([
+    import('@corral/sdk'),
+    import('./server-flag.js'),
+  ]);
+  const provider = await openServerProvider(env);
+  try {
+    const sandbox = await Sandbox.create({ ...options, provider, signal });
+    return sandbox.cachedInfo;
+  } finally {
+    await provider.close();
+  }
 }

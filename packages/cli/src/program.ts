@@ -44,7 +44,15 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
       writeOut: (text) => void ctx.stdout.write(text),
       writeErr: (text) => void ctx.stderr.write(text),
     })
-    .showHelpAfterError('(add --help for usage)');
+    .showHelpAfterError('(add --help for usage)')
+    .option(
+      '--server <url>',
+      "use the sandboxes of the `corral serve` at this URL (they outlive the command); token from CORRAL_SERVER_TOKEN or this machine's server state",
+    );
+  program.hook('preAction', async (_root, action) => {
+    const url = program.opts<{ server?: string }>().server;
+    if (url !== undefined) await (await import('./server-flag.js')).useServer(url, action);
+  });
 
   // Every action imports its command when it runs, so `corral --help` and each command load only
   // what they use (client-node, for one, only for Kubernetes commands).
@@ -321,7 +329,8 @@ function registerKubeCommands(
 }
 
 function providerOption(): Option {
-  return new Option('--provider <name>', 'where the sandboxes run: local or kubernetes').default(
-    'local',
-  );
+  return new Option(
+    '--provider <name>',
+    'where the sandboxes run: local, kubernetes, or server (see --server)',
+  ).default('local');
 }

@@ -80,6 +80,10 @@ export type {
   SandboxPaths,
 } from './local/index.js';
 
+// Sandboxes owned by a `corral serve` process.
+export { createServerProvider, ServerProvider } from './server/index.js';
+export type { ServerProviderOptions } from './server/index.js';
+
 // The Kubernetes provider lives at `@corral/sdk/kubernetes`, so local-only users never load
 // client-node (~0.4 s and ~35 MB at import).
 

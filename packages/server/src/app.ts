@@ -6,6 +6,7 @@ import { ServerError, toServerError } from './errors.js';
 import type { EventHub } from './event-hub.js';
 import type { ConnectionChecks, WarmPools } from './options.js';
 import { settingsRoutes } from './routes/settings.js';
+import { runnerProxyRoutes } from './routes/runner-proxy.js';
 import { sandboxRoutes } from './routes/sandboxes.js';
 import { taskRoutes } from './routes/tasks.js';
 import { warmPoolRoutes } from './routes/warm-pools.js';
@@ -61,6 +62,8 @@ export function createApp(deps: AppDeps): Hono {
   // file uploads have their own, larger limit (routes/sandboxes.ts)
   app.use('/api/*', async (c: Context, next) => {
     if (c.req.method === 'PUT' && /\/files$/.test(c.req.path)) return next();
+    // the runner proxy streams bodies through; the runner enforces its own limits
+    if (/^\/api\/v1\/sandboxes\/[^/]+\/runner\//.test(c.req.path)) return next();
     return jsonLimit(c as Parameters<typeof jsonLimit>[0], next);
   });
   app.get('/api/v1/openapi.json', (c) => c.json(deps.openapi));
@@ -72,6 +75,7 @@ export function createApp(deps: AppDeps): Hono {
     heartbeatMs: deps.heartbeatMs,
   });
   sandboxRoutes(app, deps.sandboxes, deps.maxFileBytes, deps.heartbeatMs);
+  runnerProxyRoutes(app, deps.sandboxes);
   taskRoutes(app, deps.tasks, deps.hub, deps.heartbeatMs);
   warmPoolRoutes(app, () => deps.settings.read(), deps.warmPools);
   if (deps.staticDir) serveStatic(app, deps.staticDir);

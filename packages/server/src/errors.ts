@@ -17,6 +17,7 @@ export type ServerErrorCode =
   | 'UNPROCESSABLE'
   | 'STORE_LOCKED'
   | 'STORE_FAILED'
+  | 'RUNNER_UNREACHABLE'
   | 'INTERNAL';
 
 const STATUS: Record<ServerErrorCode, number> = {
@@ -33,6 +34,7 @@ const STATUS: Record<ServerErrorCode, number> = {
   UNPROCESSABLE: 422,
   STORE_LOCKED: 503,
   STORE_FAILED: 500,
+  RUNNER_UNREACHABLE: 502,
   INTERNAL: 500,
 };
 

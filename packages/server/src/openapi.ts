@@ -87,6 +87,12 @@ export const ROUTES: readonly RouteDoc[] = [
     responses: { 201: 'json', ...ERR, 422: 'json' },
   },
   {
+    method: 'get',
+    path: '/api/v1/sandboxes/{id}',
+    summary: "One sandbox in full: isolation, limits applied and not, metadata (the SDK's info())",
+    responses: { 200: 'json', 401: 'json', 404: 'json' },
+  },
+  {
     method: 'delete',
     path: '/api/v1/sandboxes/{id}',
     summary: 'Kill and remove a sandbox',
@@ -118,6 +124,13 @@ export const ROUTES: readonly RouteDoc[] = [
     summary: 'List a directory (`?path=`)',
     responses: { 200: 'json', ...ERR, 403: 'json', 404: 'json' },
   },
+  ...(['get', 'post', 'put', 'delete'] as const).map((method): RouteDoc => ({
+    method,
+    path: '/api/v1/sandboxes/{id}/runner/{runnerPath}',
+    summary:
+      "The sandbox's runner API (see @corral/runner's openapi.json), proxied with this server's token; bodies stream both ways",
+    responses: { 200: 'bytes', 401: 'json', 404: 'json', 502: 'json' },
+  })),
   {
     method: 'get',
     path: '/api/v1/tasks',

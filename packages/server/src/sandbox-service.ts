@@ -5,9 +5,14 @@
  * that made them (bubblewrap --die-with-parent), so after a crash they are cleaned, not adopted.
  */
 import { posix } from 'node:path';
-import { RunnerClient, type SandboxInfo, type SandboxProvider } from '@corral/sdk';
+import {
+  RunnerClient,
+  type RunnerEndpoint,
+  type SandboxInfo,
+  type SandboxProvider,
+} from '@corral/sdk';
 import { ServerError } from './errors.js';
-import type { SandboxView } from './schemas.js';
+import type { SandboxDetail, SandboxView } from './schemas.js';
 import type { Store } from './store/types.js';
 
 export interface ReconcileReport {
@@ -26,6 +31,24 @@ export function toView(info: SandboxInfo): SandboxView {
     labels: info.labels,
     owner: info.owner ?? null,
     taskId: info.taskId ?? null,
+  };
+}
+
+export function toDetail(info: SandboxInfo): SandboxDetail {
+  const iso = info.isolation;
+  return {
+    ...toView(info),
+    isolationInfo: iso
+      ? {
+          level: iso.level,
+          detail: iso.detail,
+          network: iso.network,
+          limitsApplied: { ...iso.limitsApplied },
+          limitsNotApplied: { ...iso.limitsNotApplied },
+          warnings: [...iso.warnings],
+        }
+      : null,
+    metadata: { ...info.metadata },
   };
 }
 
@@ -70,13 +93,21 @@ export class SandboxService {
     options: {
       network?: 'none' | 'full' | { allow: string[] } | undefined;
       limits?:
-        | { memoryBytes?: number | undefined; cpus?: number | undefined; pids?: number | undefined }
+        | {
+            memoryBytes?: number | undefined;
+            cpus?: number | undefined;
+            pids?: number | undefined;
+            diskBytes?: number | undefined;
+          }
         | undefined;
       labels?: Record<string, string> | undefined;
       lifetimeMs?: number | undefined;
+      env?: Record<string, string> | undefined;
+      taskId?: string | undefined;
+      timeoutMs?: number | undefined;
     },
     signal?: AbortSignal,
-  ): Promise<SandboxView> {
+  ): Promise<SandboxDetail> {
     const provider = this.provider();
     const network =
       options.network === undefined
@@ -91,6 +122,9 @@ export class SandboxService {
             : { memoryBytes: options.limits.memoryBytes }),
           ...(options.limits.cpus === undefined ? {} : { cpus: options.limits.cpus }),
           ...(options.limits.pids === undefined ? {} : { maxProcesses: options.limits.pids }),
+          ...(options.limits.diskBytes === undefined
+            ? {}
+            : { diskBytes: options.limits.diskBytes }),
         }
       : undefined;
     const made = await provider.create({
@@ -99,6 +133,9 @@ export class SandboxService {
       ...(limits ? { limits } : {}),
       ...(options.labels ? { labels: options.labels } : {}),
       ...(options.lifetimeMs === undefined ? {} : { maxLifetimeMs: options.lifetimeMs }),
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.taskId === undefined ? {} : { taskId: options.taskId }),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       ...(signal ? { signal } : {}),
     });
     try {
@@ -113,7 +150,27 @@ export class SandboxService {
       await provider.delete(made.info.id).catch(() => undefined);
       throw error;
     }
-    return toView(made.info);
+    return toDetail(made.info);
+  }
+
+  /** One live sandbox in full, else 404. */
+  async get(id: string, signal?: AbortSignal): Promise<SandboxDetail> {
+    return toDetail((await this.found(id, signal)).info);
+  }
+
+  /** Where the sandbox's runner listens (for the runner proxy), else 404. */
+  async endpoint(id: string, signal?: AbortSignal): Promise<RunnerEndpoint> {
+    return (await this.found(id, signal)).endpoint;
+  }
+
+  private async found(id: string, signal?: AbortSignal) {
+    const found = await this.provider().get(id, signal ? { signal } : {});
+    if (!found)
+      throw new ServerError(
+        'NOT_FOUND',
+        `no sandbox ${JSON.stringify(id)}; GET /api/v1/sandboxes lists them`,
+      );
+    return found;
   }
 
   async remove(id: string, signal?: AbortSignal): Promise<void> {

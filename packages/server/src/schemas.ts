@@ -79,11 +79,18 @@ export const sandboxCreateSchema = z
         memoryBytes: z.number().int().positive().optional(),
         cpus: z.number().positive().optional(),
         pids: z.number().int().positive().optional(),
+        diskBytes: z.number().int().positive().optional(),
       })
       .strict()
       .optional(),
     labels: z.record(z.string(), z.string()).optional(),
     lifetimeMs: z.number().int().positive().optional(),
+    /** Environment for every command in the sandbox. */
+    env: z.record(z.string(), z.string()).optional(),
+    /** The Corral task the sandbox serves (a label value). */
+    taskId: z.string().min(1).max(63).optional(),
+    /** Budget for the create (provision + runner health check). */
+    timeoutMs: z.number().int().positive().optional(),
   })
   .strict();
 
@@ -149,4 +156,17 @@ export interface SandboxView {
   labels: Record<string, string>;
   owner: string | null;
   taskId: string | null;
+}
+
+/** One sandbox in full (create, get): what the SDK's `info()` reports, as JSON. */
+export interface SandboxDetail extends SandboxView {
+  isolationInfo: {
+    level: string;
+    detail: string;
+    network: unknown;
+    limitsApplied: Record<string, number>;
+    limitsNotApplied: Record<string, string>;
+    warnings: string[];
+  } | null;
+  metadata: Record<string, string>;
 }

@@ -53,7 +53,8 @@ afterAll(async () => {
   await state?.remove();
 });
 
-const concrete = (path: string) => path.replace('{id}', 'nope-0').replace('{name}', 'nope');
+const concrete = (path: string) =>
+  path.replace('{id}', 'nope-0').replace('{name}', 'nope').replace('{runnerPath}', 'v1/health');
 
 describe('auth', () => {
   it('answers 401 on every route but /healthz without or with a wrong token (SSE and static too)', async () => {
@@ -91,6 +92,24 @@ describe('auth', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<title>console</title>');
     expect((await fetch(`${server.url}/?token=wrong`, { redirect: 'manual' })).status).toBe(401);
+  });
+  it('answers a browser navigation without a valid token with a readable 401 page', async () => {
+    const accept = 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8';
+    for (const path of ['/?token=wrong', '/', '/board']) {
+      const res = await fetch(server.url + path, { headers: { accept }, redirect: 'manual' });
+      expect(res.status, path).toBe(401);
+      expect(res.headers.get('content-type'), path).toMatch(/^text\/html/);
+      const html = await res.text();
+      expect(html, path).toContain('<h1 id="title">Not signed in</h1>');
+      expect(html, path).toContain(
+        path === '/?token=wrong' ? 'the token in the URL is wrong' : 'no token',
+      );
+      expect(html, path).not.toContain(server.token);
+    }
+    // API calls and script/style requests keep the JSON error whatever they accept
+    const api401 = await fetch(server.url + '/api/v1/tasks', { headers: { accept } });
+    expect(api401.status).toBe(401);
+    expect(((await api401.json()) as any).error.code).toBe('UNAUTHORIZED');
   });
 });
 

@@ -5,6 +5,8 @@
  */
 export interface LocatingFlags {
   provider?: string;
+  /** `--server <url>` (which implies `--provider server`). */
+  server?: string | undefined;
   kubeconfig?: string | undefined;
   context?: string | undefined;
   namespace?: string | undefined;
@@ -15,7 +17,8 @@ const quote = (value: string): string =>
 
 export function locatingFlags(flags: LocatingFlags): string {
   const parts: string[] = [];
-  if (flags.provider !== undefined && flags.provider !== 'local')
+  if (flags.server !== undefined) parts.push('--server', quote(flags.server));
+  else if (flags.provider !== undefined && flags.provider !== 'local')
     parts.push('--provider', quote(flags.provider));
   if (flags.kubeconfig !== undefined) parts.push('--kubeconfig', quote(flags.kubeconfig));
   if (flags.context !== undefined) parts.push('--context', quote(flags.context));

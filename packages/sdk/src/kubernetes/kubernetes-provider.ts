@@ -2,35 +2,20 @@
  * The Kubernetes provider: a sandbox is an agent-sandbox `SandboxClaim` (its id is the claim
  * name). Claims always carry a safety net (shutdownTime, `Delete` policy, TTL after finish) so a
  * crashed caller leaks nothing for long, and every failure after the create deletes the claim.
+ * The claim itself is built in `claim-builder.ts`, runner endpoints come from
+ * `runner-connections.ts`, suspend/resume lives in `suspend-resume.ts`.
  */
 import {
-  AgentSandboxError,
-  ANNOTATIONS,
-  LABELS,
-  CORRAL_CREATED_BY,
   boundSandboxName,
-  buildSandboxClaim,
   createAgentSandboxClient,
-  isReady,
-  translateError,
   waitForClaimReady,
   waitForDeleted,
-  waitForFinished,
   ClaimFailedError,
-  WaitTimeoutError,
   type AgentSandboxClient,
-  type ApiVersionName,
-  type ClaimReady,
-  type HasConditions,
-  type InformerProvider,
-  type KindObject,
   type KubeObject,
-  type SharedInformer,
 } from '@corral/agent-sandbox';
-import { CoreV1Api } from '@kubernetes/client-node';
 import {
   AbortedError,
-  ConnectionError,
   CorralError,
   InvalidArgumentError,
   ProviderClosedError,
@@ -41,59 +26,44 @@ import {
 import type {
   ProviderCapabilities,
   ProvisionedSandbox,
-  RunnerEndpoint,
   SandboxExit,
   SandboxInfo,
   SandboxProvider,
 } from '../provider.js';
-import { checkLabelKey, checkLabelValue, sandboxLabels } from '../labels.js';
-import { directEndpoint, routerEndpoint, type EndpointTarget } from './endpoint.js';
+import { buildClaim } from './claim-builder.js';
+import { createConnector } from './connection/create-connector.js';
+import { boundTarget, readyTarget, type RunnerConnector } from './connection/runner-connector.js';
+import { asCache, informers, NamespaceCaches } from './claim-caches.js';
+import {
+  claimRef,
+  createMayHaveLanded,
+  isNotFound,
+  parseSandboxId,
+  requestFor,
+  type Ref,
+} from './claim-ref.js';
 import { toSdkError } from './errors-map.js';
 import { execInPod, type ExecOptions, type ExecResult } from './exec.js';
-import { resolveGatewayAddress } from './gateway.js';
-import { PROVIDER_NAME, podIPsOf, podNameOf, serviceFqdnOf, toSandboxInfo } from './info.js';
+import { PROVIDER_NAME, toSandboxInfo } from './info.js';
 import { podLogLines, type LogsOptions } from './logs.js';
-import { checkClaimName, generateClaimName, rfc3339Micro } from './names.js';
+import { claimSelector, listClaimsWithSandboxes } from './list-claims.js';
+import { generateClaimName } from './names.js';
 import {
   resolveOptions,
   type KubernetesCreateOptions,
   type KubernetesProviderOptions,
   type ResolvedOptions,
 } from './options.js';
-import { startPortForward, type PortForwardServer } from './port-forward.js';
+import { podTarget } from './pod-target.js';
 import {
   installSignalCleanup,
   type SignalCleanupDisposer,
   type SignalCleanupOptions,
 } from './signal-cleanup.js';
+import { setSandboxRunning, type SuspendOptions } from './suspend-resume.js';
+import { waitClaimTerminal } from './wait-terminal.js';
 
-interface Ref {
-  namespace: string;
-  name: string;
-  /** `name`, or `namespace/name` outside the provider's namespace. */
-  id: string;
-}
-
-interface Caches {
-  claims: SharedInformer<KindObject<'SandboxClaim'>>;
-  sandboxes: SharedInformer<KindObject<'Sandbox'>>;
-}
-
-/** The waiters read objects structurally; a kind-typed cache serves them as is. */
-function asCache(informer: SharedInformer<KindObject<'SandboxClaim'>>): SharedInformer {
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed by older @corral/agent-sandbox typings
-  return informer as unknown as SharedInformer;
-}
-
-/**
- * `AgentSandboxClient` is an `InformerProvider`; older revisions of `@corral/agent-sandbox` typed
- * `InformerProvider.informer` so that the client did not type-check as one. Drop this once the
- * fixed typing (kind-generic `informer<K>()`) is committed.
- */
-function informers(client: AgentSandboxClient): InformerProvider {
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- see above
-  return client as unknown as InformerProvider;
-}
+export type { SuspendOptions } from './suspend-resume.js';
 
 export interface DeleteSandboxOptions {
   /** Foreground propagation, and wait until the claim and its dependents are gone. */
@@ -103,38 +73,15 @@ export interface DeleteSandboxOptions {
   signal?: AbortSignal;
 }
 
-export interface SuspendOptions {
-  /** Budget for the pod to go (suspend) or come back Ready (resume). */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
-/** The object is not there: the API's 404 or the SDK's missing sandbox. */
-function isNotFound(e: unknown): boolean {
-  return (
-    (e instanceof AgentSandboxError && e.code === 'NOT_FOUND') || e instanceof SandboxNotFoundError
-  );
-}
-
-/** Errors after which a create may still have reached the server (the claim may exist). */
-function createMayHaveLanded(e: unknown, signal: AbortSignal | undefined): boolean {
-  if (signal?.aborted === true) return true;
-  return (
-    e instanceof AgentSandboxError &&
-    (e.code === 'CONNECTION_FAILED' || e.code === 'SERVER_ERROR' || e.code === 'TOO_MANY_REQUESTS')
-  );
-}
-
 export class KubernetesProvider implements SandboxProvider {
   readonly name = PROVIDER_NAME;
   readonly client: AgentSandboxClient;
   readonly #options: ResolvedOptions;
   /** Claims this provider created and has not deleted, by id. */
   readonly #created = new Map<string, Ref>();
-  readonly #forwards = new Map<string, Promise<PortForwardServer>>();
-  readonly #caches = new Map<string, Caches>();
+  readonly #caches: NamespaceCaches;
+  readonly #connector: RunnerConnector;
   readonly #requestedNetwork = new Map<string, KubernetesCreateOptions['network']>();
-  #gatewayAddress: Promise<string> | undefined;
   #signalCleanup: SignalCleanupDisposer | undefined;
   #closed = false;
 
@@ -152,6 +99,12 @@ export class KubernetesProvider implements SandboxProvider {
     } catch (e) {
       throw toSdkError(e, { doing: 'Loading the Kubernetes configuration' });
     }
+    this.#caches = new NamespaceCaches(this.client);
+    this.#connector = createConnector(this.#options.connection, {
+      kubeConfig: this.client.kubeConfig,
+      defaultNamespace: this.client.namespace,
+      timeoutMs: this.#options.readyTimeoutMs,
+    });
     if (options.cleanupOnSignal === true) this.enableSignalCleanup();
   }
 
@@ -194,10 +147,10 @@ export class KubernetesProvider implements SandboxProvider {
     if (signal?.aborted === true) {
       throw new AbortedError(`${doing}: aborted.`, { cause: signal.reason });
     }
-    const claim = await this.#buildClaim(ref, options).catch((e: unknown) => {
+    const claim = await buildClaim(this.client, this.#options, ref, options).catch((e: unknown) => {
       throw toSdkError(e, { signal, doing });
     });
-    const caches = this.#cachesFor(ref.namespace);
+    const caches = this.#caches.for(ref.namespace);
     try {
       await this.client.claims.create(claim as never, {
         namespace: ref.namespace,
@@ -217,7 +170,11 @@ export class KubernetesProvider implements SandboxProvider {
         ...(signal !== undefined ? { signal } : {}),
       });
       signal?.throwIfAborted();
-      const endpoint = await this.#endpointFor(ref, this.#target(ref, ready), signal);
+      const endpoint = await this.#connector.endpointFor(
+        ref,
+        readyTarget(ref, ready, this.#options.connection),
+        signal,
+      );
       signal?.throwIfAborted();
       return {
         info: toSandboxInfo(ready.claim, ready.sandbox, {
@@ -252,7 +209,7 @@ export class KubernetesProvider implements SandboxProvider {
     const doing = `Reading sandbox ${ref.id}`;
     let claim: KubeObject;
     try {
-      claim = await this.client.claims.get(ref.name, this.#req(ref, signal));
+      claim = await this.client.claims.get(ref.name, requestFor(ref, signal));
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw toSdkError(e, { signal, doing });
@@ -262,7 +219,7 @@ export class KubernetesProvider implements SandboxProvider {
     let sandbox: KubeObject | undefined;
     if (sandboxName !== undefined) {
       try {
-        sandbox = await this.client.sandboxes.get(sandboxName, this.#req(ref, signal));
+        sandbox = await this.client.sandboxes.get(sandboxName, requestFor(ref, signal));
       } catch (e) {
         if (!isNotFound(e)) throw toSdkError(e, { signal, doing });
       }
@@ -278,21 +235,15 @@ export class KubernetesProvider implements SandboxProvider {
           `(Ready reason: ${info.metadata.readyReason ?? 'none'}). Try again when it is Ready.`,
       );
     }
-    const endpoint = await this.#endpointFor(
-      ref,
-      {
-        sandboxName,
-        namespace: ref.namespace,
-        podIPs: podIPsOf(claim, sandbox),
-        serviceFQDN: serviceFqdnOf(sandbox),
-        port: this.#options.connection.port,
-        runnerToken: this.#options.connection.runnerToken,
-        podName: podNameOf(sandboxName, sandbox),
-      },
-      signal,
-    ).catch((e: unknown) => {
-      throw toSdkError(e, { signal, doing });
-    });
+    const endpoint = await this.#connector
+      .endpointFor(
+        ref,
+        boundTarget(ref, sandboxName, claim, sandbox, this.#options.connection),
+        signal,
+      )
+      .catch((e: unknown) => {
+        throw toSdkError(e, { signal, doing });
+      });
     return { info, endpoint };
   }
 
@@ -302,32 +253,13 @@ export class KubernetesProvider implements SandboxProvider {
     this.#checkOpen();
     const namespace = options.namespace ?? this.namespace;
     const { signal } = options;
-    const selector = [`${LABELS.createdBy}=${CORRAL_CREATED_BY}`];
-    for (const [key, value] of Object.entries(options.labels ?? {})) {
-      checkLabelKey(key);
-      checkLabelValue(key, value);
-      selector.push(`${key}=${value}`);
-    }
+    const selector = claimSelector(options.labels);
     const request = { namespace, ...(signal !== undefined ? { signal } : {}) };
     try {
-      const claims: KubeObject[] = [];
-      for await (const claim of this.client.claims.listAll({
-        ...request,
-        labelSelector: selector.join(','),
-      })) {
-        claims.push(claim);
-      }
-      const sandboxes = new Map<string, KubeObject>();
-      if (claims.length > 0) {
-        for await (const sandbox of this.client.sandboxes.listAll(request)) {
-          const name = sandbox.metadata?.name;
-          if (name !== undefined) sandboxes.set(name, sandbox);
-        }
-      }
-      return claims.map((claim) => {
+      const found = await listClaimsWithSandboxes(this.client, request, selector);
+      return found.map(({ claim, sandbox }) => {
         const ref = this.#ref(claim.metadata?.name ?? '', namespace);
-        const bound = boundSandboxName(claim);
-        return toSandboxInfo(claim, bound === undefined ? undefined : sandboxes.get(bound), {
+        return toSandboxInfo(claim, sandbox, {
           id: ref.id,
           namespace,
           requestedNetwork: this.#requestedNetwork.get(ref.id),
@@ -346,17 +278,17 @@ export class KubernetesProvider implements SandboxProvider {
     const ref = this.#parseId(id);
     const { signal } = options;
     const doing = `Deleting sandbox ${ref.id}`;
-    await this.#closeForward(ref.id);
+    await this.#connector.release(ref.id);
     try {
       const result = await this.client.claims.delete(ref.name, {
-        ...this.#req(ref, signal),
+        ...requestFor(ref, signal),
         ...(options.foreground === true ? { propagationPolicy: 'Foreground' as const } : {}),
       });
       if (options.foreground === true && result.status === 'pending') {
         await waitForDeleted(informers(this.client), 'SandboxClaim', ref.name, {
           namespace: ref.namespace,
           timeoutMs: options.timeoutMs ?? this.#options.cleanupTimeoutMs,
-          ...(this.#closed ? {} : { cache: asCache(this.#cachesFor(ref.namespace).claims) }),
+          ...(this.#closed ? {} : { cache: asCache(this.#caches.for(ref.namespace).claims) }),
           ...(signal !== undefined ? { signal } : {}),
         });
       }
@@ -397,23 +329,8 @@ export class KubernetesProvider implements SandboxProvider {
     const { signal } = options;
     const doing = `Waiting for sandbox ${ref.id} to finish`;
     try {
-      const claims = this.#cachesFor(ref.namespace).claims;
-      await claims.synced(signal !== undefined ? { signal } : {});
-      if (claims.get(ref.name) === undefined) {
-        throw new SandboxNotFoundError(
-          `${doing}: there is no SandboxClaim ${ref.namespace}/${ref.name}. Check the id with list().`,
-        );
-      }
-      const finished = await waitForFinished(informers(this.client), 'SandboxClaim', ref.name, {
-        namespace: ref.namespace,
-        cache: asCache(claims),
-        ...(signal !== undefined ? { signal } : {}),
-      });
-      return {
-        succeeded: finished.reason === 'PodSucceeded',
-        reason: finished.reason,
-        ...(finished.message !== undefined ? { message: finished.message } : {}),
-      };
+      const claims = this.#caches.for(ref.namespace).claims;
+      return await waitClaimTerminal(this.client, claims, ref, doing, signal);
     } catch (e) {
       if (e instanceof ClaimFailedError && signal?.aborted !== true) {
         throw new SandboxEndedError(
@@ -482,12 +399,8 @@ export class KubernetesProvider implements SandboxProvider {
     this.#closed = true;
     this.#signalCleanup?.();
     this.#signalCleanup = undefined;
-    await Promise.allSettled([...this.#forwards.keys()].map((id) => this.#closeForward(id)));
-    for (const caches of this.#caches.values()) {
-      caches.claims.release();
-      caches.sandboxes.release();
-    }
-    this.#caches.clear();
+    await this.#connector.close();
+    this.#caches.releaseAll();
     this.client.close();
   }
 
@@ -506,110 +419,16 @@ export class KubernetesProvider implements SandboxProvider {
   }
 
   #ref(name: string, namespace: string | undefined): Ref {
-    const ns = namespace ?? this.namespace;
-    checkClaimName(name);
-    checkClaimName(ns, 'namespace');
-    return { namespace: ns, name, id: ns === this.namespace ? name : `${ns}/${name}` };
+    return claimRef(name, namespace, this.namespace);
   }
 
   #parseId(id: string): Ref {
-    if (typeof id !== 'string' || id === '') {
-      throw new InvalidArgumentError('A sandbox id is a claim name, e.g. "corral-1a2b3c4d".');
-    }
-    const slash = id.indexOf('/');
-    return slash === -1
-      ? this.#ref(id, undefined)
-      : this.#ref(id.slice(slash + 1), id.slice(0, slash));
-  }
-
-  #req(ref: Ref, signal: AbortSignal | undefined): { namespace: string; signal?: AbortSignal } {
-    return { namespace: ref.namespace, ...(signal !== undefined ? { signal } : {}) };
-  }
-
-  /** Long-lived shared caches per namespace: every wait of this provider reuses one watch. */
-  #cachesFor(namespace: string): Caches {
-    const existing = this.#caches.get(namespace);
-    if (existing !== undefined && existing.claims.error === undefined) return existing;
-    if (existing !== undefined) {
-      existing.claims.release();
-      existing.sandboxes.release();
-    }
-    const caches: Caches = {
-      claims: this.client.informer('SandboxClaim', { namespace }),
-      sandboxes: this.client.informer('Sandbox', { namespace }),
-    };
-    this.#caches.set(namespace, caches);
-    return caches;
-  }
-
-  async #buildClaim(ref: Ref, options: KubernetesCreateOptions): Promise<KubeObject> {
-    const warmPool = options.warmPool ?? this.#options.warmPool;
-    const template = options.template ?? this.#options.template;
-    if (warmPool === undefined && template === undefined) {
-      throw new InvalidArgumentError(
-        'A Kubernetes sandbox needs a warm pool: pass { warmPool: "<SandboxWarmPool>" } to the provider ' +
-          'or to create (a pool with replicas: 0 gives cold starts). On v1alpha1 clusters { template } works too.',
-      );
-    }
-    const labels = sandboxLabels({
-      labels: options.labels,
-      owner: options.owner ?? this.#options.owner,
-      taskId: options.taskId,
-    });
-    labels[LABELS.createdBy] = CORRAL_CREATED_BY;
-    const version: ApiVersionName = await this.client.apiVersionFor('SandboxClaim');
-    const fragment = await this.client.claimSpecFor(
-      {
-        ...(warmPool !== undefined ? { warmPool } : {}),
-        ...(template !== undefined ? { template } : {}),
-      },
-      {
-        namespace: ref.namespace,
-        ...(options.signal !== undefined ? { signal: options.signal } : {}),
-      },
-    );
-    const target =
-      'warmPoolRef' in fragment
-        ? { warmPool: fragment.warmPoolRef.name }
-        : {
-            template: fragment.sandboxTemplateRef.name,
-            ...(fragment.warmpool !== undefined ? { warmPool: fragment.warmpool } : {}),
-          };
-    const now = new Date();
-    const podMetadata =
-      options.podLabels !== undefined || options.podAnnotations !== undefined
-        ? {
-            additionalPodMetadata: {
-              ...(options.podLabels !== undefined ? { labels: options.podLabels } : {}),
-              ...(options.podAnnotations !== undefined
-                ? { annotations: options.podAnnotations }
-                : {}),
-            },
-          }
-        : {};
-    return buildSandboxClaim({
-      name: ref.name,
-      namespace: ref.namespace,
-      version,
-      ...target,
-      lifecycle: {
-        shutdownAfterMs: options.maxLifetimeMs ?? this.#options.maxLifetimeMs,
-        ttlSecondsAfterFinished: this.#options.ttlSecondsAfterFinished,
-        shutdownPolicy: 'Delete',
-      },
-      labels,
-      annotations: { [ANNOTATIONS.clientFirstRequestedAt]: rfc3339Micro(now) },
-      now,
-      ...(options.env !== undefined && Object.keys(options.env).length > 0
-        ? { env: options.env }
-        : {}),
-      ...podMetadata,
-    });
+    return parseSandboxId(id, this.namespace);
   }
 
   /** Deletes a claim after a failed create: its own budget, independent of the caller's signal. */
   async #rollback(ref: Ref): Promise<Error | undefined> {
-    await this.#closeForward(ref.id);
+    await this.#connector.release(ref.id);
     this.#created.delete(ref.id);
     this.#requestedNetwork.delete(ref.id);
     try {
@@ -626,167 +445,21 @@ export class KubernetesProvider implements SandboxProvider {
     }
   }
 
-  #target(ref: Ref, ready: ClaimReady): EndpointTarget & { podName: string } {
-    return {
-      sandboxName: ready.sandboxName,
-      namespace: ref.namespace,
-      podIPs: ready.podIPs.length > 0 ? ready.podIPs : podIPsOf(ready.claim, ready.sandbox),
-      serviceFQDN: ready.serviceFQDN ?? serviceFqdnOf(ready.sandbox),
-      port: this.#options.connection.port,
-      runnerToken: this.#options.connection.runnerToken,
-      podName: podNameOf(ready.sandboxName, ready.sandbox),
-    };
-  }
-
-  async #endpointFor(
-    ref: Ref,
-    target: EndpointTarget & { podName: string },
-    signal: AbortSignal | undefined,
-  ): Promise<RunnerEndpoint> {
-    const conn = this.#options.connection;
-    switch (conn.mode) {
-      case 'direct':
-        return directEndpoint(target, conn.preferServiceFqdn === true, conn.clusterDomain);
-      case 'router':
-        return routerEndpoint(conn.routerUrl!, target, conn.routerToken);
-      case 'gateway': {
-        this.#gatewayAddress ??= resolveGatewayAddress(
-          this.client.kubeConfig,
-          conn.gatewayName!,
-          conn.gatewayNamespace ?? this.namespace,
-          { timeoutMs: this.#options.readyTimeoutMs, signal },
-        );
-        const pending = this.#gatewayAddress;
-        pending.catch(() => {
-          if (this.#gatewayAddress === pending) this.#gatewayAddress = undefined;
-        });
-        const address = await pending;
-        return routerEndpoint(`${conn.gatewayScheme}://${address}`, target, conn.routerToken);
-      }
-      case 'port-forward': {
-        let pending = this.#forwards.get(ref.id);
-        if (pending === undefined) {
-          pending = startPortForward({
-            kubeConfig: this.client.kubeConfig,
-            namespace: ref.namespace,
-            pod: target.podName,
-            port: conn.port,
-          });
-          this.#forwards.set(ref.id, pending);
-          pending.catch(() => this.#forwards.delete(ref.id));
-        }
-        const server = await pending;
-        if (server.pod !== target.podName) server.retarget(target.podName);
-        return {
-          baseUrl: server.url,
-          ...(target.runnerToken !== undefined ? { token: target.runnerToken } : {}),
-        };
-      }
-    }
-  }
-
-  async #closeForward(id: string): Promise<void> {
-    const pending = this.#forwards.get(id);
-    if (pending === undefined) return;
-    this.#forwards.delete(id);
-    const server = await pending.catch(() => undefined);
-    await server?.close();
-  }
-
-  /** The bound Sandbox of a claim, read from the API. */
-  async #boundSandbox(
-    ref: Ref,
-    signal: AbortSignal | undefined,
-  ): Promise<{ claim: KubeObject; sandboxName: string; sandbox: KubeObject }> {
-    let claim: KubeObject;
-    try {
-      claim = await this.client.claims.get(ref.name, this.#req(ref, signal));
-    } catch (e) {
-      if (isNotFound(e)) {
-        throw new SandboxNotFoundError(
-          `Sandbox ${ref.id} does not exist (no SandboxClaim ${ref.namespace}/${ref.name}).`,
-          { cause: e },
-        );
-      }
-      throw e;
-    }
-    const sandboxName = boundSandboxName(claim);
-    if (sandboxName === undefined) {
-      throw new SandboxNotReadyError(
-        `Claim ${ref.namespace}/${ref.name} is not bound to a Sandbox yet; wait until it is Ready.`,
-      );
-    }
-    try {
-      const sandbox = await this.client.sandboxes.get(sandboxName, this.#req(ref, signal));
-      return { claim, sandboxName, sandbox };
-    } catch (e) {
-      if (isNotFound(e)) {
-        throw new SandboxNotFoundError(
-          `The Sandbox ${ref.namespace}/${sandboxName} of claim ${ref.name} is gone (expired or deleted).`,
-          { cause: e },
-        );
-      }
-      throw e;
-    }
-  }
-
   async #setRunning(id: string, running: boolean, options: SuspendOptions): Promise<SandboxInfo> {
     this.#checkOpen();
     const ref = this.#parseId(id);
     const { signal } = options;
     const doing = `${running ? 'Resuming' : 'Suspending'} sandbox ${ref.id}`;
     try {
-      const { sandboxName } = await this.#boundSandbox(ref, signal);
-      const version = await this.client.apiVersionFor('Sandbox');
-      const spec =
-        version === 'v1beta1'
-          ? { operatingMode: running ? 'Running' : 'Suspended' }
-          : { replicas: running ? 1 : 0 };
-      const caches = this.#cachesFor(ref.namespace);
-      const patched = await this.client.sandboxes.patch(
-        sandboxName,
-        { spec },
-        this.#req(ref, signal),
+      const sandbox = await setSandboxRunning(
+        this.client,
+        () => this.#caches.for(ref.namespace),
+        ref,
+        running,
+        { ...options, timeoutMs: options.timeoutMs ?? this.#options.readyTimeoutMs },
       );
-      const generation = patched.metadata?.generation ?? 0;
-      const sandbox = await caches.sandboxes.waitFor(
-        sandboxName,
-        (object, change) => {
-          if (change === 'DELETED' || object === undefined) {
-            throw new SandboxNotFoundError(
-              `The Sandbox ${ref.namespace}/${sandboxName} was deleted.`,
-            );
-          }
-          if ((object.metadata?.generation ?? 0) < generation) return false;
-          const ips = (object.status as { podIPs?: string[] } | undefined)?.podIPs ?? [];
-          if (running) return isReady(object as HasConditions) && ips.length > 0;
-          const status = object.status as
-            { replicas?: number; conditions?: { type: string; status: string }[] } | undefined;
-          // Suspended=True is the signal on every version that has it. An alpha view of a
-          // v1beta1-storage cluster keeps the status.replicas it had when the alpha client wrote
-          // (upstream restores it from the v1alpha1-sandbox-state annotation), so replicas === 0
-          // only counts on alpha-only releases, which have no Suspended condition.
-          const suspended =
-            status?.conditions?.some((c) => c.type === 'Suspended' && c.status === 'True') === true;
-          if (version === 'v1beta1' || suspended) return suspended;
-          return status?.replicas === 0 && ips.length === 0;
-        },
-        {
-          timeoutMs: options.timeoutMs ?? this.#options.readyTimeoutMs,
-          ...(signal !== undefined ? { signal } : {}),
-          onTimeout: () =>
-            new WaitTimeoutError({
-              waitingFor: `Sandbox ${ref.namespace}/${sandboxName} to ${running ? 'become Ready again' : 'stop its pod'}`,
-              timeoutMs: options.timeoutMs ?? this.#options.readyTimeoutMs,
-              target: `Sandbox ${ref.namespace}/${sandboxName}`,
-            }),
-        },
-      );
-      if (!running) {
-        const forward = await this.#forwards.get(ref.id)?.catch(() => undefined);
-        forward?.retarget(forward.pod);
-      }
-      const claim = await this.client.claims.get(ref.name, this.#req(ref, signal));
+      if (!running) await this.#connector.podStopped(ref.id);
+      const claim = await this.client.claims.get(ref.name, requestFor(ref, signal));
       return toSandboxInfo(claim, sandbox, {
         id: ref.id,
         namespace: ref.namespace,
@@ -806,30 +479,7 @@ export class KubernetesProvider implements SandboxProvider {
     const ref = this.#parseId(id);
     const doing = `Finding the pod of sandbox ${ref.id}`;
     try {
-      const { sandboxName, sandbox } = await this.#boundSandbox(ref, signal);
-      const pod = podNameOf(sandboxName, sandbox);
-      if (container !== undefined) return { namespace: ref.namespace, pod, container };
-      const core = this.client.kubeConfig.makeApiClient(CoreV1Api);
-      let first: string | undefined;
-      try {
-        const found = await core.readNamespacedPod({ name: pod, namespace: ref.namespace });
-        first = found.spec?.containers[0]?.name;
-      } catch (e) {
-        const translated = translateError(e, signal);
-        if (isNotFound(translated)) {
-          throw new ConnectionError(
-            `Pod ${ref.namespace}/${pod} does not exist (is the sandbox suspended?).`,
-            { retryable: false, cause: translated },
-          );
-        }
-        throw translated;
-      }
-      if (first === undefined) {
-        throw new SandboxNotReadyError(
-          `Pod ${ref.namespace}/${pod} has no containers yet; pass { container } or retry once it runs.`,
-        );
-      }
-      return { namespace: ref.namespace, pod, container: first };
+      return await podTarget(this.client, ref, container, signal);
     } catch (e) {
       throw toSdkError(e, { signal, doing });
     }

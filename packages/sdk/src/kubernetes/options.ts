@@ -3,6 +3,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { InvalidArgumentError } from '../errors.js';
 import type { ProviderCreateOptions } from '../provider.js';
 import { checkIdentifier, defaultOwner } from '../labels.js';
+import { resolveConnection, type ResolvedConnection } from './connection/resolve-connection.js';
 
 /**
  * How Corral reaches the runner inside a sandbox pod.
@@ -11,7 +12,8 @@ import { checkIdentifier, defaultOwner } from '../labels.js';
  * - `gateway`: the router behind a Gateway; its address is read from the Gateway's status.
  * - `port-forward`: a local port per sandbox, tunnelled through the API server (a laptop).
  * - `auto` (default): `direct` in a pod (`KUBERNETES_SERVICE_HOST` set), else `router` when
- *   `routerUrl` is set, else `port-forward`.
+ *   `routerUrl` is set, else `port-forward` (`chooseAutoMode` in `connection/resolve-connection.ts`).
+ * Each mode is one connector under `connection/`.
  */
 export type ConnectionMode = 'auto' | 'direct' | 'router' | 'gateway' | 'port-forward';
 
@@ -87,10 +89,7 @@ export interface ResolvedOptions {
   namespace: string | undefined;
   warmPool: string | undefined;
   template: string | undefined;
-  connection: Required<Pick<ConnectionOptions, 'port' | 'gatewayScheme'>> &
-    Omit<ConnectionOptions, 'mode' | 'port' | 'gatewayScheme'> & {
-      mode: Exclude<ConnectionMode, 'auto'>;
-    };
+  connection: ResolvedConnection;
   maxLifetimeMs: number;
   ttlSecondsAfterFinished: number;
   owner: string;
@@ -102,7 +101,7 @@ export const DEFAULT_MAX_LIFETIME_MS = 3_600_000;
 export const DEFAULT_TTL_SECONDS_AFTER_FINISHED = 60;
 export const DEFAULT_READY_TIMEOUT_MS = 180_000;
 export const DEFAULT_CLEANUP_TIMEOUT_MS = 30_000;
-export const DEFAULT_RUNNER_PORT = 8888;
+export { DEFAULT_RUNNER_PORT } from './connection/resolve-connection.js';
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -118,58 +117,7 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 export function resolveOptions(options: KubernetesProviderOptions): ResolvedOptions {
   const conn = options.connection ?? {};
   const env = options.env ?? process.env;
-  const port = conn.port ?? DEFAULT_RUNNER_PORT;
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new InvalidArgumentError(
-      `connection.port must be a TCP port (1-65535), got ${String(port)}.`,
-    );
-  }
-  const mode = conn.mode ?? 'auto';
-  const allowed: ConnectionMode[] = ['auto', 'direct', 'router', 'gateway', 'port-forward'];
-  if (!allowed.includes(mode)) {
-    throw new InvalidArgumentError(
-      `connection.mode must be one of ${allowed.join(', ')}, got ${JSON.stringify(mode)}.`,
-    );
-  }
-  const inCluster = (env.KUBERNETES_SERVICE_HOST ?? '') !== '';
-  const chosen: Exclude<ConnectionMode, 'auto'> =
-    mode !== 'auto'
-      ? mode
-      : inCluster
-        ? 'direct'
-        : conn.routerUrl !== undefined
-          ? 'router'
-          : 'port-forward';
-  if (chosen === 'router') {
-    if (conn.routerUrl === undefined) {
-      throw new InvalidArgumentError(
-        'connection.mode "router" needs connection.routerUrl, e.g. ' +
-          '"http://sandbox-router-svc.agent-sandbox-system.svc.cluster.local:8080".',
-      );
-    }
-    try {
-      new URL(conn.routerUrl);
-    } catch {
-      throw new InvalidArgumentError(
-        `connection.routerUrl ${JSON.stringify(conn.routerUrl)} is not a URL; use e.g. "http://host:8080".`,
-      );
-    }
-  }
-  if (chosen === 'gateway' && (conn.gatewayName ?? '') === '') {
-    throw new InvalidArgumentError(
-      'connection.mode "gateway" needs connection.gatewayName (the Gateway in front of the sandbox-router).',
-    );
-  }
-  if (
-    (chosen === 'router' || chosen === 'gateway') &&
-    conn.routerToken !== undefined &&
-    conn.runnerToken !== undefined
-  ) {
-    throw new InvalidArgumentError(
-      'connection.routerToken and connection.runnerToken both travel in the Authorization header ' +
-        '(and the router strips it before forwarding); set only one of them in router or gateway mode.',
-    );
-  }
+  const connection = resolveConnection(conn, env);
   const ttl = options.ttlSecondsAfterFinished ?? DEFAULT_TTL_SECONDS_AFTER_FINISHED;
   if (!Number.isInteger(ttl) || ttl < 0) {
     throw new InvalidArgumentError(
@@ -186,21 +134,11 @@ export function resolveOptions(options: KubernetesProviderOptions): ResolvedOpti
       `apiVersion must be "auto", "v1beta1" or "v1alpha1", got ${JSON.stringify(options.apiVersion)}.`,
     );
   }
-  const rest: Omit<ConnectionOptions, 'mode' | 'port' | 'gatewayScheme'> = {
-    ...(conn.routerUrl !== undefined ? { routerUrl: conn.routerUrl } : {}),
-    ...(conn.routerToken !== undefined ? { routerToken: conn.routerToken } : {}),
-    ...(conn.gatewayName !== undefined ? { gatewayName: conn.gatewayName } : {}),
-    ...(conn.gatewayNamespace !== undefined ? { gatewayNamespace: conn.gatewayNamespace } : {}),
-    ...(conn.runnerToken !== undefined ? { runnerToken: conn.runnerToken } : {}),
-    ...(conn.preferServiceFqdn !== undefined ? { preferServiceFqdn: conn.preferServiceFqdn } : {}),
-    ...(conn.clusterDomain !== undefined ? { clusterDomain: conn.clusterDomain } : {}),
-  };
-  const gatewayScheme = conn.gatewayScheme;
   return {
     namespace: options.namespace,
     warmPool: options.warmPool,
     template: options.template,
-    connection: { ...rest, mode: chosen, port, gatewayScheme: gatewayScheme ?? 'http' },
+    connection,
     maxLifetimeMs: positive('maxLifetimeMs', options.maxLifetimeMs, DEFAULT_MAX_LIFETIME_MS),
     ttlSecondsAfterFinished: ttl,
     owner,

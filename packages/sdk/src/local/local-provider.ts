@@ -4,21 +4,11 @@
  * Corral owns. Optional warm pool (`minReady`) of pre-started sandboxes.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { chmod, link, lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { runnerBundlePath } from '@corral/runner';
-import {
-  AbortedError,
-  ConflictError,
-  CorralError,
-  InvalidArgumentError,
-  ProviderClosedError,
-  SandboxStartError,
-  TimeoutError,
-} from '../errors.js';
+import { ConflictError, InvalidArgumentError, ProviderClosedError } from '../errors.js';
 import type {
   IsolationLevel,
   NetworkMode,
@@ -29,28 +19,33 @@ import type {
   SandboxInfo,
   SandboxProvider,
 } from '../provider.js';
-import { labelsToInfo, sandboxLabels } from '../labels.js';
+import { sandboxLabels } from '../labels.js';
 import { compact } from '../compact.js';
-import { killCgroup, removeSandboxCgroup } from './cgroups.js';
+import { checkEnv, checkLimits } from '../validate/sandbox-input.js';
 import { chooseIsolation, detectIsolation, type IsolationReport } from './detect.js';
-import { pidsOfUid, processStartTime, signal } from './host-process.js';
-import { checkNetworkForLevel } from './network-for-level.js';
+import { processStartTime } from './host-process.js';
 import { launchSandbox, type LaunchedSandbox, type LaunchLevel } from './launch.js';
+import { localSandboxInfo } from './local-info.js';
+import { checkDiskLimit, checkReadOnlyBinds, ID_RE, newId, sameJson } from './local-input.js';
+import { DEFAULT_LIMITS, tmpBytesFor, type LocalProviderOptions } from './local-options.js';
+import { checkNetworkForLevel } from './network-for-level.js';
+import { linkRunnerSocket, waitForListening } from './runner-socket.js';
+import { warmUpRunner } from './runner-warmup.js';
+import { destroyForeign, removeDir, sameProcess } from './sandbox-removal.js';
+import { UidAllocator } from './sandbox-uids.js';
 import {
   defaultStateDir,
   listRecordDirs,
   prepareStateDir,
   readableCopy,
   execOnlyCopy,
-  HOST_DIR,
   hostSocketPath,
   readRecord,
   RUNNER_SOCKET,
   writeRecord,
   type SandboxRecord,
 } from './state.js';
-import { warmUpRunner } from './runner-warmup.js';
-import { DEFAULT_DISK_BYTES, MIN_DISK_BYTES, releaseWorkDisk } from './work-disk.js';
+import { releaseWorkDisk } from './work-disk.js';
 import { WarmPool } from './warm-pool.js';
 import {
   callerUid,
@@ -58,36 +53,9 @@ import {
   DEFAULT_LOCAL_MAX_LIFETIME_MS,
   MAX_TIMER_MS,
 } from './lifetime.js';
-import { checkEnv, checkLimits } from '../validate/sandbox-input.js';
 
-export interface LocalProviderOptions {
-  /** Where sandbox directories and records live. Default: `CORRAL_STATE_DIR`, else
-   * `$XDG_STATE_HOME/corral`, else `/var/lib/corral` as root, else `~/.local/state/corral`. */
-  stateDir?: string;
-  /** Requested level; default: strongest available of bubblewrap → unshare. */
-  isolation?: IsolationLevel;
-  /** Fall back to a plain process when no sandboxing mechanism works. */
-  allowUnisolated?: boolean;
-  /** Defaults for every sandbox (and the settings of pooled ones). */
-  network?: NetworkMode;
-  limits?: ResourceLimits;
-  /** Pre-started sandboxes to keep ready. Default 0. */
-  minReady?: number;
-  /** The runner bundle to start. Default: `runnerBundlePath()` from `@corral/runner`. */
-  runnerBundle?: string;
-  /** Fixed name → IP answers for the allow-list proxy (tests, local mirrors). */
-  proxyHosts?: Record<string, string>;
-  /** Seccomp deny-list under bubblewrap. Default true. */
-  seccomp?: boolean;
-  /** First host uid for sandboxes when running as root; each sandbox gets its own. Default 10001. */
-  uidBase?: number;
-  /** Startup budget per sandbox when `create` passes none. Default 15 000. */
-  startTimeoutMs?: number;
-  /** Time between SIGTERM and SIGKILL on delete. Default 500. */
-  stopGraceMs?: number;
-  /** Lifetime of a sandbox whose `create` passes no `maxLifetimeMs`. Default 3 600 000 (1 h). */
-  maxLifetimeMs?: number;
-}
+export type { LocalProviderOptions } from './local-options.js';
+export { DEFAULT_LIMITS } from './local-options.js';
 
 interface Live {
   record: SandboxRecord;
@@ -97,42 +65,22 @@ interface Live {
   stderrTail: string;
 }
 
-const ID_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const GiB = 1024 * 1024 * 1024;
-/**
- * Bounds every sandbox gets unless the caller sets its own (docs/decisions/0013): enough for
- * builds and test suites, low enough that one sandbox cannot take the host's pids (pid_max is
- * often 32768) or all of its memory.
- */
-export const DEFAULT_LIMITS: Readonly<
-  Required<Pick<ResourceLimits, 'memoryBytes' | 'maxProcesses' | 'diskBytes'>>
-> = {
-  memoryBytes: 4 * GiB,
-  maxProcesses: 1024,
-  diskBytes: DEFAULT_DISK_BYTES,
-};
-/** `/tmp` is RAM: half of the memory limit, at most 1 GiB. */
-function tmpBytesFor(limits: ResourceLimits): number {
-  return Math.min(GiB, Math.floor((limits.memoryBytes ?? DEFAULT_LIMITS.memoryBytes) / 2));
-}
-const UID_RANGE = 50_000;
-
 export class LocalProvider implements SandboxProvider {
   readonly name = 'local';
   readonly stateDir: string;
   private readonly live = new Map<string, Live>();
-  private readonly usedUids = new Set<number>();
+  private readonly uids: UidAllocator;
   private readonly pool: WarmPool<Live> | undefined;
   private report: IsolationReport | undefined;
   private detection: Promise<IsolationReport> | undefined;
   private stateReady: Promise<void> | undefined;
   private runnerPath: Promise<string> | undefined;
   private nodePath: Promise<string> | undefined;
-  private accountUids: Set<number> | undefined;
   private closed = false;
 
   constructor(private readonly options: LocalProviderOptions = {}) {
     this.stateDir = options.stateDir ?? defaultStateDir();
+    this.uids = new UidAllocator(options.uidBase ?? 10_001);
     const minReady = options.minReady ?? 0;
     checkMaxLifetime(options.maxLifetimeMs);
     if (!Number.isInteger(minReady) || minReady < 0) {
@@ -296,7 +244,7 @@ export class LocalProvider implements SandboxProvider {
       clearTimeout(live.lifetimeTimer);
       await live.launched.stop(this.options.stopGraceMs ?? 500);
       this.live.delete(id);
-      if (live.record.uid !== undefined) this.usedUids.delete(live.record.uid);
+      if (live.record.uid !== undefined) this.uids.release(live.record.uid);
       await releaseWorkDisk(live.dir);
       await removeDir(live.dir);
       return;
@@ -357,7 +305,7 @@ export class LocalProvider implements SandboxProvider {
         throw new ConflictError(`a sandbox with id ${id} already exists`);
       throw error;
     }
-    const uid = dropUid ? this.allocateUid() : undefined;
+    const uid = dropUid ? this.uids.allocate() : undefined;
     const token = randomBytes(24).toString('base64url');
     const timeoutMs = spec.timeoutMs ?? this.options.startTimeoutMs ?? 15_000;
     let launched: LaunchedSandbox | undefined;
@@ -433,7 +381,7 @@ export class LocalProvider implements SandboxProvider {
       return live;
     } catch (error) {
       await launched?.stop(0).catch(() => undefined);
-      if (uid !== undefined) this.usedUids.delete(uid);
+      if (uid !== undefined) this.uids.release(uid);
       await releaseWorkDisk(dir);
       await rm(dir, { recursive: true, force: true });
       throw error;
@@ -483,20 +431,6 @@ export class LocalProvider implements SandboxProvider {
     arm();
   }
 
-  private allocateUid(): number {
-    const base = this.options.uidBase ?? 10_001;
-    // never hand a sandbox the uid of a real account
-    this.accountUids ??= accountUids();
-    for (let i = 0; i < 1000; i++) {
-      const uid = base + Math.floor(Math.random() * UID_RANGE);
-      if (!this.usedUids.has(uid) && !this.accountUids.has(uid)) {
-        this.usedUids.add(uid);
-        return uid;
-      }
-    }
-    throw new CorralError('no free sandbox uid', { code: 'RESOURCE_EXHAUSTED', retryable: true });
-  }
-
   /** The record if the sandbox is visible (not an unclaimed pool member); expired or orphaned ones are removed. */
   private async current(dir: string): Promise<SandboxRecord | undefined> {
     const live = [...this.live.values()].find((l) => l.dir === dir);
@@ -523,31 +457,12 @@ export class LocalProvider implements SandboxProvider {
     const running = live
       ? live.launched.child.exitCode === null && live.launched.child.signalCode === null
       : await sameProcess(record.pid, record.pidStartTime);
-    return {
-      id: record.id,
+    return localSandboxInfo(record, {
       provider: this.name,
-      state: running ? 'running' : 'stopped',
-      createdAt: new Date(record.createdAt),
-      ...(record.expiresAt ? { expiresAt: new Date(record.expiresAt) } : {}),
-      isolation: {
-        level: record.level,
-        detail: record.detail,
-        network: record.network,
-        limitsApplied: record.limitsApplied,
-        limitsNotApplied: record.limitsNotApplied ?? {},
-        warnings: record.warnings,
-      },
-      ...labelsToInfo(record.labels),
-      metadata: {
-        pid: String(record.pid),
-        workDir: join(this.stateDir, record.id, 'work'),
-        stateDir: join(this.stateDir, record.id),
-        ...(record.uid === undefined ? {} : { uid: String(record.uid) }),
-        ...(record.expiresAt ? { expiresAt: record.expiresAt } : {}),
-        ...(record.creatorUid === undefined ? {} : { creatorUid: String(record.creatorUid) }),
-        ...(live?.stderrTail ? { stderrTail: live.stderrTail } : {}),
-      },
-    };
+      stateDir: this.stateDir,
+      running,
+      stderrTail: live?.stderrTail,
+    });
   }
 
   private async provisioned(record: SandboxRecord, dir: string): Promise<ProvisionedSandbox> {
@@ -564,169 +479,4 @@ export class LocalProvider implements SandboxProvider {
 
 export function createLocalProvider(options: LocalProviderOptions = {}): LocalProvider {
   return new LocalProvider(options);
-}
-
-function accountUids(): Set<number> {
-  try {
-    return new Set(
-      readFileSync('/etc/passwd', 'utf8')
-        .split('\n')
-        .map((line) => Number(line.split(':')[2]))
-        .filter(Number.isInteger),
-    );
-  } catch {
-    return new Set();
-  }
-}
-
-function newId(): string {
-  return `sbx-${randomBytes(8).toString('hex')}`;
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-const BIND_NAME_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-
-function checkReadOnlyBinds(binds: Record<string, string> | undefined): Record<string, string> {
-  for (const [name, source] of Object.entries(binds ?? {})) {
-    if (!BIND_NAME_RE.test(name) || name === 'runner.mjs' || name === 'node') {
-      throw new InvalidArgumentError(
-        `readOnlyBinds name ${JSON.stringify(name)} is invalid: use [a-z0-9][a-z0-9._-]* (not 'runner.mjs' or 'node'); it appears at /opt/corral/<name>`,
-      );
-    }
-    if (!isAbsolute(source)) {
-      throw new InvalidArgumentError(
-        `readOnlyBinds.${name} must be an absolute host path, got ${JSON.stringify(source)}`,
-      );
-    }
-  }
-  return { ...binds };
-}
-
-async function sameProcess(pid: number, startTime: string | undefined): Promise<boolean> {
-  const now = await processStartTime(pid);
-  return now !== undefined && (startTime === undefined || now === startTime);
-}
-
-/**
- * Gives the host its own name for the runner's socket, in `<dir>/host/`, which is not bound
- * into the sandbox. The runner's `run/` is writable by the sandboxed code, which could rename
- * the socket and listen in its place (forged results) or plant a symlink to a host socket
- * (confused deputy). A hard link names the inode, which stays bound to the runner's listening
- * socket whatever happens to `run/`. Made right after the runner reported `listening`, before
- * any untrusted code ran; `link` does not follow symlinks, and the result is checked.
- */
-async function linkRunnerSocket(dir: string, uid: number | undefined): Promise<void> {
-  const hostDir = join(dir, HOST_DIR);
-  await mkdir(hostDir, { mode: 0o700 });
-  const target = hostSocketPath(dir);
-  await link(join(dir, 'run', RUNNER_SOCKET), target);
-  const info = await lstat(target);
-  const owner = uid ?? process.getuid?.();
-  if (!info.isSocket() || (owner !== undefined && info.uid !== owner && info.uid !== 0)) {
-    throw new CorralError(
-      `the runner's socket is not what the runner made (${info.isSocket() ? `owned by uid ${info.uid}` : 'not a socket'}); refusing to talk to it`,
-      { code: 'SANDBOX_START_FAILED' },
-    );
-  }
-}
-
-/**
- * `rm -rf` that also removes what the sandboxed code made unreadable: without root, a directory
- * it chmodded to 000 cannot be listed, so permissions are restored (u+rwx) top-down and the
- * removal retried.
- */
-async function removeDir(dir: string): Promise<void> {
-  try {
-    await rm(dir, { recursive: true, force: true });
-    return;
-  } catch (error) {
-    if (!['EACCES', 'EPERM'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
-  }
-  const fix = async (path: string): Promise<void> => {
-    const info = await lstat(path).catch(() => undefined);
-    if (!info?.isDirectory()) return;
-    await chmod(path, 0o700).catch(() => undefined);
-    const entries = await readdir(path).catch(() => [] as string[]);
-    for (const entry of entries) await fix(join(path, entry));
-  };
-  await fix(dir);
-  await rm(dir, { recursive: true, force: true });
-}
-
-/** Ends a sandbox this process did not start (its owner is another process, or gone). */
-async function destroyForeign(record: SandboxRecord): Promise<void> {
-  if (await sameProcess(record.pid, record.pidStartTime)) {
-    signal(-record.pid, 'SIGKILL');
-    signal(record.pid, 'SIGKILL');
-  }
-  await killCgroup(record.cgroupDirs);
-  // the cgroups list the sandbox's processes exactly; a uid may be shared with a bystander
-  // (another Corral process or state dir drew the same one), so it is the fallback only
-  if (record.uid !== undefined && record.cgroupDirs.length === 0)
-    for (const pid of await pidsOfUid(record.uid)) signal(pid, 'SIGKILL');
-  await removeSandboxCgroup(record.cgroupDirs);
-}
-
-/**
- * Waits for the runner's `"msg":"listening"` line. Rejects when the sandbox exits first, the
- * budget runs out, or the signal fires. Keeps draining both pipes afterwards (a full pipe
- * would block the runner) and returns the stderr seen so far.
- */
-function waitForListening(
-  launched: LaunchedSandbox,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<string> {
-  const { child } = launched;
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4096);
-  });
-  return new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    const finish = (error?: Error) => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      child.off('exit', onExit);
-      lines.close();
-      child.stdout?.resume();
-      if (error) reject(error);
-      else resolve(stderr);
-    };
-    const onExit = (code: number | null, sig: NodeJS.Signals | null) =>
-      finish(
-        new SandboxStartError(
-          `The sandbox exited before its runner was ready (${sig ?? `exit ${code}`}; ${launched.detail}): ${stderr.trim() || 'no output'}. Run \`corral doctor\` to check the isolation setup.`,
-        ),
-      );
-    const onAbort = () => finish(new AbortedError(undefined, { cause: signal?.reason }));
-    const timer = setTimeout(
-      () =>
-        finish(
-          new TimeoutError(
-            `the sandbox's runner was not ready within ${Math.round(timeoutMs)} ms: ${stderr.trim()}`,
-          ),
-        ),
-      Math.max(0, timeoutMs),
-    );
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    child.once('exit', onExit);
-    lines.on('line', (line) => {
-      if (line.includes('"msg":"listening"')) finish();
-    });
-  });
-}
-
-/** The local provider's own bound: an ext4 image smaller than this cannot be made. */
-function checkDiskLimit(limits: ResourceLimits | undefined): void {
-  const diskBytes = limits?.diskBytes;
-  if (diskBytes !== undefined && diskBytes < MIN_DISK_BYTES) {
-    throw new InvalidArgumentError(
-      `limits.diskBytes ${diskBytes} is below the local provider's ${MIN_DISK_BYTES / 1024 / 1024} MiB minimum (the work dir's ext4 image); ask for at least 16m.`,
-    );
-  }
 }

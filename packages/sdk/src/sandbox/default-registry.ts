@@ -1,6 +1,7 @@
 import { ProviderRegistry } from './registry.js';
 import type { ProviderFactory, ProviderVariant } from './registry.js';
 import type { SandboxProvider } from '../provider.js';
+import { InvalidArgumentError } from '../errors.js';
 
 /** The process-wide registry behind `Sandbox.create({ provider: 'name' })`. */
 export const defaultRegistry = new ProviderRegistry();
@@ -16,6 +17,18 @@ defaultRegistry.register('kubernetes', async () => {
   // comes from KUBECONFIG / ~/.kube/config / the pod's service account, its context's namespace.
   const { createKubernetesProvider } = await import('../kubernetes/index.js');
   return createKubernetesProvider();
+});
+
+defaultRegistry.register('server', async () => {
+  // `corral serve`'s URL and token from the environment, as the CLI's `--server` sets them
+  const { createServerProvider } = await import('../server/index.js');
+  const url = process.env.CORRAL_SERVER_URL;
+  const token = process.env.CORRAL_SERVER_TOKEN;
+  if (!url || !token)
+    throw new InvalidArgumentError(
+      "provider 'server' needs CORRAL_SERVER_URL and CORRAL_SERVER_TOKEN (what `corral serve` printed); or pass createServerProvider({ url, token }) as the provider",
+    );
+  return createServerProvider({ url, token });
 });
 
 /**

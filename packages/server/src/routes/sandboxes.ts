@@ -25,6 +25,9 @@ export function sandboxRoutes(
     const body = await jsonBody(c, sandboxCreateSchema);
     return c.json(await sandboxes.create(body, c.req.raw.signal), 201);
   });
+  app.get('/api/v1/sandboxes/:id', async (c) =>
+    c.json(await sandboxes.get(c.req.param('id'), c.req.raw.signal)),
+  );
   app.delete('/api/v1/sandboxes/:id', async (c) => {
     await sandboxes.remove(c.req.param('id'));
     return c.body(null, 204);

@@ -1,0 +1,88 @@
+/**
+ * The SandboxClaim a `create` sends: warm pool or template, Corral's labels, and the safety net
+ * (shutdownTime, `Delete` policy, TTL after finish) so a crashed caller leaks nothing for long.
+ */
+import {
+  ANNOTATIONS,
+  LABELS,
+  CORRAL_CREATED_BY,
+  buildSandboxClaim,
+  type AgentSandboxClient,
+  type ApiVersionName,
+  type KubeObject,
+} from '@corral/agent-sandbox';
+import { InvalidArgumentError } from '../errors.js';
+import { sandboxLabels } from '../labels.js';
+import type { Ref } from './claim-ref.js';
+import { rfc3339Micro } from './names.js';
+import type { KubernetesCreateOptions, ResolvedOptions } from './options.js';
+
+export async function buildClaim(
+  client: AgentSandboxClient,
+  provider: ResolvedOptions,
+  ref: Ref,
+  options: KubernetesCreateOptions,
+): Promise<KubeObject> {
+  const warmPool = options.warmPool ?? provider.warmPool;
+  const template = options.template ?? provider.template;
+  if (warmPool === undefined && template === undefined) {
+    throw new InvalidArgumentError(
+      'A Kubernetes sandbox needs a warm pool: pass { warmPool: "<SandboxWarmPool>" } to the provider ' +
+        'or to create (a pool with replicas: 0 gives cold starts). On v1alpha1 clusters { template } works too.',
+    );
+  }
+  const labels = sandboxLabels({
+    labels: options.labels,
+    owner: options.owner ?? provider.owner,
+    taskId: options.taskId,
+  });
+  labels[LABELS.createdBy] = CORRAL_CREATED_BY;
+  const version: ApiVersionName = await client.apiVersionFor('SandboxClaim');
+  const fragment = await client.claimSpecFor(
+    {
+      ...(warmPool !== undefined ? { warmPool } : {}),
+      ...(template !== undefined ? { template } : {}),
+    },
+    {
+      namespace: ref.namespace,
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    },
+  );
+  const target =
+    'warmPoolRef' in fragment
+      ? { warmPool: fragment.warmPoolRef.name }
+      : {
+          template: fragment.sandboxTemplateRef.name,
+          ...(fragment.warmpool !== undefined ? { warmPool: fragment.warmpool } : {}),
+        };
+  const now = new Date();
+  const podMetadata =
+    options.podLabels !== undefined || options.podAnnotations !== undefined
+      ? {
+          additionalPodMetadata: {
+            ...(options.podLabels !== undefined ? { labels: options.podLabels } : {}),
+            ...(options.podAnnotations !== undefined
+              ? { annotations: options.podAnnotations }
+              : {}),
+          },
+        }
+      : {};
+  return buildSandboxClaim({
+    name: ref.name,
+    namespace: ref.namespace,
+    version,
+    ...target,
+    lifecycle: {
+      shutdownAfterMs: options.maxLifetimeMs ?? provider.maxLifetimeMs,
+      ttlSecondsAfterFinished: provider.ttlSecondsAfterFinished,
+      shutdownPolicy: 'Delete',
+    },
+    labels,
+    annotations: { [ANNOTATIONS.clientFirstRequestedAt]: rfc3339Micro(now) },
+    now,
+    ...(options.env !== undefined && Object.keys(options.env).length > 0
+      ? { env: options.env }
+      : {}),
+    ...podMetadata,
+  });
+}

@@ -1,0 +1,37 @@
+/** Waiting in the provider's claim cache until a sandbox's pod has ended. */
+import {
+  waitForFinished,
+  type AgentSandboxClient,
+  type KindObject,
+  type SharedInformer,
+} from '@corral/agent-sandbox';
+import { SandboxNotFoundError } from '../errors.js';
+import type { SandboxExit } from '../provider.js';
+import { asCache, informers } from './claim-caches.js';
+import type { Ref } from './claim-ref.js';
+
+/** Resolves with how the claim's pod ended; errors untranslated (`doing` prefixes our own). */
+export async function waitClaimTerminal(
+  client: AgentSandboxClient,
+  claims: SharedInformer<KindObject<'SandboxClaim'>>,
+  ref: Ref,
+  doing: string,
+  signal: AbortSignal | undefined,
+): Promise<SandboxExit> {
+  await claims.synced(signal !== undefined ? { signal } : {});
+  if (claims.get(ref.name) === undefined) {
+    throw new SandboxNotFoundError(
+      `${doing}: there is no SandboxClaim ${ref.namespace}/${ref.name}. Check the id with list().`,
+    );
+  }
+  const finished = await waitForFinished(informers(client), 'SandboxClaim', ref.name, {
+    namespace: ref.namespace,
+    cache: asCache(claims),
+    ...(signal !== undefined ? { signal } : {}),
+  });
+  return {
+    succeeded: finished.reason === 'PodSucceeded',
+    reason: finished.reason,
+    ...(finished.message !== undefined ? { message: finished.message } : {}),
+  };
+}
