@@ -35,7 +35,12 @@ export async function spawnKeeper(
         retryable: reply.error.retryable,
       });
     }
-    return { ...reply.info, createdAt: new Date(reply.info.createdAt) };
+    const { expiresAt, ...info } = reply.info;
+    return {
+      ...info,
+      createdAt: new Date(reply.info.createdAt),
+      ...(expiresAt === undefined ? {} : { expiresAt: new Date(expiresAt) }),
+    };
   } finally {
     signal.removeEventListener('abort', onAbort);
     child.stdout.destroy();

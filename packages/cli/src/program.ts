@@ -164,10 +164,11 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
     );
   json(sandbox.command('cp'))
     .description(
-      'copy a file between the host and a sandbox; write the sandbox side as <id>:<path>',
+      'copy a file (or with -r a directory) between the host and a sandbox; write the sandbox side as <id>:<path>',
     )
     .argument('<src>', 'local path, <id>:<path>, or - for stdin')
     .argument('<dst>', 'local path, <id>:<path>, or - for stdout')
+    .option('-r, --recursive', 'copy a directory and everything below it (modes kept)', false)
     .addOption(providerOption())
     .option('--kubeconfig <path>', 'kubernetes: kubeconfig file')
     .option('--context <name>', 'kubernetes: kubeconfig context')
@@ -198,7 +199,8 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
     .option('--kubeconfig <path>', 'kubernetes: kubeconfig file')
     .option('--context <name>', 'kubernetes: kubeconfig context')
     .option('-n, --namespace <name>', 'kubernetes: namespace')
-    .option('--all', 'remove every sandbox of the provider', false)
+    .option('--all', "remove every sandbox of the provider (as root: only the caller's)", false)
+    .option('--all-users', "with --all as root: other users' sandboxes too", false)
     .option('--ignore-not-found', 'exit 0 when an id does not exist (as kubectl)', false)
     .action(
       act(async (ids: string[], flags: Parameters<typeof sandboxRmCommand>[1]) =>

@@ -33,7 +33,7 @@ describe('corral sandbox', () => {
 
     // The creating process has exited; the sandbox is still there and running.
     const table = await corral(['sandbox', 'list'], { stateDir });
-    expect(table.stdout).toMatch(/^ID\s+STATE\s+ISOLATION\s+NETWORK\s+AGE\s+LABELS$/m);
+    expect(table.stdout).toMatch(/^ID\s+STATE\s+ISOLATION\s+NETWORK\s+AGE\s+EXPIRES\s+LABELS$/m);
     expect(table.stdout).toMatch(
       new RegExp(`^${id}\\s+running\\s+\\w+\\s+none\\s+\\S+\\s+.*suite=cli`, 'm'),
     );

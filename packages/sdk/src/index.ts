@@ -60,8 +60,10 @@ export type {
 
 // The local provider.
 export {
+  callerUid,
   chooseIsolation,
   createLocalProvider,
+  DEFAULT_LOCAL_MAX_LIFETIME_MS,
   defaultStateDir,
   detectIsolation,
   launchSandbox,

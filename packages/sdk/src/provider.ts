@@ -68,6 +68,8 @@ export interface SandboxInfo {
   provider: string;
   state: SandboxState;
   createdAt: Date;
+  /** When the provider will remove the sandbox (its `maxLifetimeMs` safety net), when known. */
+  expiresAt?: Date;
   isolation: IsolationInfo;
   /** The caller's labels; Corral's own (`corral.dev/…`) are reported as `owner` and `taskId`. */
   labels: Record<string, string>;

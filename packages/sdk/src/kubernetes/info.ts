@@ -116,11 +116,15 @@ export function toSandboxInfo(
     );
   }
   const created = claim.metadata?.creationTimestamp;
+  const shutdownTime = (claim.spec as { lifecycle?: { shutdownTime?: string } } | undefined)
+    ?.lifecycle?.shutdownTime;
+  const expiresAt = shutdownTime === undefined ? undefined : new Date(shutdownTime);
   return {
     id: context.id,
     provider: PROVIDER_NAME,
     state: stateOf(claim, sandbox),
     createdAt: created !== undefined ? new Date(created) : new Date(0),
+    ...(expiresAt !== undefined && !Number.isNaN(expiresAt.getTime()) ? { expiresAt } : {}),
     isolation: {
       level: 'pod',
       detail:

@@ -6,6 +6,8 @@ export interface MechanismProbe {
   version?: string;
   /** Why it is unavailable (the probe's error output, trimmed). */
   reason?: string;
+  /** Available, but something ordinary fails under it (e.g. `ls /` under an old runsc). */
+  warnings?: string[];
   /** Not probed this time (gVisor, unless asked for): `available` says nothing then. */
   skipped?: boolean;
 }

@@ -206,6 +206,21 @@ async function probeUnshare(tools: ProbeTools, root: boolean): Promise<Mechanism
   );
 }
 
+/**
+ * What a gVisor sandbox must manage besides starting: `stat /`, `ls /` and writing a file (an
+ * old runsc passes `true` yet fails `ls /` with EINVAL). Prints `corral-probe:` and the failures.
+ * `runsc do` overlays the host root in memory, so the write does not reach the host.
+ */
+const GVISOR_TOOLS_PROBE = [
+  'f=""',
+  'out=$(stat / 2>&1 >/dev/null) || f="$f; stat /: ${out:-failed}"',
+  'out=$(ls / 2>&1 >/dev/null) || f="$f; ls /: ${out:-failed}"',
+  'p=/tmp/.corral-gvisor-probe-$$',
+  '{ echo ok >"$p" && [ "$(cat "$p")" = ok ]; } 2>/dev/null || f="$f; writing $p failed"',
+  'rm -f "$p"',
+  'echo "corral-probe:${f#; }"',
+].join('\n');
+
 async function probeGvisor(path: string | undefined, root: boolean): Promise<MechanismProbe> {
   if (!path) return { available: false, reason: 'runsc (gVisor) is not installed' };
   const stateRoot = await mkdtemp(join(tmpdir(), 'corral-runsc-probe-'));
@@ -215,11 +230,24 @@ async function probeGvisor(path: string | undefined, root: boolean): Promise<Mec
     if (!root) args.push('--rootless');
     const [versionRun, probe] = await Promise.all([
       run(path, ['--version']),
-      run(path, [...args, 'do', '/usr/bin/true']),
+      run(path, [...args, 'do', '/bin/sh', '-c', GVISOR_TOOLS_PROBE]),
     ]);
     const version = versionRun.output.split('\n')[0]?.replace(/^runsc version\s*/, '');
     const base = version === undefined ? { path } : { path, version };
-    if (probe.code === 0) return { available: true, ...base };
+    const verdict = /^corral-probe:(.*)$/m.exec(probe.output)?.[1]?.trim();
+    if (probe.code === 0 && verdict === '') return { available: true, ...base };
+    if (probe.code === 0 && verdict !== undefined) {
+      // runsc boots and runs programs, but ordinary tools fail inside it: usable, not fine
+      return {
+        available: true,
+        ...base,
+        warnings: [
+          `under runsc ${version ?? '(unknown version)'} ordinary tools fail: ${verdict}. ` +
+            'Old runsc releases (such as the 2022 Debian package) reject AT_NO_AUTOMOUNT, which ' +
+            "coreutils' ls and stat pass; install a current gVisor release (https://gvisor.dev/docs/user_guide/install/).",
+        ],
+      };
+    }
     return failed(
       {
         available: false,

@@ -32,6 +32,11 @@ import {
   type ExitStatus,
 } from './host-process.js';
 import { BRIDGE_FILE, BRIDGE_SOURCE, PROXY_SOCKET_FILE } from './net-bridge.js';
+import {
+  NODE_PROXY_PRELOAD_FILE,
+  NODE_PROXY_PRELOAD_SOURCE,
+  nodeProxyOptions,
+} from './node-proxy-preload.js';
 import { INSIDE, SYSTEM_PREFIXES } from './sandbox-fs.js';
 import { buildSeccompFilter, seccompSupported } from './seccomp.js';
 import { unshareArgs, unshareEnv } from './unshare-script.js';
@@ -206,6 +211,9 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
       }
       await mkdir(dirs.net, { recursive: true, mode: 0o755 });
       await writeFile(join(dirs.net, BRIDGE_FILE), BRIDGE_SOURCE, { mode: 0o644 });
+      await writeFile(join(dirs.net, NODE_PROXY_PRELOAD_FILE), NODE_PROXY_PRELOAD_SOURCE, {
+        mode: 0o644,
+      });
       proxy = await startEgressProxy({
         socketPath: join(dirs.net, PROXY_SOCKET_FILE),
         domains: options.network.mode === 'allow' ? options.network.domains : [],
@@ -259,6 +267,8 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
       USER: 'sandbox',
       ...(network === 'allow' ? proxyEnv() : {}),
       ...options.env,
+      // node programs that ignore HTTP_PROXY (fetch, http.get) still find the proxy
+      ...(network === 'allow' ? { NODE_OPTIONS: nodeProxyOptions(options.env?.NODE_OPTIONS) } : {}),
     };
     // runsc passes no extra fds into the sandbox: there the token is a file in the run dir the
     // runner removes before it listens (never in the environment: /proc/1/environ is readable)

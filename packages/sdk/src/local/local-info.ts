@@ -19,6 +19,7 @@ export function localSandboxInfo(
     provider: context.provider,
     state: context.running ? 'running' : 'stopped',
     createdAt: new Date(record.createdAt),
+    ...(record.expiresAt ? { expiresAt: new Date(record.expiresAt) } : {}),
     isolation: {
       level: record.level,
       detail: record.detail,
@@ -34,6 +35,7 @@ export function localSandboxInfo(
       stateDir: join(stateDir, record.id),
       ...(record.uid === undefined ? {} : { uid: String(record.uid) }),
       ...(record.expiresAt ? { expiresAt: record.expiresAt } : {}),
+      ...(record.creatorUid === undefined ? {} : { creatorUid: String(record.creatorUid) }),
       ...(context.stderrTail ? { stderrTail: context.stderrTail } : {}),
     },
   };

@@ -27,6 +27,8 @@ export interface LocalProviderOptions {
   startTimeoutMs?: number;
   /** Time between SIGTERM and SIGKILL on delete. Default 500. */
   stopGraceMs?: number;
+  /** Lifetime of a sandbox whose `create` passes no `maxLifetimeMs`. Default 3 600 000 (1 h). */
+  maxLifetimeMs?: number;
 }
 
 const GiB = 1024 * 1024 * 1024;

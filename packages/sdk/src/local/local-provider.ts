@@ -20,6 +20,7 @@ import type {
   SandboxProvider,
 } from '../provider.js';
 import { sandboxLabels } from '../labels.js';
+import { compact } from '../compact.js';
 import { checkEnv, checkLimits } from '../validate/sandbox-input.js';
 import { chooseIsolation, detectIsolation, type IsolationReport } from './detect.js';
 import { processStartTime } from './host-process.js';
@@ -46,6 +47,12 @@ import {
 } from './state.js';
 import { releaseWorkDisk } from './work-disk.js';
 import { WarmPool } from './warm-pool.js';
+import {
+  callerUid,
+  checkMaxLifetime,
+  DEFAULT_LOCAL_MAX_LIFETIME_MS,
+  MAX_TIMER_MS,
+} from './lifetime.js';
 
 export type { LocalProviderOptions } from './local-options.js';
 export { DEFAULT_LIMITS } from './local-options.js';
@@ -75,6 +82,7 @@ export class LocalProvider implements SandboxProvider {
     this.stateDir = options.stateDir ?? defaultStateDir();
     this.uids = new UidAllocator(options.uidBase ?? 10_001);
     const minReady = options.minReady ?? 0;
+    checkMaxLifetime(options.maxLifetimeMs);
     if (!Number.isInteger(minReady) || minReady < 0) {
       throw new InvalidArgumentError(`minReady must be a non-negative integer, got ${minReady}`);
     }
@@ -197,7 +205,7 @@ export class LocalProvider implements SandboxProvider {
       ...(options.signal ? { signal: options.signal } : {}),
     });
     this.armLifetime(live, options.maxLifetimeMs);
-    if (live.record.expiresAt) await writeRecord(live.dir, live.record);
+    await writeRecord(live.dir, live.record);
     return this.provisioned(live.record, live.dir);
   }
 
@@ -355,6 +363,7 @@ export class LocalProvider implements SandboxProvider {
         token,
         pooled: spec.pooled,
         ...(uid === undefined ? {} : { uid }),
+        ...compact({ creatorUid: callerUid() }),
       };
       const [pidStart, ownerStart] = await Promise.all([
         processStartTime(launched.pid),
@@ -403,17 +412,23 @@ export class LocalProvider implements SandboxProvider {
     return this.provisioned(live.record, live.dir);
   }
 
-  private armLifetime(live: Live, maxLifetimeMs: number | undefined) {
-    if (maxLifetimeMs === undefined) return;
-    if (!(maxLifetimeMs > 0))
-      throw new InvalidArgumentError(`maxLifetimeMs must be > 0, got ${maxLifetimeMs}`);
-    live.record.expiresAt = new Date(Date.now() + maxLifetimeMs).toISOString();
-    const id = live.record.id;
-    live.lifetimeTimer = setTimeout(
-      () => void this.delete(live.record.id ?? id).catch(() => undefined),
-      maxLifetimeMs,
-    );
-    live.lifetimeTimer.unref();
+  private armLifetime(live: Live, requestedMs: number | undefined) {
+    const maxLifetimeMs =
+      requestedMs ?? this.options.maxLifetimeMs ?? DEFAULT_LOCAL_MAX_LIFETIME_MS;
+    checkMaxLifetime(maxLifetimeMs);
+    const expiresAt = Date.now() + maxLifetimeMs;
+    live.record.expiresAt = new Date(expiresAt).toISOString();
+    // a delay over setTimeout's 2^31-1 ms would fire at once: wait in steps instead
+    const arm = (): void => {
+      const leftMs = expiresAt - Date.now();
+      live.lifetimeTimer = setTimeout(
+        () =>
+          leftMs > MAX_TIMER_MS ? arm() : void this.delete(live.record.id).catch(() => undefined),
+        Math.min(Math.max(leftMs, 0), MAX_TIMER_MS),
+      );
+      live.lifetimeTimer.unref();
+    };
+    arm();
   }
 
   /** The record if the sandbox is visible (not an unclaimed pool member); expired or orphaned ones are removed. */

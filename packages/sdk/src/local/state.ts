@@ -48,6 +48,8 @@ export interface SandboxRecord {
   expiresAt?: string;
   labels: Record<string, string>;
   uid?: number;
+  /** Who asked for the sandbox (`callerUid()`); absent in records written before it existed. */
+  creatorUid?: number;
   cgroupDirs: string[];
   token: string;
   /** A pre-started sandbox of a warm pool that nobody has claimed yet. */

@@ -11,7 +11,11 @@ export type { CommandInfo } from '@corral/runner';
 
 /** A chunk of output, or the end. `data` holds the exact bytes the process wrote. */
 export type CommandStreamEvent =
-  | { type: 'stdout' | 'stderr'; data: Buffer }
+  /**
+   * A chunk of output. `seq` is the runner's one counter across both streams, so the order of
+   * stdout and stderr chunks is the order the runner read them in (a reconnect resumes from it).
+   */
+  | { type: 'stdout' | 'stderr'; data: Buffer; seq: number }
   /** The bounded buffer on the runner dropped this many events before the next one. */
   | { type: 'gap'; droppedEvents: number }
   | {
@@ -179,7 +183,7 @@ function toStreamEvent(event: CommandEvent): CommandStreamEvent | undefined {
   switch (event.type) {
     case 'stdout':
     case 'stderr':
-      return { type: event.type, data: eventBytes(event) };
+      return { type: event.type, data: eventBytes(event), seq: event.seq };
     case 'gap':
       return { type: 'gap', droppedEvents: event.droppedEvents };
     case 'exit':

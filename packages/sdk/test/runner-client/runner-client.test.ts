@@ -98,6 +98,28 @@ for (const transport of ['unix socket', 'tcp'] as const) {
       expect((await handle.wait()).signal).toBe('SIGKILL');
     });
 
+    it('stdout and stderr chunks carry one sequence number across both streams, in order', async () => {
+      // each write waits for the previous chunk to be seen, so the order is the command's own
+      const handle = await client.commands.run(
+        ['sh', '-c', 'echo a; read x; echo b >&2; read x; echo c; read x; echo d >&2'],
+        { background: true },
+      );
+      const seen: Array<{ type: string; text: string; seq: number }> = [];
+      for await (const event of handle) {
+        if (event.type !== 'stdout' && event.type !== 'stderr') continue;
+        seen.push({ type: event.type, text: event.data.toString(), seq: event.seq });
+        if (seen.length < 4) await handle.sendStdin('next\n');
+      }
+      expect(seen.map((e) => `${e.type}:${e.text}`)).toEqual([
+        'stdout:a\n',
+        'stderr:b\n',
+        'stdout:c\n',
+        'stderr:d\n',
+      ]);
+      // seq 0 is the start event; the output follows it without gaps
+      expect(seen.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    });
+
     it('background commands: handle, stdin, iterator, reattach from a cursor, kill', async () => {
       const handle = await client.commands.run(['cat'], { background: true });
       expect(handle.pid).toBeGreaterThan(0);

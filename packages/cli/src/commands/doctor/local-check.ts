@@ -49,6 +49,17 @@ export const localIsolationCheck: Check = {
         data,
       };
     }
+    const gvisorWarnings = report.gvisor.available ? (report.gvisor.warnings ?? []) : [];
+    if (gvisorWarnings.length > 0) {
+      return {
+        status: 'warn',
+        detail: `${detail}; gVisor ${gvisorWarnings.join('; ')}`,
+        fix:
+          'Upgrade gVisor (runsc), or use the default bubblewrap isolation.' +
+          (advice.fix ? ` ${advice.fix}` : ''),
+        data,
+      };
+    }
     // sandboxes work; limits that cannot be enforced are a warning with the way to get them
     if (advice.fix) return { status: 'warn', detail, fix: advice.fix, data };
     return { status: 'ok', detail, data };

@@ -70,9 +70,13 @@ export async function upload(
   stdin: AsyncIterable<Uint8Array | string>,
   target: string,
   signal: AbortSignal,
+  mode?: number,
 ): Promise<number> {
   const total = { bytes: 0 };
   const source = from === '-' ? stdin : createReadStream(from, { highWaterMark: 1024 * 1024 });
-  await sandbox.files.write(target, Readable.from(counted(source, total)), { signal });
+  await sandbox.files.write(target, Readable.from(counted(source, total)), {
+    signal,
+    ...(mode === undefined ? {} : { mode }),
+  });
   return total.bytes;
 }

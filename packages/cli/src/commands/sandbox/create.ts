@@ -1,6 +1,7 @@
 import type { CliContext } from '../../context.js';
 import { rmCommand } from '../rm-hint.js';
 import { createUi } from '../../output/ui.js';
+import { shortDuration } from '../../output/short-duration.js';
 import { toCreateOptions } from '../create-options.js';
 import type { CreateFlags } from '../create-flags.js';
 import { withKubernetes } from '../../kube/provider.js';
@@ -31,10 +32,15 @@ export async function sandboxCreateCommand(
   ui.status(
     ui.paint(
       'dim',
-      `Created sandbox ${info.id} (${info.isolation.level}, network ${info.isolation.network.mode}). Remove it with \`${rmCommand(info.id, flags)}\`.`,
+      `Created sandbox ${info.id} (${info.isolation.level}, network ${info.isolation.network.mode}${expiry(info.expiresAt)}). Remove it with \`${rmCommand(info.id, flags)}\`.`,
     ),
   );
   for (const warning of info.isolation.warnings)
     ui.status(ui.paint('yellow', `Warning: ${warning}`));
   return 0;
+}
+
+function expiry(expiresAt: Date | undefined): string {
+  if (expiresAt === undefined) return '';
+  return `, expires in ${shortDuration(expiresAt.getTime() - Date.now())}`;
 }

@@ -2,6 +2,7 @@ import { Sandbox } from '@corral/sdk';
 import type { SandboxInfo } from '@corral/sdk';
 import type { CliContext } from '../../context.js';
 import { formatTable } from '../../output/table.js';
+import { shortDuration as duration } from '../../output/short-duration.js';
 import { createUi } from '../../output/ui.js';
 import { parseLabelPairs } from '../../parse/env.js';
 import { withProvider } from '../lifecycle.js';
@@ -35,7 +36,10 @@ export async function sandboxListCommand(
       ui.status('No sandboxes. Create one with `corral sandbox create`.');
     } else {
       ui.data(
-        formatTable(['ID', 'STATE', 'ISOLATION', 'NETWORK', 'AGE', 'LABELS'], sandboxes.map(row)),
+        formatTable(
+          ['ID', 'STATE', 'ISOLATION', 'NETWORK', 'AGE', 'EXPIRES', 'LABELS'],
+          sandboxes.map(row),
+        ),
       );
     }
     return 0;
@@ -50,17 +54,12 @@ function row(info: SandboxInfo): string[] {
     info.isolation.network.mode === 'allow'
       ? `allow=${info.isolation.network.domains.join(',')}`
       : info.isolation.network.mode,
-    age(info.createdAt),
+    duration(Date.now() - new Date(info.createdAt).getTime()),
+    info.expiresAt === undefined
+      ? '-'
+      : `in ${duration(new Date(info.expiresAt).getTime() - Date.now())}`,
     Object.entries(info.labels)
       .map(([key, value]) => `${key}=${value}`)
       .join(','),
   ];
-}
-
-function age(createdAt: Date): string {
-  const seconds = Math.max(0, Math.round((Date.now() - new Date(createdAt).getTime()) / 1000));
-  if (seconds < 60) return `${seconds}s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
-  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h`;
-  return `${Math.floor(seconds / 86_400)}d`;
 }

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, Sandbox } from '@corral/sdk';
+import { callerUid, InvalidArgumentError, Sandbox } from '@corral/sdk';
+import type { SandboxInfo } from '@corral/sdk';
 import type { CliContext } from '../../context.js';
 import { ExitCode } from '../../exit-codes.js';
 import { locatingFlags } from '../rm-hint.js';
@@ -11,6 +12,7 @@ import { checkKubeFlags } from '../create-options.js';
 export interface SandboxRmFlags extends KubeFlags {
   provider: string;
   all: boolean;
+  allUsers?: boolean;
   ignoreNotFound?: boolean;
   json: boolean;
 }
@@ -27,6 +29,11 @@ export async function sandboxRmCommand(
 ): Promise<number> {
   const ui = createUi(ctx, { json: flags.json });
   checkKubeFlags(flags);
+  if (flags.allUsers === true && !flags.all) {
+    throw new InvalidArgumentError(
+      '--all-users goes with --all: `corral sandbox rm --all --all-users`.',
+    );
+  }
   if (flags.all === ids.length > 0) {
     throw new InvalidArgumentError(
       flags.all
@@ -35,9 +42,9 @@ export async function sandboxRmCommand(
     );
   }
   return withProvider(withKubernetes(ctx, flags), flags.provider, async (provider) => {
-    const targets = flags.all
-      ? (await Sandbox.list({ provider, signal: ctx.signal })).map((info) => info.id)
-      : [...new Set(ids)];
+    const listed = flags.all ? await Sandbox.list({ provider, signal: ctx.signal }) : [];
+    const mine = flags.allUsers === true ? listed : listed.filter(createdByCaller);
+    const targets = flags.all ? mine.map((info) => info.id) : [...new Set(ids)];
     const removed: string[] = [];
     const notFound: string[] = [];
     // One at a time keeps the failure report simple; a provider delete is fast.
@@ -56,7 +63,22 @@ export async function sandboxRmCommand(
     }
     const failed = notFound.length > 0 && flags.ignoreNotFound !== true;
     if (ui.json) ui.result({ ok: !failed, removed, notFound });
-    else if (targets.length === 0) ui.status('No sandboxes to remove.');
+    else if (targets.length === 0 && listed.length === 0) ui.status('No sandboxes to remove.');
+    const others = listed.length - mine.length;
+    if (others > 0 && !ui.json)
+      ui.status(
+        `Kept ${others} sandbox${others === 1 ? '' : 'es'} of other users; \`corral sandbox rm --all --all-users\` removes them too.`,
+      );
     return failed ? ExitCode.NOT_FOUND : 0;
   });
+}
+
+/**
+ * Root's local sandboxes share one state dir (`/var/lib/corral`), so `--all` keeps to the ones
+ * the caller made (`SUDO_UID` under sudo). Sandboxes without a recorded creator (Kubernetes, older
+ * records) count as the caller's, as before.
+ */
+function createdByCaller(info: SandboxInfo): boolean {
+  const creator = info.metadata.creatorUid;
+  return creator === undefined || creator === String(callerUid());
 }
