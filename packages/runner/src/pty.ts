@@ -121,7 +121,8 @@ export function resizeTerminal(path: string, size: PtySize, signal?: AbortSignal
       ['-F', path, 'rows', String(size.rows), 'cols', String(size.cols)],
       { ...(signal ? { signal } : {}), env: {} },
       (error, _stdout, stderr) => {
-        if (error) reject(new PtyUnavailableError(`stty -F ${path}: ${stderr.trim() || error.message}`));
+        if (error)
+          reject(new PtyUnavailableError(`stty -F ${path}: ${stderr.trim() || error.message}`));
         else resolve();
       },
     );
