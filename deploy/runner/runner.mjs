@@ -1086,7 +1086,8 @@ function resizeTerminal(path, size, signal) {
       ["-F", path, "rows", String(size.rows), "cols", String(size.cols)],
       { ...signal ? { signal } : {}, env: {} },
       (error, _stdout, stderr) => {
-        if (error) reject(new PtyUnavailableError(`stty -F ${path}: ${stderr.trim() || error.message}`));
+        if (error)
+          reject(new PtyUnavailableError(`stty -F ${path}: ${stderr.trim() || error.message}`));
         else resolve2();
       }
     );
@@ -1241,12 +1242,15 @@ var ManagedProcess = class {
     if (this.status === "exited") return false;
     const target = this.ptyTarget();
     if (target) {
+      let reached = false;
       for (const pgid of /* @__PURE__ */ new Set([target.pid, target.foregroundPgid])) {
         try {
           if (pgid > 0) process.kill(-pgid, signal);
+          reached = true;
         } catch {
         }
       }
+      if (reached) return true;
     }
     try {
       process.kill(-this.pid, signal);

@@ -211,17 +211,21 @@ export class ManagedProcess {
   /** Signals the whole process group. False when the process already exited. */
   kill(signal: string = 'SIGKILL'): boolean {
     if (this.status === 'exited') return false;
-    // The pty's session is not in script's process group: signal it (and the job in the
-    // terminal's foreground, e.g. under an interactive bash) too, or a SIGTERM reaches only script.
+    // The pty's session is not in script's process group: signal the command's group (and the
+    // job in the terminal's foreground, e.g. under an interactive bash) instead. script then exits
+    // with the command's status (128+n); signalled itself, it would kill the command and exit 0.
     const target = this.ptyTarget();
     if (target) {
+      let reached = false;
       for (const pgid of new Set([target.pid, target.foregroundPgid])) {
         try {
           if (pgid > 0) process.kill(-pgid, signal);
+          reached = true;
         } catch {
           // already gone
         }
       }
+      if (reached) return true;
     }
     try {
       process.kill(-this.pid, signal);
