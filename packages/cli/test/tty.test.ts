@@ -121,6 +121,20 @@ describe('corral run -it', () => {
     }
   });
 
+  it('sandbox exec -t gives the command a terminal without forwarding input', async () => {
+    const id = (await corral(['sandbox', 'create'], { stateDir })).stdout.trim();
+    try {
+      const term = onTerminal(
+        ['sandbox', 'exec', '-t', id, '--', 'sh', '-c', 'stty size; echo E$((2+2)); exit 4'],
+        { rows: 20, cols: 70 },
+      );
+      expect(await term.until('E4')).toMatch(/20 70\r+\nE4/);
+      expect(await term.exited).toBe(4);
+    } finally {
+      await corral(['sandbox', 'rm', id], { stateDir });
+    }
+  });
+
   it('-t without a terminal warns, runs without one and keeps the exit code', async () => {
     const run = await corral(['run', '-t', '--', 'sh', '-c', 'tty; exit 5'], { stateDir });
     expect(run.code).toBe(5);
