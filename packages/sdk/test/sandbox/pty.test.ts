@@ -84,6 +84,32 @@ describe('sandbox.pty', () => {
     expect(await pty.kill()).toBe(false);
   });
 
+  it('works at the unshare level too (its /dev gets a private devpts)', async () => {
+    const unshareDir = await mkdtemp(join(tmpdir(), 'corral-pty-unshare-'));
+    const unshare = createLocalProvider({
+      stateDir: unshareDir,
+      minReady: 0,
+      isolation: 'unshare',
+    });
+    const other = await Sandbox.create({ provider: unshare, network: 'none' });
+    try {
+      const out = screen();
+      const pty = await other.pty.create({
+        cols: 61,
+        rows: 19,
+        cmd: ['sh', '-c', 'echo "$(tty) $(stty size)"'],
+        onData: out.onData,
+      });
+      expect((await pty.wait()).exitCode).toBe(0);
+      expect(await out.until('19 61')).toMatch(/\/dev\/pts\/\d+ 19 61/);
+    } finally {
+      await other.kill();
+      expect(await unshare.list()).toEqual([]);
+      await unshare.close();
+      await rm(unshareDir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a size that is not a terminal size, saying what to pass', async () => {
     await expect(sandbox.pty.create({ cols: 0, rows: 24 })).rejects.toThrow(InvalidArgumentError);
     await expect(sandbox.pty.create({ cols: 80, rows: 1.5 })).rejects.toThrow(
