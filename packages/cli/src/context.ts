@@ -21,6 +21,8 @@ export interface Terminal {
   setRawMode(raw: boolean): void;
   /** Calls `listener` on each window size change (SIGWINCH); returns the unsubscribe. */
   onResize(listener: () => void): () => void;
+  /** Stops reading the terminal for good: a pending read would keep the process alive. */
+  closeInput(): void;
 }
 
 /**

@@ -60,6 +60,8 @@ function processTerminal(): Terminal {
         restoreOnExit = undefined;
       }
     },
+    // ending the async iterator over a TTY stdin leaves its read pending; only destroy() frees it
+    closeInput: () => void stdin.destroy(),
     onResize(listener) {
       stdout.on('resize', listener);
       return () => void stdout.off('resize', listener);

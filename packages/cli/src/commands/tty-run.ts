@@ -102,6 +102,7 @@ export async function runOnTerminal(
     terminal.setRawMode(false);
     stopResize();
     stdin?.stop();
+    if (stdin) terminal.closeInput();
     ctx.signal.removeEventListener('abort', onAbort);
   }
 }
