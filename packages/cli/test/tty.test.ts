@@ -32,8 +32,14 @@ interface Session {
 }
 
 /** `corral <args>` on a fresh terminal of rows x cols. */
-function onTerminal(args: string[], size: { rows: number; cols: number }): Session {
-  const inner = `stty rows ${size.rows} cols ${size.cols}; exec ${[process.execPath, corralBin, ...args].map(quote).join(' ')}`;
+function onTerminal(
+  args: string[],
+  size: { rows: number; cols: number },
+  /** Shell run on the same terminal after the CLI exits (instead of exec'ing the CLI). */
+  after?: string,
+): Session {
+  const cli = [process.execPath, corralBin, ...args].map(quote).join(' ');
+  const inner = `stty rows ${size.rows} cols ${size.cols}; ${after === undefined ? `exec ${cli}` : `${cli}; ${after}`}`;
   const child = spawn('script', ['-qfec', inner, '/dev/null'], {
     env: { ...process.env, CORRAL_STATE_DIR: stateDir, NO_COLOR: '1', TERM: 'xterm' },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -48,8 +54,10 @@ function onTerminal(args: string[], size: { rows: number; cols: number }): Sessi
     wakeAll();
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (screen += chunk));
+  let closed = false;
   const exited = new Promise<number | null>((resolve) => {
     child.once('close', (code) => {
+      closed = true;
       resolve(code);
       wakeAll();
     });
@@ -61,7 +69,8 @@ function onTerminal(args: string[], size: { rows: number; cols: number }): Sessi
       for (;;) {
         const seen = screen.slice(from);
         if (seen.includes(needle)) return seen;
-        if (child.exitCode !== null || child.signalCode !== null)
+        // 'close', not 'exit': the last output can arrive after the exit
+        if (closed)
           throw new Error(
             `the terminal closed before showing ${JSON.stringify(needle)}: ${screen}`,
           );
@@ -84,6 +93,18 @@ function cliTerminal(scriptPid: number): string {
   const children = readFileSync(`/proc/${scriptPid}/task/${scriptPid}/children`, 'utf8');
   const cli = Number(children.trim().split(' ')[0]);
   return `/proc/${cli}/fd/0`;
+}
+
+/** The pid of the CLI under `script` (directly, or under the shell that runs `after`). */
+function cliPid(pid: number): number | undefined {
+  // argv[1], not anywhere: script's own argv holds the command line that names the CLI
+  if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[1] === corralBin) return pid;
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  for (const child of children === '' ? [] : children.split(' ')) {
+    const found = cliPid(Number(child));
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 describe('corral run -it', () => {
@@ -116,6 +137,38 @@ describe('corral run -it', () => {
       expect(await term.exited).toBe(3);
     } finally {
       // a failed step must not leave the CLI (and its sandbox) running: script passes SIGTERM on
+      if (term.child.exitCode === null) term.child.kill('SIGTERM');
+      await term.exited;
+    }
+  });
+
+  it('Ctrl-C goes to the command, and the terminal is restored when Corral is killed', async () => {
+    const term = onTerminal(
+      ['run', '-it', '--', 'bash', '--norc', '--noprofile'],
+      { rows: 24, cols: 80 },
+      'echo "rc=$?"; stty -a',
+    );
+    try {
+      term.type('echo R$((40+2))\r');
+      await term.until('R42');
+      // raw mode: Ctrl-C is a byte for the sandbox's terminal, which interrupts sleep, not Corral
+      term.type('echo S$((1+1)); sleep 300\r');
+      await term.until('S2');
+      let mark = term.screen().length;
+      term.type('\x03');
+      await term.until('^C', mark);
+      mark = term.screen().length;
+      term.type('echo C$((1+1))\r');
+      await term.until('C2', mark);
+      mark = term.screen().length;
+      process.kill(cliPid(term.child.pid!)!, 'SIGTERM');
+      const after = await term.until('extproc', mark);
+      expect(after).toMatch(/rc=143\r+\n/);
+      // the shell after Corral finds the terminal cooked again: canonical input and echo on
+      expect(after).toMatch(/(^|\s)icanon(\s|$)/m);
+      expect(after).toMatch(/(^|\s)echo(\s|$)/m);
+      expect(await term.exited).toBe(0);
+    } finally {
       if (term.child.exitCode === null) term.child.kill('SIGTERM');
       await term.exited;
     }

@@ -2,7 +2,7 @@
  * `-t`/`-i` on `run` and `sandbox exec`, as docker and kubectl spell them: `-t` gives the command
  * a terminal in the sandbox (docs/decisions/0029), `-i` keeps Corral's stdin connected to it.
  */
-import { CorralError, InvalidArgumentError } from '@corral/sdk';
+import { AbortedError, CorralError, InvalidArgumentError } from '@corral/sdk';
 import type { Sandbox } from '@corral/sdk';
 import type { CliContext, Terminal } from '../context.js';
 import type { Ui } from '../output/ui.js';
@@ -88,6 +88,9 @@ export async function runOnTerminal(
     const result = await handle.wait();
     stdin?.stop();
     await feeding;
+    // killed because Corral was: exit as the signal says (143), as without -t
+    if (ctx.signal.aborted)
+      throw new AbortedError(`commands.run: interrupted by ${String(ctx.signal.reason)}`);
     if (result.timedOut && options.timeoutMs !== undefined) {
       ui.status(`\r\nCommand timed out after ${options.timeoutMs} ms and was killed.`);
     }
