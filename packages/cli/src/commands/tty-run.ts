@@ -54,9 +54,10 @@ export async function runOnTerminal(
 ): Promise<ExecOutcome> {
   const started = performance.now();
   const term = ctx.env.TERM;
+  const initial = terminal.size();
   const handle = await sandbox.pty.create({
     cmd: argv,
-    ...terminal.size(),
+    ...initial,
     env: { ...options.env, ...(term ? { TERM: term } : {}) },
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
@@ -67,10 +68,14 @@ export async function runOnTerminal(
   // SIGTERM to Corral (a keyboard Ctrl-C is a byte for the command in raw mode) ends the command.
   const onAbort = (): void => void handle.kill('SIGKILL').catch(() => {});
   ctx.signal.addEventListener('abort', onAbort, { once: true });
-  const stopResize = terminal.onResize(() => {
+  const resize = (): void => {
     // a resize that loses the race with the exit is nothing to report
     void handle.resize(terminal.size()).catch(() => {});
-  });
+  };
+  const stopResize = terminal.onResize(resize);
+  // the window may have changed while the command was being started
+  const now = terminal.size();
+  if (now.cols !== initial.cols || now.rows !== initial.rows) resize();
   terminal.setRawMode(true);
   try {
     const feeding = stdin
