@@ -19,6 +19,10 @@ afterAll(async () => {
   expect(await expectNothingLeft(stateDir)).toEqual([]);
 });
 
+/** Generous: a session takes ~5 s here, 3-5x that on a loaded machine. */
+const SESSION_LIMIT_MS = 90_000;
+const TEST_TIMEOUT_MS = 120_000;
+
 const quote = (word: string): string => `'${word.replaceAll("'", `'\\''`)}'`;
 
 interface Session {
@@ -55,8 +59,12 @@ function onTerminal(
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (screen += chunk));
   let closed = false;
+  // A hung step ends the session well inside the test's timeout, so the failure shows the screen
+  // (script hands SIGTERM to the CLI, which removes its sandbox) instead of a bare timeout.
+  const watchdog = setTimeout(() => child.kill('SIGTERM'), SESSION_LIMIT_MS);
   const exited = new Promise<number | null>((resolve) => {
     child.once('close', (code) => {
+      clearTimeout(watchdog);
       closed = true;
       resolve(code);
       wakeAll();
@@ -108,85 +116,97 @@ function cliPid(pid: number): number | undefined {
 }
 
 describe('corral run -it', () => {
-  it('gives bash a terminal of the caller size, follows a resize, and exits with its code', async () => {
-    const term = onTerminal(['run', '-it', '--', 'bash', '--norc', '--noprofile'], {
-      rows: 30,
-      cols: 100,
-    });
-    try {
-      // $((…)) keeps the marker out of the echo of what was typed
-      term.type('echo R$((40+2))\r');
-      await term.until('R42');
-      let mark = term.screen().length;
-      term.type('tty; stty size; echo A$((1+1))\r');
-      const first = await term.until('A2', mark);
-      // libuv's raw mode keeps ONLCR, so the terminal's \r\n arrives as \r\r\n (looks the same)
-      expect(first).toMatch(/\/dev\/pts\/\d+\r+\n30 100\r+\n/);
+  it(
+    'gives bash a terminal of the caller size, follows a resize, and exits with its code',
+    async () => {
+      const term = onTerminal(['run', '-it', '--', 'bash', '--norc', '--noprofile'], {
+        rows: 30,
+        cols: 100,
+      });
+      try {
+        // $((…)) keeps the marker out of the echo of what was typed
+        term.type('echo R$((40+2))\r');
+        await term.until('R42');
+        let mark = term.screen().length;
+        term.type('tty; stty size; echo A$((1+1))\r');
+        const first = await term.until('A2', mark);
+        // libuv's raw mode keeps ONLCR, so the terminal's \r\n arrives as \r\r\n (looks the same)
+        expect(first).toMatch(/\/dev\/pts\/\d+\r+\n30 100\r+\n/);
 
-      // Only the rows change: stty sets rows and cols with one ioctl each, and an unchanged
-      // dimension signals nothing, so the one SIGWINCH bash sees is the final size.
-      mark = term.screen().length;
-      await promisify(execFile)('stty', ['-F', cliTerminal(term.child.pid!), 'rows', '41']);
-      // bash's readline redraws its prompt (clear to end of line) when SIGWINCH reaches it
-      await term.until('\x1b[K', mark);
-      mark = term.screen().length;
-      term.type('stty size; echo B$((1+1))\r');
-      expect(await term.until('B2', mark)).toMatch(/[\r\n]41 100\r+\n/);
+        // Only the rows change: stty sets rows and cols with one ioctl each, and an unchanged
+        // dimension signals nothing, so the one SIGWINCH bash sees is the final size.
+        mark = term.screen().length;
+        await promisify(execFile)('stty', ['-F', cliTerminal(term.child.pid!), 'rows', '41']);
+        // bash's readline redraws its prompt (clear to end of line) when SIGWINCH reaches it
+        await term.until('\x1b[K', mark);
+        mark = term.screen().length;
+        term.type('stty size; echo B$((1+1))\r');
+        expect(await term.until('B2', mark)).toMatch(/[\r\n]41 100\r+\n/);
 
-      term.type('exit 3\r');
-      expect(await term.exited).toBe(3);
-    } finally {
-      // a failed step must not leave the CLI (and its sandbox) running: script passes SIGTERM on
-      if (term.child.exitCode === null) term.child.kill('SIGTERM');
-      await term.exited;
-    }
-  });
+        term.type('exit 3\r');
+        expect(await term.exited).toBe(3);
+      } finally {
+        // a failed step must not leave the CLI (and its sandbox) running: script passes SIGTERM on
+        if (term.child.exitCode === null) term.child.kill('SIGTERM');
+        await term.exited;
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('Ctrl-C goes to the command, and the terminal is restored when Corral is killed', async () => {
-    const term = onTerminal(
-      ['run', '-it', '--', 'bash', '--norc', '--noprofile'],
-      { rows: 24, cols: 80 },
-      'echo "rc=$?"; stty -a',
-    );
-    try {
-      term.type('echo R$((40+2))\r');
-      await term.until('R42');
-      // raw mode: Ctrl-C is a byte for the sandbox's terminal, which interrupts sleep, not Corral
-      term.type('echo S$((1+1)); sleep 300\r');
-      await term.until('S2');
-      let mark = term.screen().length;
-      term.type('\x03');
-      await term.until('^C', mark);
-      mark = term.screen().length;
-      term.type('echo C$((1+1))\r');
-      await term.until('C2', mark);
-      mark = term.screen().length;
-      process.kill(cliPid(term.child.pid!)!, 'SIGTERM');
-      const after = await term.until('extproc', mark);
-      expect(after).toMatch(/rc=143\r+\n/);
-      // the shell after Corral finds the terminal cooked again: canonical input and echo on
-      expect(after).toMatch(/(^|\s)icanon(\s|$)/m);
-      expect(after).toMatch(/(^|\s)echo(\s|$)/m);
-      expect(await term.exited).toBe(0);
-    } finally {
-      if (term.child.exitCode === null) term.child.kill('SIGTERM');
-      await term.exited;
-    }
-  });
-
-  it('sandbox exec -t gives the command a terminal without forwarding input', async () => {
-    const id = (await corral(['sandbox', 'create'], { stateDir })).stdout.trim();
-    try {
+  it(
+    'Ctrl-C goes to the command, and the terminal is restored when Corral is killed',
+    async () => {
       const term = onTerminal(
-        ['sandbox', 'exec', '-t', id, '--', 'sh', '-c', 'stty size; echo E$((2+2)); exit 4'],
-        { rows: 20, cols: 70 },
+        ['run', '-it', '--', 'bash', '--norc', '--noprofile'],
+        { rows: 24, cols: 80 },
+        'echo "rc=$?"; stty -a',
       );
-      expect(await term.until('E4')).toMatch(/20 70\r+\nE4/);
-      expect(await term.exited).toBe(4);
-    } finally {
-      await corral(['sandbox', 'rm', id], { stateDir });
-    }
-  });
+      try {
+        term.type('echo R$((40+2))\r');
+        await term.until('R42');
+        // raw mode: Ctrl-C is a byte for the sandbox's terminal, which interrupts sleep, not Corral
+        term.type('echo S$((1+1)); sleep 300\r');
+        await term.until('S2');
+        let mark = term.screen().length;
+        term.type('\x03');
+        await term.until('^C', mark);
+        mark = term.screen().length;
+        term.type('echo C$((1+1))\r');
+        await term.until('C2', mark);
+        mark = term.screen().length;
+        process.kill(cliPid(term.child.pid!)!, 'SIGTERM');
+        const after = await term.until('extproc', mark);
+        expect(after).toMatch(/rc=143\r+\n/);
+        // the shell after Corral finds the terminal cooked again: canonical input and echo on
+        expect(after).toMatch(/(^|\s)icanon(\s|$)/m);
+        expect(after).toMatch(/(^|\s)echo(\s|$)/m);
+        expect(await term.exited).toBe(0);
+      } finally {
+        if (term.child.exitCode === null) term.child.kill('SIGTERM');
+        await term.exited;
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'sandbox exec -t gives the command a terminal without forwarding input',
+    async () => {
+      const id = (await corral(['sandbox', 'create'], { stateDir })).stdout.trim();
+      try {
+        const term = onTerminal(
+          ['sandbox', 'exec', '-t', id, '--', 'sh', '-c', 'stty size; echo E$((2+2)); exit 4'],
+          { rows: 20, cols: 70 },
+        );
+        expect(await term.until('E4')).toMatch(/20 70\r+\nE4/);
+        expect(await term.exited).toBe(4);
+      } finally {
+        await corral(['sandbox', 'rm', id], { stateDir });
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
 
   it('-t without a terminal warns, runs without one and keeps the exit code', async () => {
     const run = await corral(['run', '-t', '--', 'sh', '-c', 'tty; exit 5'], { stateDir });
