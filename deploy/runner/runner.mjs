@@ -1002,6 +1002,98 @@ function raiseOomScore(pid) {
   }
 }
 
+// src/pty.ts
+import { execFile } from "node:child_process";
+import { existsSync, readdirSync, readFileSync as readFileSync2 } from "node:fs";
+var MAX_PTY_DIMENSION = 1e4;
+var SCRIPTS = ["/usr/bin/script", "/bin/script"];
+var STTYS = ["/usr/bin/stty", "/bin/stty"];
+var PTS_MAJOR_FIRST = 136;
+var PTS_MAJOR_LAST = 143;
+function firstExisting(paths) {
+  return paths.find((p) => existsSync(p));
+}
+function shQuote(word) {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+var PtyUnavailableError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "PtyUnavailableError";
+  }
+};
+function ptyLaunch(command, env, size) {
+  const script = firstExisting(SCRIPTS);
+  if (script === void 0) {
+    throw new PtyUnavailableError(
+      `PTY mode needs util-linux "script" (looked for ${SCRIPTS.join(", ")}); install util-linux in the sandbox image`
+    );
+  }
+  const target = command.cmd ? command.cmd.map(shQuote).join(" ") : `/bin/sh -c ${shQuote(command.shell ?? "")}`;
+  const shell = env.SHELL === void 0 ? "unset SHELL" : `export SHELL=${shQuote(env.SHELL)}`;
+  const inner = `stty rows ${size.rows} cols ${size.cols} 2>/dev/null; ${shell}; exec ${target}`;
+  return {
+    file: script,
+    // -q no banner, -f flush each write, -e exit with the command's status, /dev/null no typescript
+    args: ["-qfec", inner, "/dev/null"],
+    env: { TERM: "xterm-256color", ...env, SHELL: "/bin/sh" }
+  };
+}
+function ptyChildPid(scriptPid) {
+  try {
+    const listed = readFileSync2(`/proc/${scriptPid}/task/${scriptPid}/children`, "utf8").trim();
+    const first = Number(listed.split(" ")[0]);
+    if (first > 0) return first;
+  } catch {
+  }
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const fields = statFields(Number(name));
+    if (fields && Number(fields[1]) === scriptPid) return Number(name);
+  }
+  return void 0;
+}
+function statFields(pid) {
+  try {
+    const stat5 = readFileSync2(`/proc/${pid}/stat`, "utf8");
+    return stat5.slice(stat5.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return void 0;
+  }
+}
+function ptyOf(childPid) {
+  const fields = statFields(childPid);
+  if (!fields) return void 0;
+  const ttyNr = Number(fields[4]);
+  const major = ttyNr >> 8 & 4095;
+  const minor = ttyNr & 255 | ttyNr >> 12 & 1048320;
+  if (major < PTS_MAJOR_FIRST || major > PTS_MAJOR_LAST) return void 0;
+  return {
+    path: `/dev/pts/${(major - PTS_MAJOR_FIRST) * 256 + minor}`,
+    foregroundPgid: Number(fields[5])
+  };
+}
+function resizeTerminal(path, size, signal) {
+  const stty = firstExisting(STTYS);
+  if (stty === void 0) {
+    return Promise.reject(
+      new PtyUnavailableError(`resizing a pty needs "stty" (looked for ${STTYS.join(", ")})`)
+    );
+  }
+  return new Promise((resolve2, reject) => {
+    execFile(
+      stty,
+      ["-F", path, "rows", String(size.rows), "cols", String(size.cols)],
+      { ...signal ? { signal } : {}, env: {} },
+      (error, _stdout, stderr) => {
+        if (error)
+          reject(new PtyUnavailableError(`stty -F ${path}: ${stderr.trim() || error.message}`));
+        else resolve2();
+      }
+    );
+  });
+}
+
 // src/processes.ts
 var MAX_RETAINED_EXITED = 256;
 var PIPE_DRAIN_GRACE_MS = 200;
@@ -1093,6 +1185,7 @@ var ManagedProcess = class {
     return {
       id: this.id,
       pid: this.pid,
+      ...this.spec.pty ? { pty: { ...this.spec.pty } } : {},
       ...this.spec.cmd ? { cmd: this.spec.cmd } : {},
       ...this.spec.shell !== void 0 ? { shell: this.spec.shell } : {},
       cwd: this.spec.cwdRel,
@@ -1134,9 +1227,31 @@ var ManagedProcess = class {
     this.child.stdout.resume();
     this.child.stderr.resume();
   }
+  /**
+   * The command on the pty and its terminal (`script` is our pid; the command is its child, in a
+   * session of its own). Undefined before `script` forked it or after it exited.
+   */
+  ptyTarget() {
+    if (!this.spec.pty || this.status === "exited") return void 0;
+    const pid = ptyChildPid(this.pid);
+    const tty = pid === void 0 ? void 0 : ptyOf(pid);
+    return pid === void 0 || tty === void 0 ? void 0 : { pid, ...tty };
+  }
   /** Signals the whole process group. False when the process already exited. */
   kill(signal = "SIGKILL") {
     if (this.status === "exited") return false;
+    const target = this.ptyTarget();
+    if (target) {
+      let reached = false;
+      for (const pgid of /* @__PURE__ */ new Set([target.pid, target.foregroundPgid])) {
+        try {
+          if (pgid > 0) process.kill(-pgid, signal);
+          reached = true;
+        } catch {
+        }
+      }
+      if (reached) return true;
+    }
     try {
       process.kill(-this.pid, signal);
     } catch {
@@ -1215,7 +1330,8 @@ var ProcessManager = class {
     const env = { ...process.env, ...spec.env };
     for (const name of PRIVATE_ENV) delete env[name];
     const [file, args] = spec.cmd ? [spec.cmd[0], spec.cmd.slice(1)] : ["/bin/sh", ["-c", spec.shell ?? ""]];
-    const child = this.spawner.spawn(file, args, { cwd: spec.cwd, env });
+    const launch = spec.pty ? ptyLaunch(spec, env, spec.pty) : { file, args, env };
+    const child = this.spawner.spawn(launch.file, launch.args, { cwd: spec.cwd, env: launch.env });
     raiseOomScore(child.pid);
     return new Promise((resolve2, reject) => {
       let spawned = false;
@@ -1402,6 +1518,57 @@ function sandboxTmp(cwd) {
   return { abs, rel: abs };
 }
 
+// src/routes/pty.ts
+function dimension(body, field, what) {
+  const value = body[field];
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_PTY_DIMENSION) {
+    throw invalidArgument(
+      `field "${what}.${field}" must be an integer from 1 to ${MAX_PTY_DIMENSION} (terminal ${field})`
+    );
+  }
+  return value;
+}
+function parsePtySize(value, what) {
+  if (value === void 0) return void 0;
+  const body = requireObject(value, `field "${what}"`);
+  rejectUnknown(body, ["cols", "rows"], `field "${what}"`);
+  return { cols: dimension(body, "cols", what), rows: dimension(body, "rows", what) };
+}
+function registerPtyRoutes(router, deps, getProc2) {
+  router.add("POST", "/v1/commands/:id/resize", async ({ req, res, params }) => {
+    const proc = getProc2(deps, params.id);
+    const size = parsePtySize(await readJson(req, deps.maxBodyBytes), "body");
+    if (!proc.spec.pty) {
+      throw new HttpError(
+        409,
+        "NOT_A_PTY",
+        `command "${proc.id}" has no terminal to resize; start it with "pty": { "cols", "rows" }`
+      );
+    }
+    if (proc.status === "exited") {
+      throw new HttpError(409, "PROCESS_NOT_RUNNING", `command "${proc.id}" already exited`);
+    }
+    const target = proc.ptyTarget();
+    if (!target) {
+      throw new HttpError(
+        409,
+        "PTY_NOT_READY",
+        `command "${proc.id}" is not on its terminal yet (or left it); retry the resize`
+      );
+    }
+    try {
+      await resizeTerminal(target.path, size);
+    } catch (error) {
+      throw new HttpError(
+        409,
+        "PTY_NOT_READY",
+        `could not resize the terminal of command "${proc.id}": ${error.message}`
+      );
+    }
+    sendJson(res, 200, { ...proc.info(), pty: size });
+  });
+}
+
 // src/routes/commands.ts
 var START_FIELDS = [
   "cmd",
@@ -1412,7 +1579,8 @@ var START_FIELDS = [
   "stdinEncoding",
   "keepStdinOpen",
   "timeoutMs",
-  "background"
+  "background",
+  "pty"
 ];
 var NDJSON = {
   contentType: "application/x-ndjson",
@@ -1504,7 +1672,8 @@ async function parseStartRequest(deps, raw) {
   const env = envMap(body, "env");
   const timeoutMs = positiveInt(body, "timeoutMs");
   const stdin = decodeStdin(body);
-  const keepStdinOpen = bool(body, "keepStdinOpen");
+  const pty = parsePtySize(body.pty, "pty");
+  const keepStdinOpen = bool(body, "keepStdinOpen") ?? (pty ? true : void 0);
   const background = bool(body, "background") ?? false;
   const cwd = await resolveCwd(deps, str(body, "cwd"));
   const spec = {
@@ -1515,7 +1684,8 @@ async function parseStartRequest(deps, raw) {
     cwdRel: cwd.rel,
     ...stdin ? { stdin } : {},
     ...keepStdinOpen !== void 0 ? { keepStdinOpen } : {},
-    ...timeoutMs !== void 0 ? { timeoutMs } : {}
+    ...timeoutMs !== void 0 ? { timeoutMs } : {},
+    ...pty ? { pty } : {}
   };
   return { spec, background };
 }
@@ -1587,6 +1757,7 @@ function registerCommandRoutes(router, deps) {
     proc.stdin.end();
     sendEmpty(res);
   });
+  registerPtyRoutes(router, deps, getProc);
   router.add("POST", "/v1/commands/:id/kill", async ({ req, res, params }) => {
     const proc = getProc(deps, params.id);
     const length = Number(req.headers["content-length"] ?? 0);

@@ -14,6 +14,17 @@ export interface OutputStream {
   isTTY?: boolean;
 }
 
+/** Corral's own terminal, when both stdin and stdout are one (for `run -t`, `sandbox exec -t`). */
+export interface Terminal {
+  size(): { cols: number; rows: number };
+  /** Raw mode on or off; raw mode is also undone when the process exits, however it exits. */
+  setRawMode(raw: boolean): void;
+  /** Calls `listener` on each window size change (SIGWINCH); returns the unsubscribe. */
+  onResize(listener: () => void): () => void;
+  /** Stops reading the terminal for good: a pending read would keep the process alive. */
+  closeInput(): void;
+}
+
 /**
  * Everything a command touches outside its arguments. `main.ts` builds it from `process`; tests
  * build it by hand, so commands run in-process without spawning or exiting.
@@ -25,6 +36,8 @@ export interface CliContext {
   stdin: AsyncIterable<Uint8Array | string>;
   /** Corral's stdin is a terminal: `run`/`sandbox exec` forward it only with `-i`. */
   stdinIsTTY?: boolean;
+  /** Present when stdin and stdout are both a terminal. */
+  terminal?: Terminal;
   env: Readonly<Record<string, string | undefined>>;
   /** Aborted on SIGINT/SIGTERM; its reason is the signal name (`'SIGINT'`). */
   signal: AbortSignal;

@@ -146,6 +146,14 @@ export const BY_CODE: Record<CorralErrorCode, Mapping> = {
     exitCode: ExitCode.CONFLICT,
     hint: "The command's stdin is already closed; start the command again to send more input.",
   },
+  NOT_A_PTY: {
+    exitCode: ExitCode.CONFLICT,
+    hint: 'Only a command started with a terminal (`-t`) can be resized.',
+  },
+  PTY_NOT_READY: {
+    exitCode: ExitCode.CONFLICT,
+    hint: 'The command was not on its terminal (starting or ending); resize again.',
+  },
   SANDBOX_NOT_READY: {
     exitCode: ExitCode.CONFLICT,
     hint: 'The sandbox is still starting (or suspended); retry in a moment, or resume it first.',

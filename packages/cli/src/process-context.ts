@@ -1,5 +1,5 @@
 import type { IsolationLevel, SandboxInfo, SandboxProvider } from '@corral/sdk';
-import type { CliContext, DetachedCreateOptions } from './context.js';
+import type { CliContext, DetachedCreateOptions, Terminal } from './context.js';
 
 /**
  * The real context: process streams and environment, and providers configured for a short-lived
@@ -12,6 +12,7 @@ export function processContext(signal: AbortSignal): CliContext {
     stderr: process.stderr,
     stdin: process.stdin,
     stdinIsTTY: process.stdin.isTTY === true,
+    ...(process.stdin.isTTY && process.stdout.isTTY ? { terminal: processTerminal() } : {}),
     env,
     signal,
     openProvider: (name, options = {}) => openProvider(name, options, env),
@@ -59,4 +60,32 @@ async function createOnServer(
   } finally {
     await provider.close();
   }
+}
+
+function processTerminal(): Terminal {
+  const stdin = process.stdin;
+  const stdout = process.stdout;
+  let restoreOnExit: (() => void) | undefined;
+  return {
+    size: () => ({ cols: stdout.columns || 80, rows: stdout.rows || 24 }),
+    setRawMode(raw) {
+      stdin.setRawMode(raw);
+      // a crash, an uncaught error or process.exit() must not leave the user's terminal raw
+      if (raw && restoreOnExit === undefined) {
+        restoreOnExit = () => {
+          if (stdin.isRaw) stdin.setRawMode(false);
+        };
+        process.once('exit', restoreOnExit);
+      } else if (!raw && restoreOnExit !== undefined) {
+        process.off('exit', restoreOnExit);
+        restoreOnExit = undefined;
+      }
+    },
+    // ending the async iterator over a TTY stdin leaves its read pending; only destroy() frees it
+    closeInput: () => void stdin.destroy(),
+    onResize(listener) {
+      stdout.on('resize', listener);
+      return () => void stdout.off('resize', listener);
+    },
+  };
 }

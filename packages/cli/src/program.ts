@@ -76,13 +76,21 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
       )
       .argument('<command...>', 'the command and its arguments (after --)')
       .option('--timeout <duration>', 'kill the command after this long, e.g. 30s')
-      .option('--cwd <dir>', 'working directory inside the sandbox'),
+      .option('--cwd <dir>', 'working directory inside the sandbox')
+      .option('-i, --interactive', 'keep stdin connected even when it is a terminal')
+      .option('-t, --tty', 'give the command a terminal (with -i: corral run -it -- bash)'),
   ).showHelpAfterError(AFTER_DASHES);
   run.action(
     act(
       async (
         argv: string[],
-        flags: CreateFlags & { json: boolean; timeout?: string; cwd?: string },
+        flags: CreateFlags & {
+          json: boolean;
+          timeout?: string;
+          cwd?: string;
+          interactive?: boolean;
+          tty?: boolean;
+        },
       ) => (await import('./commands/run.js')).runCommand(argv, markJson(flags), ctx),
     ),
   );
@@ -151,6 +159,11 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
     .option('--env <NAME=value>', 'environment variable for the command (repeatable)', collect, [])
     .option('--cwd <dir>', 'working directory inside the sandbox')
     .option('--timeout <duration>', 'kill the command after this long, e.g. 30s')
+    .option('-i, --interactive', 'keep stdin connected even when it is a terminal')
+    .option(
+      '-t, --tty',
+      'give the command a terminal (with -i: corral sandbox exec -it <id> -- bash)',
+    )
     .showHelpAfterError(AFTER_DASHES)
     .action(
       act(async (id: string, argv: string[], flags: Parameters<typeof sandboxExecCommand>[2]) =>

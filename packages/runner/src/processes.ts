@@ -12,6 +12,7 @@ import { Spawner, type ChildLike } from './exec-helper/spawner.js';
 
 import { DEFAULT_OUTPUT_BUFFER_BYTES } from './constants.js';
 import { raiseOomScore } from './oom.js';
+import { ptyChildPid, ptyLaunch, ptyOf, type PtySize } from './pty.js';
 /** Exited commands kept for `GET /v1/commands`; older ones are forgotten first. */
 export const MAX_RETAINED_EXITED = 256;
 /** After the group leader exits, how long to wait for descendants still holding its pipes. */
@@ -32,6 +33,8 @@ export interface SpawnSpec {
   stdin?: Buffer;
   keepStdinOpen?: boolean;
   timeoutMs?: number;
+  /** Run on a pseudo-terminal of this size (docs/decisions/0029); output is all `stdout`. */
+  pty?: PtySize;
   /**
    * Output from the first byte on. A listener added with `onOutput` after `start()` resolves can
    * miss output: through the exec helper, the command's first output can arrive in the same
@@ -146,6 +149,7 @@ export class ManagedProcess {
     return {
       id: this.id,
       pid: this.pid,
+      ...(this.spec.pty ? { pty: { ...this.spec.pty } } : {}),
       ...(this.spec.cmd ? { cmd: this.spec.cmd } : {}),
       ...(this.spec.shell !== undefined ? { shell: this.spec.shell } : {}),
       cwd: this.spec.cwdRel,
@@ -193,9 +197,36 @@ export class ManagedProcess {
     this.child.stderr!.resume();
   }
 
+  /**
+   * The command on the pty and its terminal (`script` is our pid; the command is its child, in a
+   * session of its own). Undefined before `script` forked it or after it exited.
+   */
+  ptyTarget(): { pid: number; path: string; foregroundPgid: number } | undefined {
+    if (!this.spec.pty || this.status === 'exited') return undefined;
+    const pid = ptyChildPid(this.pid);
+    const tty = pid === undefined ? undefined : ptyOf(pid);
+    return pid === undefined || tty === undefined ? undefined : { pid, ...tty };
+  }
+
   /** Signals the whole process group. False when the process already exited. */
   kill(signal: string = 'SIGKILL'): boolean {
     if (this.status === 'exited') return false;
+    // The pty's session is not in script's process group: signal the command's group (and the
+    // job in the terminal's foreground, e.g. under an interactive bash) instead. script then exits
+    // with the command's status (128+n); signalled itself, it would kill the command and exit 0.
+    const target = this.ptyTarget();
+    if (target) {
+      let reached = false;
+      for (const pgid of new Set([target.pid, target.foregroundPgid])) {
+        try {
+          if (pgid > 0) process.kill(-pgid, signal);
+          reached = true;
+        } catch {
+          // already gone
+        }
+      }
+      if (reached) return true;
+    }
     try {
       process.kill(-this.pid, signal);
     } catch {
@@ -280,7 +311,8 @@ export class ProcessManager {
     const [file, args] = spec.cmd
       ? [spec.cmd[0]!, spec.cmd.slice(1)]
       : ['/bin/sh', ['-c', spec.shell ?? '']];
-    const child = this.spawner.spawn(file, args, { cwd: spec.cwd, env });
+    const launch = spec.pty ? ptyLaunch(spec, env, spec.pty) : { file, args, env };
+    const child = this.spawner.spawn(launch.file, launch.args, { cwd: spec.cwd, env: launch.env });
     // at once, before the command can fork: a spawned child has exec'd by now (the exec helper's
     // children have no pid yet here, and inherit the helper's score instead)
     raiseOomScore(child.pid);

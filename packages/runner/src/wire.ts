@@ -27,6 +27,8 @@ export type RunnerErrorCode =
   | 'SPAWN_FAILED'
   | 'PROCESS_NOT_RUNNING'
   | 'STDIN_CLOSED'
+  | 'NOT_A_PTY'
+  | 'PTY_NOT_READY'
   | 'SHUTTING_DOWN'
   | 'INTERNAL';
 
@@ -105,13 +107,30 @@ export interface CommandStartRequest {
   timeoutMs?: number;
   /** Answer 201 with `CommandInfo` at once instead of streaming the output. Default false. */
   background?: boolean;
+  /**
+   * Run on a pseudo-terminal of this size: stdin goes to the terminal (kept open unless
+   * `keepStdinOpen: false`), all output arrives as `stdout` events. See `POST …/resize`.
+   */
+  pty?: PtySize;
 }
+
+export interface PtySize {
+  /** 1..10000. */
+  cols: number;
+  /** 1..10000. */
+  rows: number;
+}
+
+/** `POST /v1/commands/{id}/resize`. */
+export type CommandResizeRequest = PtySize;
 
 export type CommandStatus = 'running' | 'exited';
 
 export interface CommandInfo {
   id: string;
   pid: number;
+  /** The size asked for at start, when the command runs on a pty. */
+  pty?: PtySize;
   cmd?: string[];
   shell?: string;
   cwd: string;

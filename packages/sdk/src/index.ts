@@ -88,8 +88,16 @@ export type { ServerProviderOptions } from './server/index.js';
 // client-node (~0.4 s and ~35 MB at import).
 
 // The runner client (what `sandbox.commands`, `.files` and `.tasks` are).
-export { CommandHandle, Commands, Files, RunnerClient, Tasks } from './runner-client/index.js';
-export { FILE_READ_LIMIT_BYTES } from './runner-client/index.js';
+export {
+  CommandHandle,
+  Commands,
+  Files,
+  Pty,
+  PtyHandle,
+  RunnerClient,
+  Tasks,
+} from './runner-client/index.js';
+export { FILE_READ_LIMIT_BYTES, MAX_PTY_DIMENSION } from './runner-client/index.js';
 export type {
   BackgroundRunOptions,
   CommandInfo,
@@ -99,6 +107,9 @@ export type {
   DirListing,
   FileEntry,
   FileStat,
+  PtyCreateOptions,
+  PtyResult,
+  PtySize,
   ReadOptions,
   RunnerClientOptions,
   RunOptions,

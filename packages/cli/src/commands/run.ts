@@ -6,11 +6,12 @@ import { parseDuration } from '../parse/duration.js';
 import { toCreateOptions } from './create-options.js';
 import type { CreateFlags } from './create-flags.js';
 import { exitCodeOf, runInSandbox, stdinFor } from './exec-core.js';
+import { runOnTerminal, terminalFor, type TtyFlags } from './tty-run.js';
 import type { ExecFlags } from './exec-core.js';
 import { withTemporarySandbox } from './lifecycle.js';
 import { withKubernetes } from '../kube/provider.js';
 
-export interface RunFlags extends CreateFlags, ExecFlags {
+export interface RunFlags extends CreateFlags, ExecFlags, TtyFlags {
   json: boolean;
 }
 
@@ -29,17 +30,21 @@ export async function runCommand(
   const timeoutMs =
     flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
   const kctx = withKubernetes(ctx, flags);
-  const stdin = stdinFor(ctx);
+  const terminal = terminalFor(flags, ctx, ui);
+  const interactive = flags.interactive === true;
+  const stdin = terminal ? undefined : stdinFor(ctx, interactive);
   try {
     return await withTemporarySandbox(kctx, ui, flags.provider, createOptions, async (sandbox) => {
       announce(ui, sandbox);
-      const outcome = await runInSandbox(
-        sandbox,
-        argv,
-        { timeoutMs, env: {}, stdin, ...(flags.cwd === undefined ? {} : { cwd: flags.cwd }) },
-        ctx,
-        ui,
-      );
+      const execOptions = {
+        timeoutMs,
+        env: {},
+        stdin,
+        ...(flags.cwd === undefined ? {} : { cwd: flags.cwd }),
+      };
+      const outcome = terminal
+        ? await runOnTerminal(sandbox, argv, { ...execOptions, interactive }, ctx, ui, terminal)
+        : await runInSandbox(sandbox, argv, execOptions, ctx, ui);
       // a limit that is not enforced is part of the result, never silently dropped (decision 0030)
       const notApplied = sandbox.cachedInfo.isolation.limitsNotApplied ?? {};
       const limits = Object.keys(notApplied).length > 0 ? { limitsNotApplied: notApplied } : {};

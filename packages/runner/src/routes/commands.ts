@@ -18,6 +18,7 @@ import {
 } from '../validate.js';
 import type { CommandGapEvent } from '../wire.js';
 import { resolveCwd } from './cwd.js';
+import { parsePtySize, registerPtyRoutes } from './pty.js';
 
 const START_FIELDS = [
   'cmd',
@@ -29,6 +30,7 @@ const START_FIELDS = [
   'keepStdinOpen',
   'timeoutMs',
   'background',
+  'pty',
 ] as const;
 
 interface Format {
@@ -141,7 +143,9 @@ export async function parseStartRequest(
   const env = envMap(body, 'env');
   const timeoutMs = positiveInt(body, 'timeoutMs');
   const stdin = decodeStdin(body);
-  const keepStdinOpen = bool(body, 'keepStdinOpen');
+  const pty = parsePtySize(body.pty, 'pty');
+  // a terminal is for typing into: keep its input open unless the caller says otherwise
+  const keepStdinOpen = bool(body, 'keepStdinOpen') ?? (pty ? true : undefined);
   const background = bool(body, 'background') ?? false;
   const cwd = await resolveCwd(deps, str(body, 'cwd'));
   const spec: SpawnSpec = {
@@ -153,6 +157,7 @@ export async function parseStartRequest(
     ...(stdin ? { stdin } : {}),
     ...(keepStdinOpen !== undefined ? { keepStdinOpen } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(pty ? { pty } : {}),
   };
   return { spec, background };
 }
@@ -234,6 +239,8 @@ export function registerCommandRoutes(router: Router, deps: Deps): void {
     proc.stdin.end();
     sendEmpty(res);
   });
+
+  registerPtyRoutes(router, deps, getProc);
 
   router.add('POST', '/v1/commands/:id/kill', async ({ req, res, params }) => {
     const proc = getProc(deps, params.id!);

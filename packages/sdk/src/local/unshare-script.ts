@@ -56,6 +56,9 @@ export function unshareArgs(input: UnshareInput, command: readonly string[]): st
     'mount -t tmpfs -o mode=0755 dev dev',
     'for n in null zero full random urandom tty; do touch dev/$n; mount --bind /dev/$n dev/$n; done',
     'ln -s /proc/self/fd dev/fd',
+    // a private devpts for commands that ask for a terminal (runner PTY mode, decision 0029);
+    // optional: a kernel that refuses it here still runs everything else
+    '{ mkdir dev/pts && mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts dev/pts && ln -s pts/ptmx dev/ptmx; } || true',
     `printf %s ${q(ETC_PASSWD)} > etc/passwd; printf %s ${q(ETC_GROUP)} > etc/group; printf %s ${q(ETC_HOSTS)} > etc/hosts`,
     '[ -d /etc/ssl/certs ] && mkdir -p etc/ssl/certs && mount --rbind /etc/ssl/certs etc/ssl/certs',
     '[ -d /etc/alternatives ] && mkdir -p etc/alternatives && mount --rbind /etc/alternatives etc/alternatives',

@@ -2,6 +2,7 @@ import type { HealthResponse } from '@corral/runner';
 import type { RunnerEndpoint } from '../provider.js';
 import { Commands } from './commands.js';
 import { Files } from './files.js';
+import { Pty } from './pty.js';
 import { Tasks } from './tasks.js';
 import { Transport, type TransportOptions } from './transport.js';
 
@@ -14,6 +15,8 @@ export type RunnerClientOptions = TransportOptions;
 export class RunnerClient {
   readonly commands: Commands;
   readonly files: Files;
+  /** Commands on a pseudo-terminal: `create`, then `sendInput`, `resize`, `wait`, `kill`. */
+  readonly pty: Pty;
   readonly tasks: Tasks;
   private readonly transport: Transport;
 
@@ -21,6 +24,7 @@ export class RunnerClient {
     this.transport = new Transport(endpoint, options);
     this.commands = new Commands(this.transport);
     this.files = new Files(this.transport);
+    this.pty = new Pty(this.transport);
     this.tasks = new Tasks(this.transport);
   }
 

@@ -38,6 +38,8 @@ const BY_CODE: Record<RunnerErrorCode, ErrorClass> = {
   ALREADY_EXISTS: ConflictError,
   PROCESS_NOT_RUNNING: ConflictError,
   STDIN_CLOSED: ConflictError,
+  NOT_A_PTY: ConflictError,
+  PTY_NOT_READY: ConflictError,
   SPAWN_FAILED: CorralError,
   SHUTTING_DOWN: ConnectionError,
   INTERNAL: CorralError,

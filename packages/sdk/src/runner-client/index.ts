@@ -18,6 +18,14 @@ export {
   type WriteData,
   type WriteOptions,
 } from './files.js';
+export {
+  MAX_PTY_DIMENSION,
+  Pty,
+  PtyHandle,
+  type PtyCreateOptions,
+  type PtyResult,
+  type PtySize,
+} from './pty.js';
 export { FILE_READ_LIMIT_BYTES } from './bounded-read.js';
 export {
   Tasks,

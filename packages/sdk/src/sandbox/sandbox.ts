@@ -26,6 +26,8 @@ export class Sandbox implements AsyncDisposable {
   readonly commands: RunnerClient['commands'];
   /** Files under the sandbox's work directory. */
   readonly files: RunnerClient['files'];
+  /** Commands on a pseudo-terminal (`create`, then `sendInput`, `resize`, `wait`, `kill`). */
+  readonly pty: RunnerClient['pty'];
   /** The one-task-per-sandbox protocol: `submit`, `get`, `wait`. */
   readonly tasks: RunnerClient['tasks'];
   /** The runner client itself, for calls the facade does not wrap (e.g. `health()`). */
@@ -44,6 +46,7 @@ export class Sandbox implements AsyncDisposable {
     this.runner = runner;
     this.commands = runner.commands;
     this.files = runner.files;
+    this.pty = runner.pty;
     this.tasks = runner.tasks;
     this.#info = provisioned.info;
   }

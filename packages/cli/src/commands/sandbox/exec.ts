@@ -4,6 +4,7 @@ import { createUi } from '../../output/ui.js';
 import { parseDuration } from '../../parse/duration.js';
 import { parseEnvPairs } from '../../parse/env.js';
 import { exitCodeOf, runInSandbox, stdinFor } from '../exec-core.js';
+import { runOnTerminal, terminalFor, type TtyFlags } from '../tty-run.js';
 import type { ExecFlags } from '../exec-core.js';
 import { withProvider } from '../lifecycle.js';
 import { withKubernetes } from '../../kube/provider.js';
@@ -14,7 +15,7 @@ import type { PodAccess } from '../../kube/pod-fallback.js';
 import { InvalidArgumentError } from '@corral/sdk';
 import type { Ui } from '../../output/ui.js';
 
-export interface SandboxExecFlags extends ExecFlags, KubeFlags {
+export interface SandboxExecFlags extends ExecFlags, KubeFlags, TtyFlags {
   provider: string;
   env: string[];
   json: boolean;
@@ -32,23 +33,30 @@ export async function sandboxExecCommand(
   const env = parseEnvPairs(flags.env);
   const timeoutMs =
     flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
+  const terminal = terminalFor(flags, ctx, ui);
+  const interactive = flags.interactive === true;
   return withProvider(withKubernetes(ctx, flags), flags.provider, async (provider) => {
-    const stdin = stdinFor(ctx);
+    const stdin = terminal ? undefined : stdinFor(ctx, interactive);
     try {
       const pods = flags.provider === 'kubernetes' ? podAccess(provider) : undefined;
       const sandbox =
         pods === undefined
           ? await Sandbox.connect(id, { provider, signal: ctx.signal })
           : await connectRunner(id, provider, ctx.signal);
-      if (sandbox === undefined)
+      if (sandbox === undefined) {
+        if (terminal)
+          ui.status('Warning: the pods/exec fallback has no terminal; running without -t.');
         return execThroughApi(id, argv, flags, { timeoutMs, env }, pods!, ctx);
-      const outcome = await runInSandbox(
-        sandbox,
-        argv,
-        { timeoutMs, env, stdin, ...(flags.cwd === undefined ? {} : { cwd: flags.cwd }) },
-        ctx,
-        ui,
-      );
+      }
+      const execOptions = {
+        timeoutMs,
+        env,
+        stdin,
+        ...(flags.cwd === undefined ? {} : { cwd: flags.cwd }),
+      };
+      const outcome = terminal
+        ? await runOnTerminal(sandbox, argv, { ...execOptions, interactive }, ctx, ui, terminal)
+        : await runInSandbox(sandbox, argv, execOptions, ctx, ui);
       if (ui.json) ui.result({ ok: true, sandboxId: sandbox.id, ...outcome });
       return exitCodeOf(outcome);
     } finally {
