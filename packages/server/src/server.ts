@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Server } from 'node:http';
 import { AgentRunner } from '@corral/agents';
@@ -89,8 +89,12 @@ export async function startServer(options: ServerOptions): Promise<CorralServer>
         else {
           const { createKubernetesProvider } = await import('@corral/sdk/kubernetes');
           const k = s.kubernetes;
+          // the kubeconfig is the server's (options.env), as for the contexts it lists
+          const kubeconfig = (options.env ?? process.env).KUBECONFIG?.split(delimiter)[0];
           p = createKubernetesProvider({
             owner,
+            env: { ...(options.env ?? process.env) },
+            ...(kubeconfig ? { kubeconfigPath: kubeconfig } : {}),
             ...(k.context ? { context: k.context } : {}),
             ...(k.namespace ? { namespace: k.namespace } : {}),
             ...(k.warmPool ? { warmPool: k.warmPool } : {}),

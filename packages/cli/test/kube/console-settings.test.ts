@@ -113,7 +113,9 @@ describe.skipIf(missing !== null)(
       await page.getByLabel('Runtime class').fill('gvisor');
       await page.getByLabel('Warm pool').fill('corral-runner');
       await page.getByRole('button', { name: 'Save' }).click();
-      await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+      const saveMessage = page.locator('form.settings .message');
+      await saveMessage.filter({ hasText: /\S/ }).waitFor();
+      await expect(saveMessage.innerText()).resolves.toBe('Settings saved.');
 
       const saved = (await (
         await fetch(`${server.url}/api/v1/settings`, {
@@ -132,9 +134,9 @@ describe.skipIf(missing !== null)(
       await expect(page.getByTestId('checks-summary').innerText()).resolves.toMatch(
         /^All checks passed — \d+ ok, 0 warnings, 0 failed, 0 skipped$/,
       );
-      const statuses = await page
-        .locator('li.check')
-        .evaluateAll((items) => items.map((i) => i.getAttribute('data-status')));
+      const statuses = await Promise.all(
+        (await page.locator('li.check').all()).map((item) => item.getAttribute('data-status')),
+      );
       expect(statuses.length).toBeGreaterThanOrEqual(10);
       expect(new Set(statuses)).toEqual(new Set(['ok']));
       await expect(page.locator('li.check[data-check="cluster"]').innerText()).resolves.toMatch(
