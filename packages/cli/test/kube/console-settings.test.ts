@@ -96,6 +96,8 @@ describe.skipIf(missing !== null)(
         launchChromium(),
       ]);
       ({ page } = await newPage(browser));
+      // this page waits on the cluster (contexts, checks): more room than the console's default
+      page.setDefaultTimeout(30_000);
     }, 120_000);
 
     afterAll(async () => {
@@ -107,6 +109,8 @@ describe.skipIf(missing !== null)(
 
     it('saves Kubernetes settings and Test connection turns every indicator green', async () => {
       await openConsole(page, server.url, server.token, '#/settings');
+      await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+      await page.locator('#kube-context, input[value="kubernetes"]').first().waitFor();
       await page.getByRole('radio', { name: 'Kubernetes (Agent Sandbox)' }).check();
       await page.getByLabel('Kubeconfig context').selectOption(goodContext);
       await page.getByLabel('Namespace').fill(NAMESPACE);
