@@ -54,6 +54,7 @@ import { claimSelector, listClaimsWithSandboxes } from './list-claims.js';
 import { generateClaimName } from './names.js';
 import {
   resolveOptions,
+  type DeleteSandboxOptions,
   type KubernetesCreateOptions,
   type KubernetesProviderOptions,
   type ResolvedOptions,
@@ -71,13 +72,7 @@ import { waitClaimTerminal } from './wait-terminal.js';
 
 export type { SuspendOptions } from './suspend-resume.js';
 
-export interface DeleteSandboxOptions {
-  /** Foreground propagation, and wait until the claim and its dependents are gone. */
-  foreground?: boolean;
-  /** Budget for the foreground wait. @default the provider's cleanupTimeoutMs */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
+export type { DeleteSandboxOptions } from './options.js';
 
 export class KubernetesProvider implements SandboxProvider {
   readonly name = PROVIDER_NAME;

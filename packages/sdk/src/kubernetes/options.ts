@@ -55,6 +55,14 @@ export interface KubernetesCreateOptions extends ProviderCreateOptions {
   podAnnotations?: Record<string, string>;
 }
 
+export interface DeleteSandboxOptions {
+  /** Foreground propagation, and wait until the claim and its dependents are gone. */
+  foreground?: boolean;
+  /** Budget for the foreground wait. @default the provider's cleanupTimeoutMs */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
 export interface ResolvedOptions {
   namespace: string | undefined;
   warmPool: string | undefined;
