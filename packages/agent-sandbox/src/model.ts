@@ -241,3 +241,16 @@ export {
   runnerFromConfigMap,
 } from './builders/runner-config-map.js';
 export type { RunnerConfigMapOptions } from './builders/runner-config-map.js';
+// NetworkPolicy ingress evaluation (pure: shared by the fake cluster, the provider and doctor)
+export { describeNetworkSource, evaluateIngress } from './network-policy/ingress.js';
+export type {
+  IngressTarget,
+  IngressVerdict,
+  NetworkPolicyIngressRule,
+  NetworkPolicyLike,
+  NetworkPolicyPeer,
+  NetworkPolicyPort,
+  NetworkSource,
+} from './network-policy/ingress.js';
+export { matchesLabelSelector } from './network-policy/label-selector.js';
+export type { LabelSelector, LabelSelectorRequirement } from './network-policy/label-selector.js';

@@ -68,6 +68,7 @@ export {
   detectIsolation,
   launchSandbox,
   LocalProvider,
+  UidAllocator,
 } from './local/index.js';
 export type {
   CgroupLayout,

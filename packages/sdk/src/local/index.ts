@@ -13,6 +13,7 @@ export { launchSandbox } from './launch.js';
 export type { LaunchedSandbox, LaunchLevel, LaunchOptions, SandboxPaths } from './launch.js';
 export { defaultStateDir } from './state.js';
 export { callerUid, DEFAULT_LOCAL_MAX_LIFETIME_MS } from './lifetime.js';
+export { UidAllocator } from './sandbox-uids.js';
 export { domainAllowed, startEgressProxy } from './egress-proxy.js';
 export type { EgressProxy, EgressProxyOptions } from './egress-proxy.js';
 export { SECCOMP_DENIED_SYSCALLS } from './seccomp.js';

@@ -2,8 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { CorralError } from '../errors.js';
 
-const UID_RANGE = 50_000;
-
 /** The uids of the host's real accounts, which a sandbox must never be given. */
 export function accountUids(): Set<number> {
   try {
@@ -18,18 +16,24 @@ export function accountUids(): Set<number> {
   }
 }
 
-/** Random uids in `[base, base + 50 000)` that no live sandbox of this provider and no account has. */
+/**
+ * Random uids in `[base, base + range)` that no live sandbox of this allocator and no account
+ * has. Also used by `@corral/testing`'s process runtime (its own base, so the two never meet).
+ */
 export class UidAllocator {
   readonly #used = new Set<number>();
   #accounts: Set<number> | undefined;
 
-  constructor(private readonly base: number) {}
+  constructor(
+    private readonly base: number,
+    private readonly range = 50_000,
+  ) {}
 
   allocate(): number {
     // never hand a sandbox the uid of a real account
     this.#accounts ??= accountUids();
     for (let i = 0; i < 1000; i++) {
-      const uid = this.base + Math.floor(Math.random() * UID_RANGE);
+      const uid = this.base + Math.floor(Math.random() * this.range);
       if (!this.#used.has(uid) && !this.#accounts.has(uid)) {
         this.#used.add(uid);
         return uid;

@@ -31,6 +31,10 @@ export function checkMaxBytes(maxBytes: number | undefined): number {
   return maxBytes;
 }
 
+/**
+ * The runner client's one body reader: collects `res`, refusing more than `maxBytes`
+ * (`Infinity` for answers of the runner's own API), and translates transport failures.
+ */
 export async function collectBounded(
   res: IncomingMessage,
   operation: string,

@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { RunnerEndpoint } from '../provider.js';
 import { AbortedError, ConnectionError, CorralError, TimeoutError } from '../errors.js';
+import { collectBounded } from './bounded-read.js';
 import { errorFromRunnerResponse, errorFromTransport, type AbortReason } from './errors-map.js';
 
 export interface RequestOptions {
@@ -136,17 +137,14 @@ export class Transport {
     res: IncomingMessage,
     options: Pick<RequestOptions, 'operation' | 'signal'>,
   ): Promise<string> {
-    const chunks: Buffer[] = [];
-    try {
-      for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
-    } catch (error) {
-      throw errorFromTransport(
-        error,
-        options.operation,
-        options.signal?.aborted ? { kind: 'signal', reason: options.signal.reason } : undefined,
-      );
-    }
-    return Buffer.concat(chunks).toString('utf8');
+    // the one body reader of the runner client, here without a bound
+    const body = await collectBounded(
+      res,
+      options.operation,
+      Number.POSITIVE_INFINITY,
+      options.signal,
+    );
+    return body.toString('utf8');
   }
 
   private buildPath(options: RequestOptions): string {

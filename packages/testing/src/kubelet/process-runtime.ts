@@ -6,13 +6,13 @@
  * through the runner's commands API. Every other pod is simulated as before.
  */
 import { randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Socket } from 'node:net';
 import { runnerBundlePath } from '@corral/runner';
+import { UidAllocator } from '@corral/sdk';
 import { ContainerLog, DEFAULT_CONTAINER_LOG_BYTES } from './container-log.js';
 import { LoopbackAllocator } from './loopback-allocator.js';
 import type { ExecRequest, ExecSession, PodProcess, PodProcessState } from './pod-process.js';
@@ -122,19 +122,6 @@ function streamDone(stream: NodeJS.ReadableStream | null): Promise<void> {
 const keyOf = (ns: string | undefined, name: string | undefined): string =>
   `${ns ?? ''}/${name ?? ''}`;
 
-function accountUids(): Set<number> {
-  try {
-    return new Set(
-      readFileSync('/etc/passwd', 'utf8')
-        .split('\n')
-        .map((line) => Number(line.split(':')[2]))
-        .filter(Number.isInteger),
-    );
-  } catch {
-    return new Set();
-  }
-}
-
 function exitOf(status: { code: number | null; signal: NodeJS.Signals | null }): ContainerExit {
   const exitCode =
     status.code ?? 128 + (status.signal !== null ? (osConstants.signals[status.signal] ?? 0) : 0);
@@ -145,8 +132,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
   const isRunner = options.isRunner ?? isCorralRunnerContainer;
   const ips = new LoopbackAllocator(options.firstPodIP);
   const entries = new Map<string, Entry>();
-  const usedUids = new Set<number>();
-  let accounts: Set<number> | undefined;
+  const uids = new UidAllocator(UID_BASE, UID_RANGE);
   let closed = false;
   let prepared:
     | Promise<{
@@ -188,18 +174,6 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
       return { stateDir, bundle, level, dropUid, report };
     })());
 
-  const allocateUid = (): number => {
-    accounts ??= accountUids();
-    for (let i = 0; i < 1000; i++) {
-      const uid = UID_BASE + randomInt(UID_RANGE);
-      if (!usedUids.has(uid) && !accounts.has(uid)) {
-        usedUids.add(uid);
-        return uid;
-      }
-    }
-    throw new Error('process runtime: no free sandbox uid');
-  };
-
   /** Ends the sandbox and the proxy; keeps the IP and the log (the pod object still exists). */
   const halt = (entry: Entry, graceMs = options.stopGraceMs ?? 1_000): Promise<void> =>
     (entry.stopping ??= (async () => {
@@ -215,7 +189,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
     await halt(entry);
     if (entries.get(entry.key) === entry) entries.delete(entry.key);
     ips.release(entry.ip);
-    if (entry.hostUid !== undefined) usedUids.delete(entry.hostUid);
+    if (entry.hostUid !== undefined) uids.release(entry.hostUid);
     if (entry.baseDir !== undefined) await rm(entry.baseDir, { recursive: true, force: true });
   };
 
@@ -281,7 +255,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
       }
     });
     signal.throwIfAborted();
-    if (env.dropUid) entry.hostUid = allocateUid();
+    if (env.dropUid) entry.hostUid = uids.allocate();
     const sandbox = await launcher({
       name: id,
       level: env.level,
