@@ -10,17 +10,14 @@ import {
   createAgentSandboxClient,
   waitForClaimReady,
   waitForDeleted,
-  ClaimFailedError,
   type AgentSandboxClient,
   type HasConditions,
   type KubeObject,
 } from '@corral/agent-sandbox';
 import {
   AbortedError,
-  CorralError,
   InvalidArgumentError,
   ProviderClosedError,
-  SandboxEndedError,
   SandboxNotFoundError,
   SandboxNotReadyError,
 } from '../errors.js';
@@ -33,7 +30,7 @@ import type {
 } from '../provider.js';
 import { compact } from '../compact.js';
 import { buildClaim } from './claim-builder.js';
-import { deleteEach } from './delete-each.js';
+import { deleteEach, deleteHalfMadeClaim } from './delete-each.js';
 import { createWaitError, withRollbackFailure } from './claim-timeout.js';
 import { createConnector } from './connection/create-connector.js';
 import { boundTarget, readyTarget, type RunnerConnector } from './connection/runner-connector.js';
@@ -68,7 +65,7 @@ import {
   type SignalCleanupOptions,
 } from './signal-cleanup.js';
 import { setSandboxRunning, type SuspendOptions } from './suspend-resume.js';
-import { waitClaimTerminal } from './wait-terminal.js';
+import { terminalWaitError, waitClaimTerminal } from './wait-terminal.js';
 
 export type { SuspendOptions } from './suspend-resume.js';
 
@@ -358,13 +355,7 @@ export class KubernetesProvider implements SandboxProvider {
       const claims = this.#caches.for(ref.namespace).claims;
       return await waitClaimTerminal(this.client, claims, ref, doing, signal);
     } catch (e) {
-      if (e instanceof ClaimFailedError && signal?.aborted !== true) {
-        throw new SandboxEndedError(
-          `${doing}: the sandbox can never finish (${e.message}). Create a new one.`,
-          { cause: e },
-        );
-      }
-      throw toSdkError(e, { signal, doing });
+      throw terminalWaitError(e, doing, signal);
     }
   }
 
@@ -453,18 +444,10 @@ export class KubernetesProvider implements SandboxProvider {
     await this.#connector.release(ref.id);
     this.#created.delete(ref.id);
     this.#requestedNetwork.delete(ref.id);
-    try {
-      await this.client.claims.delete(ref.name, {
-        namespace: ref.namespace,
-        signal: AbortSignal.timeout(this.#options.cleanupTimeoutMs),
-      });
-      return undefined;
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      // Keep it tracked so signal cleanup and deleteAllCreated try again.
-      this.#created.set(ref.id, ref);
-      return e instanceof Error ? e : new CorralError(String(e), { cause: e });
-    }
+    const error = await deleteHalfMadeClaim(this.client, ref, this.#options.cleanupTimeoutMs);
+    // Keep it tracked so signal cleanup and deleteAllCreated try again.
+    if (error !== undefined) this.#created.set(ref.id, ref);
+    return error;
   }
 
   async #setRunning(id: string, running: boolean, options: SuspendOptions): Promise<SandboxInfo> {

@@ -1,11 +1,13 @@
 /** Waiting in the provider's claim cache until a sandbox's pod has ended. */
 import {
+  ClaimFailedError,
   waitForFinished,
   type AgentSandboxClient,
   type KindObject,
   type SharedInformer,
 } from '@corral/agent-sandbox';
-import { SandboxNotFoundError } from '../errors.js';
+import { SandboxEndedError, SandboxNotFoundError, type CorralError } from '../errors.js';
+import { toSdkError } from './errors-map.js';
 import type { SandboxExit } from '../provider.js';
 import { asCache, informers } from './claim-caches.js';
 import type { Ref } from './claim-ref.js';
@@ -34,4 +36,18 @@ export async function waitClaimTerminal(
     reason: finished.reason,
     ...(finished.message !== undefined ? { message: finished.message } : {}),
   };
+}
+
+/** The SDK error of a failed terminal wait: a claim that can never finish is `SANDBOX_ENDED`. */
+export function terminalWaitError(
+  e: unknown,
+  doing: string,
+  signal: AbortSignal | undefined,
+): CorralError {
+  if (e instanceof ClaimFailedError && signal?.aborted !== true)
+    return new SandboxEndedError(
+      `${doing}: the sandbox can never finish (${e.message}). Create a new one.`,
+      { cause: e },
+    );
+  return toSdkError(e, { signal, doing });
 }

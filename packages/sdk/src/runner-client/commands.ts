@@ -50,11 +50,7 @@ export interface CommandResult {
 /** Per stream, what a collected result keeps (the tail), like the runner's own buffer. */
 export const COLLECTED_OUTPUT_LIMIT_BYTES = 16 * 1024 * 1024;
 
-/**
- * Gets each chunk of output as it arrives. Any return value is accepted, so
- * `onStdout: (t) => process.stdout.write(t)` type-checks; a returned promise is awaited before
- * the next chunk (back-pressure), anything else is ignored.
- */
+/** Any return is accepted (`(t) => process.stdout.write(t)`); a promise is awaited (back-pressure). */
 type OutputCallback = (text: string) => unknown;
 
 export interface RunOptions {
