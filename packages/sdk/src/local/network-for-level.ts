@@ -16,7 +16,7 @@ export function checkNetworkForLevel(level: IsolationLevel, network: NetworkMode
   }
   if (level === 'gvisor' && network.mode !== 'none') {
     throw new InvalidArgumentError(
-      `network mode '${network.mode}' is not offered with gVisor; use { mode: 'none' } or 'bubblewrap'`,
+      `network mode '${network.mode}' is not offered with gVisor; ask for network 'none' (CLI: --network none), or use isolation 'bubblewrap' (CLI: --isolation bubblewrap) for allow-listed egress`,
     );
   }
   if (network.mode !== 'allow') return;
@@ -27,7 +27,7 @@ export function checkNetworkForLevel(level: IsolationLevel, network: NetworkMode
   }
   if (network.domains.length === 0) {
     throw new InvalidArgumentError(
-      "network mode 'allow' needs at least one domain; use { mode: 'none' } for no network",
+      "network mode 'allow' needs at least one domain (CLI: --network allow=example.com); for no network ask for 'none' (CLI: --network none)",
     );
   }
   const bad = network.domains.filter((d) => parseAllowEntry(d) === undefined);
