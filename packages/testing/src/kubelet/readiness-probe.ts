@@ -65,7 +65,16 @@ export function httpProbe(
 ): Promise<boolean> {
   return new Promise((resolve) => {
     const req = request(
-      { host, port, path, method: 'GET', headers: { 'User-Agent': 'kube-probe/1.33', ...headers } },
+      {
+        host,
+        port,
+        path,
+        method: 'GET',
+        headers: { 'User-Agent': 'kube-probe/1.33', ...headers },
+        // from the pod's own address: NetworkPolicy never filters the kubelet's probes (a CNI
+        // admits node-local traffic), and the fake's enforcement admits a pod's own IP
+        localAddress: host,
+      },
       (res) => {
         // the pod may die mid-response ("aborted"): the verdict is the status line
         res.on('error', () => undefined);
@@ -82,7 +91,8 @@ export function httpProbe(
 
 export function tcpProbe(host: string, port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host, port });
+    // from the pod's own address, as httpProbe: probes are not subject to NetworkPolicy
+    const socket = connect({ host, port, localAddress: host });
     socket.setTimeout(timeoutMs, () => {
       socket.destroy();
       resolve(false);
