@@ -69,6 +69,32 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
     return flags;
   };
 
+  const registrar: Registrar = { act, json, markJson, state };
+  registerRunCommands(program, registrar, ctx);
+  registerSandboxCommands(program, registrar, ctx);
+  registerKubeCommands(program, registrar, ctx);
+  registerMcpCommand(program, act, ctx);
+  registerAgentCommands(program, act, state, ctx);
+  program
+    .command('__keeper', { hidden: true })
+    .description('internal: owns a sandbox made by `sandbox create`')
+    .action(act(async () => (await import('./commands/sandbox/keeper.js')).keeperCommand(ctx)));
+  return program;
+}
+
+interface Registrar {
+  act: <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
+  json: (command: Command) => Command;
+  markJson: <T extends { json: boolean }>(flags: T) => T;
+  state: RunState;
+}
+
+/** `run`, `serve` and `task run`: the commands that make their own sandbox (or server). */
+function registerRunCommands(
+  program: Command,
+  { act, json, markJson }: Registrar,
+  ctx: CliContext,
+): void {
   const run = addCreateFlags(
     json(program.command('run'))
       .description(
@@ -124,7 +150,14 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
       (await import('./commands/task-run.js')).taskRunCommand(markJson(flags), ctx),
     ),
   );
+}
 
+/** `sandbox …`: sandboxes that outlive one command. */
+function registerSandboxCommands(
+  program: Command,
+  { act, json, markJson }: Registrar,
+  ctx: CliContext,
+): void {
   const sandbox = program
     .command('sandbox')
     .alias('sbx')
@@ -220,20 +253,6 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
         (await import('./commands/sandbox/rm.js')).sandboxRmCommand(ids, markJson(flags), ctx),
       ),
     );
-  registerKubeCommands(program, { act, json, state }, ctx);
-  registerMcpCommand(program, act, ctx);
-  registerAgentCommands(program, act, state, ctx);
-  program
-    .command('__keeper', { hidden: true })
-    .description('internal: owns a sandbox made by `sandbox create`')
-    .action(act(async () => (await import('./commands/sandbox/keeper.js')).keeperCommand(ctx)));
-  return program;
-}
-
-interface Registrar {
-  act: <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
-  json: (command: Command) => Command;
-  state: RunState;
 }
 
 /** `doctor`, `pool` and `template`: the cluster-facing commands with kubectl-like flags. */

@@ -8,12 +8,11 @@
  * outermost process and every descendant is born inside the cgroups.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import type { LimitsNotApplied, NetworkMode, ResourceLimits } from '../provider.js';
-import { bwrapArgs, bwrapEnvData, BWRAP_DATA, proxyEnv } from './bwrap-args.js';
+import { proxyEnv } from './bwrap-args.js';
 import {
   createSandboxCgroup,
   killCgroup,
@@ -38,12 +37,12 @@ import {
   nodeProxyOptions,
 } from './node-proxy-preload.js';
 import { INSIDE, SYSTEM_PREFIXES } from './sandbox-fs.js';
-import { buildSeccompFilter, seccompSupported } from './seccomp.js';
-import { unshareArgs, unshareEnv } from './unshare-script.js';
-import { gvisorDeleteArgs, writeGvisorBundle } from './gvisor-bundle.js';
+import { unshareEnv } from './unshare-script.js';
+import { gvisorDeleteArgs } from './gvisor-bundle.js';
+import { launcherArgv, type LaunchLevel } from './launcher-argv.js';
 import { mountWorkDisk, releaseWorkDisk } from './work-disk.js';
 
-export type LaunchLevel = 'gvisor' | 'bubblewrap' | 'unshare' | 'none';
+export type { LaunchLevel };
 
 /** Where things are, as seen by the sandboxed process. */
 export interface SandboxPaths {
@@ -285,89 +284,19 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
           : [inPaths.node, bridge, '--exec', ...command];
     }
 
-    // argv of the sandbox launcher and the data fds bwrap reads
-    let argv: string[];
-    const data: Buffer[] = [];
-    let detail: string;
-    if (options.level === 'bubblewrap') {
-      const wantSeccomp = options.seccomp !== false && seccompSupported();
-      if (options.seccomp !== false && !wantSeccomp)
-        warnings.push(`seccomp filter not applied: unsupported arch ${process.arch}`);
-      data.push(
-        Buffer.from(BWRAP_DATA.passwd),
-        Buffer.from(BWRAP_DATA.group),
-        Buffer.from(BWRAP_DATA.hosts),
-      );
-      if (wantSeccomp) data.push(buildSeccompFilter());
-      const argsFd = 3 + data.length;
-      data.push(bwrapEnvData(env));
-      argv = [
-        'bwrap',
-        ...bwrapArgs({
-          workDir: dirs.work,
-          runDir: dirs.run,
-          ...(network === 'allow' ? { netDir: dirs.net } : {}),
-          network,
-          roBinds,
-          env,
-          fds: {
-            passwd: 3,
-            group: 4,
-            hosts: 5,
-            ...(wantSeccomp ? { seccomp: 6 } : {}),
-            args: argsFd,
-          },
-          ...(options.tmpBytes === undefined ? {} : { tmpBytes: options.tmpBytes }),
-          hasEtcSsl: existsSync('/etc/ssl/certs'),
-          hasResolvConf: existsSync('/etc/resolv.conf'),
-          command,
-        }),
-      ];
-      detail = `bwrap, ${uid === undefined ? `uid ${process.getuid?.()}` : `uid ${uid}`}${wantSeccomp ? ', seccomp' : ''}`;
-    } else if (options.level === 'gvisor') {
-      const rootless = process.getuid?.() !== 0;
-      argv = await writeGvisorBundle({
-        bundleDir: dirs.oci,
-        stateRoot: dirs.runscRoot,
-        containerId: options.name,
-        workDir: dirs.work,
-        runDir: dirs.run,
-        roBinds,
-        env,
-        // rootless runsc maps only the caller, to uid 0 inside: any other uid sees the work and
-        // run dirs as nobody's (EACCES binding the runner's socket). Root there has no capabilities.
-        uid: rootless ? 0 : (uid ?? 0),
-        rootless,
-        command,
-      });
-      detail = rootless
-        ? `gVisor runsc (ptrace platform), rootless: uid 0 inside without capabilities, uid ${process.getuid?.()} on the host`
-        : `gVisor runsc (ptrace platform), uid ${uid ?? 0} inside`;
-    } else if (options.level === 'unshare') {
-      await mkdir(dirs.rootfs, { recursive: true, mode: 0o755 });
-      argv = [
-        'unshare',
-        ...unshareArgs(
-          {
-            rootDir: dirs.rootfs,
-            workDir: dirs.work,
-            runDir: dirs.run,
-            roBinds,
-            env,
-            network: network === 'full' ? 'full' : 'none',
-            ...(options.tmpBytes === undefined ? {} : { tmpBytes: options.tmpBytes }),
-          },
-          command,
-        ),
-      ];
-      detail = `unshare, ${uid === undefined ? `uid ${process.getuid?.()}` : `uid ${uid}`}, capability-less userns root, no seccomp`;
-      warnings.push(
-        'unshare fallback: no seccomp filter, nested user namespaces allowed, loopback interface down',
-      );
-    } else {
-      argv = command;
-      detail = `plain process group, ${uid === undefined ? `uid ${process.getuid?.()}` : `uid ${uid}`}`;
-    }
+    const { argv, data, detail } = await launcherArgv({
+      level: options.level,
+      name: options.name,
+      dirs,
+      network,
+      roBinds,
+      env,
+      uid,
+      command,
+      warnings,
+      ...(options.seccomp === undefined ? {} : { seccomp: options.seccomp }),
+      ...(options.tmpBytes === undefined ? {} : { tmpBytes: options.tmpBytes }),
+    });
 
     // the wrapper: join cgroups, close fds we did not mean to pass, drop uid, exec
     // our fds: stdio, the data fds bwrap reads, the token pipe; everything else inherited from
