@@ -156,13 +156,13 @@ describe('Kubernetes provider telemetry', () => {
     expect(exec?.attributes).toMatchObject({ 'sandbox.id': info.id, 'process.command': 'true' });
     await provider.delete(info.id);
 
-    // a pool that does not exist never makes the claim Ready
+    // a pool that does not exist fails the create before any claim is made
     await expect(provider.create({ warmPool: 'missing', timeoutMs: 200 })).rejects.toMatchObject({
-      code: 'TIMEOUT',
+      code: 'WARM_POOL_NOT_FOUND',
     });
     const creates = byName(exporter.getFinishedSpans(), 'corral.sandbox.create');
     expect(creates.map((s) => s.status.code)).toEqual([SpanStatusCode.UNSET, SpanStatusCode.ERROR]);
-    expect(failed).toEqual(['TIMEOUT']);
+    expect(failed).toEqual(['WARM_POOL_NOT_FOUND']);
   }, 60_000);
 
   it("nests the create under the caller's active span", async () => {

@@ -119,12 +119,20 @@ describe('SPDY port-forward frames', () => {
               image: RUNNER_IMAGE,
               ports: [{ containerPort: 8888 }],
               env: [{ name: 'CORRAL_RUNNER_MODE', value: 'serve' }],
+              // as Corral's templates: Ready once the runner listens (D5)
+              readinessProbe: { httpGet: { path: '/healthz', port: 8888 }, periodSeconds: 1 },
             },
           ],
         },
       },
     });
-    await waitFor(cluster.kubeConfig, podsPath(), 'frames', (p) => p.status?.phase === 'Running');
+    // Ready, not only Running: since readiness follows the probe (D5), Running means the runner
+    // process started, not that it listens
+    await waitFor(cluster.kubeConfig, podsPath(), 'frames', (p) =>
+      (p.status?.conditions ?? []).some(
+        (c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True',
+      ),
+    );
   });
   afterAll(async () => {
     await cluster.stop();
@@ -145,7 +153,11 @@ describe('SPDY port-forward frames', () => {
         expect(res.headers['x-stream-protocol-version']).toBe('portforward.k8s.io');
         resolve(s);
       });
-      req.on('response', (res) => reject(new Error(`no upgrade: ${res.statusCode}`)));
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => reject(new Error(`no upgrade: ${res.statusCode} ${body}`)));
+      });
       req.on('error', reject);
       req.end();
     });
