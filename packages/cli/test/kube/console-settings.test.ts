@@ -109,7 +109,13 @@ describe.skipIf(missing !== null)(
 
     it('saves Kubernetes settings and Test connection turns every indicator green', async () => {
       await openConsole(page, server.url, server.token, '#/settings');
-      await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+      await page
+        .getByRole('heading', { name: 'Settings', level: 1 })
+        .waitFor()
+        .catch(async (e: unknown) => {
+          // what the page shows instead, so a failure says why
+          throw new Error(`${String(e)}\npage: ${await page.locator('body').innerText()}`);
+        });
       await page.locator('#kube-context, input[value="kubernetes"]').first().waitFor();
       await page.getByRole('radio', { name: 'Kubernetes (Agent Sandbox)' }).check();
       await page.getByLabel('Kubeconfig context').selectOption(goodContext);
