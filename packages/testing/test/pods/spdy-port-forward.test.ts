@@ -128,10 +128,10 @@ describe('SPDY port-forward frames', () => {
     });
     // Ready, not only Running: since readiness follows the probe (D5), Running means the runner
     // process started, not that it listens
+    const ready = (pod: { status?: { conditions?: { type: string; status: string }[] } }) =>
+      (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
     await waitFor(cluster.kubeConfig, podsPath(), 'frames', (p) =>
-      (p.status?.conditions ?? []).some(
-        (c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True',
-      ),
+      ready(p as Parameters<typeof ready>[0]),
     );
   });
   afterAll(async () => {
