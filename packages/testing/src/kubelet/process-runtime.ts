@@ -6,12 +6,11 @@
  * through the runner's commands API. Every other pod is simulated as before.
  */
 import { randomInt } from 'node:crypto';
-import { chmod, copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { constants as osConstants, tmpdir } from 'node:os';
+import { constants as osConstants } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Socket } from 'node:net';
-import { runnerBundlePath } from '@corral/runner';
 import { UidAllocator } from '@corral/sdk';
 import { ContainerLog, DEFAULT_CONTAINER_LOG_BYTES } from './container-log.js';
 import { LoopbackAllocator } from './loopback-allocator.js';
@@ -25,17 +24,14 @@ import {
 } from './runner-pod-spec.js';
 import type { ContainerExit, PodRuntime, PodStartResult } from './runtime.js';
 import {
-  detectSandboxIsolation,
   sdkSandboxLauncher,
   type LaunchedPodSandbox,
   type SandboxLauncher,
   type SandboxLevel,
 } from './sandbox-launcher.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
-import { httpProbe, probePort, tcpProbe } from './readiness-probe.js';
-
-const isObj = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+import { runProbe } from './run-probe.js';
+import { prepareRuntimeEnvironment, type RuntimeEnvironment } from './runtime-environment.js';
 
 export interface ProcessRuntimeOptions {
   /**
@@ -128,51 +124,126 @@ function exitOf(status: { code: number | null; signal: NodeJS.Signals | null }):
   return { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error' };
 }
 
+/** What tests and the API server see of a pod that runs. */
+const view = (entry: Entry, socketPath: string): PodProcess => ({
+  namespace: entry.namespace,
+  name: entry.name,
+  uid: entry.uid,
+  container: entry.spec.container,
+  get podIP() {
+    return entry.ip ?? '';
+  },
+  ports: [entry.spec.port],
+  get state(): PodProcessState {
+    return entry.state === 'stopped' ? 'exited' : entry.state;
+  },
+  log: entry.log,
+  get pid() {
+    return entry.sandbox?.pid;
+  },
+  get hostUid() {
+    return entry.hostUid;
+  },
+  exec(request: ExecRequest): ExecSession {
+    return runnerExec(socketPath, entry.spec.token, request);
+  },
+});
+
+const socketOf = (entry: Entry): string => join(entry.baseDir ?? '', 'run', RUNNER_SOCKET);
+
+/**
+ * The CRI's RunPodSandbox + StartContainer for a runner pod: a loopback pod IP with its TCP proxy,
+ * then the runner bundle in a local sandbox; its output is the container log.
+ */
+async function runPodSandbox(
+  entry: Entry,
+  env: RuntimeEnvironment,
+  signal: AbortSignal,
+  deps: { options: ProcessRuntimeOptions; ips: LoopbackAllocator; uids: UidAllocator },
+): Promise<PodStartResult> {
+  const { options, ips, uids } = deps;
+  const launcher = options.launcher ?? sdkSandboxLauncher;
+  signal.throwIfAborted();
+  const id = `pod-${entry.uid.replace(/[^a-z0-9]/g, '').slice(0, 20) || randomInt(1e9).toString(36)}`;
+  entry.baseDir = join(env.stateDir, id);
+  const socketPath = join(entry.baseDir, 'run', RUNNER_SOCKET);
+  // the pod IP: the lowest loopback address whose port this host can bind
+  entry.ip = await ips.allocate(async (ip) => {
+    try {
+      const admit = options.admitConnection;
+      entry.proxy = await startTcpProxy({
+        host: ip,
+        port: entry.spec.port,
+        socketPath,
+        ...(admit !== undefined
+          ? {
+              admit: (remote: string | undefined) =>
+                admit({ namespace: entry.namespace, name: entry.name }, entry.spec.port, remote),
+            }
+          : {}),
+      });
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') return false;
+      throw err;
+    }
+  });
+  signal.throwIfAborted();
+  if (env.dropUid) entry.hostUid = uids.allocate();
+  const sandbox = await launcher({
+    name: id,
+    level: env.level,
+    baseDir: entry.baseDir,
+    ...(entry.hostUid !== undefined ? { uid: entry.hostUid } : {}),
+    network: { mode: 'none' },
+    limits: {},
+    cgroups: env.report.cgroups,
+    files: { 'runner.mjs': env.bundle },
+    env: entry.spec.env,
+    command: (p) => [
+      p.node,
+      p.files['runner.mjs']!,
+      ...entry.spec.flags,
+      '--socket',
+      `${p.run}/${RUNNER_SOCKET}`,
+      '--root',
+      p.work,
+    ],
+  });
+  entry.sandbox = sandbox;
+  const { child } = sandbox;
+  // the sandbox must not keep the test process alive; it dies with it
+  child.unref();
+  for (const stream of [child.stdout, child.stderr]) (stream as Socket | null)?.unref();
+  child.stderr?.on('data', (d: Buffer) => entry.log.write('stderr', d));
+  const drained = Promise.all([streamDone(child.stdout), streamDone(child.stderr)]);
+  const exited = sandbox.exited.then(async (status) => {
+    // 'exit' can come before the last output: read the pipes to their end (briefly)
+    await Promise.race([drained, new Promise((r) => setTimeout(r, DRAIN_MS).unref())]);
+    if (entry.state === 'starting' || entry.state === 'running') entry.state = 'exited';
+    entry.log.close();
+    return exitOf(status);
+  });
+  // The container has started: a real kubelet reports it Running now. Whether it serves is the
+  // readiness probe's business (`probe` below), so a runner that never listens stays Running
+  // and not Ready, and one that exits first ends by its exit code and restartPolicy.
+  const lines = createInterface({ input: child.stdout!, crlfDelay: Infinity });
+  lines.on('line', (line) => {
+    entry.log.write('stdout', `${line}\n`);
+    if (entry.state === 'starting' && line.includes('"msg":"listening"')) entry.state = 'running';
+  });
+  return { podIP: entry.ip, exited };
+}
+
 export function createProcessRuntime(options: ProcessRuntimeOptions = {}): ProcessRuntime {
   const isRunner = options.isRunner ?? isCorralRunnerContainer;
   const ips = new LoopbackAllocator(options.firstPodIP);
   const entries = new Map<string, Entry>();
   const uids = new UidAllocator(UID_BASE, UID_RANGE);
   let closed = false;
-  let prepared:
-    | Promise<{
-        stateDir: string;
-        bundle: string;
-        level: SandboxLevel;
-        dropUid: boolean;
-        report: Awaited<ReturnType<typeof detectSandboxIsolation>>;
-      }>
-    | undefined;
+  let prepared: Promise<RuntimeEnvironment> | undefined;
 
-  const prepare = () =>
-    (prepared ??= (async () => {
-      const report = await detectSandboxIsolation();
-      const wanted = options.isolation ?? 'auto';
-      let level: SandboxLevel;
-      if (wanted === 'auto') {
-        level = report.bubblewrap.available
-          ? 'bubblewrap'
-          : report.unshare.available
-            ? 'unshare'
-            : 'none';
-      } else {
-        if (wanted !== 'none' && !report[wanted].available) {
-          throw new Error(
-            `process runtime: isolation '${wanted}' does not work here (${report[wanted].reason ?? 'unknown'}); use isolation 'auto'`,
-          );
-        }
-        level = wanted;
-      }
-      const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'corral-pods-')));
-      const dropUid = report.root;
-      // the sandbox uid must traverse the state dir and read the bundle through its bind
-      await mkdir(stateDir, { recursive: true, mode: 0o711 });
-      if (dropUid) await chmod(stateDir, 0o711);
-      const bundle = join(stateDir, 'runner.mjs');
-      await copyFile(options.runnerBundle ?? runnerBundlePath(), bundle);
-      await chmod(bundle, 0o644);
-      return { stateDir, bundle, level, dropUid, report };
-    })());
+  const prepare = () => (prepared ??= prepareRuntimeEnvironment(options));
 
   /** Ends the sandbox and the proxy; keeps the IP and the log (the pod object still exists). */
   const halt = (entry: Entry, graceMs = options.stopGraceMs ?? 1_000): Promise<void> =>
@@ -193,113 +264,18 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
     if (entry.baseDir !== undefined) await rm(entry.baseDir, { recursive: true, force: true });
   };
 
-  const view = (entry: Entry, socketPath: string): PodProcess => ({
-    namespace: entry.namespace,
-    name: entry.name,
-    uid: entry.uid,
-    container: entry.spec.container,
-    get podIP() {
-      return entry.ip ?? '';
-    },
-    ports: [entry.spec.port],
-    get state(): PodProcessState {
-      return entry.state === 'stopped' ? 'exited' : entry.state;
-    },
-    log: entry.log,
-    get pid() {
-      return entry.sandbox?.pid;
-    },
-    get hostUid() {
-      return entry.hostUid;
-    },
-    exec(request: ExecRequest): ExecSession {
-      return runnerExec(socketPath, entry.spec.token, request);
-    },
-  });
   const views = new WeakMap<Entry, PodProcess>();
   const viewOf = (entry: Entry): PodProcess => {
     let v = views.get(entry);
     if (v === undefined) {
-      v = view(entry, join(entry.baseDir ?? '', 'run', RUNNER_SOCKET));
+      v = view(entry, socketOf(entry));
       views.set(entry, v);
     }
     return v;
   };
 
-  const launch = async (entry: Entry, signal: AbortSignal): Promise<PodStartResult> => {
-    const launcher = options.launcher ?? sdkSandboxLauncher;
-    const env = await prepare();
-    signal.throwIfAborted();
-    const id = `pod-${entry.uid.replace(/[^a-z0-9]/g, '').slice(0, 20) || randomInt(1e9).toString(36)}`;
-    entry.baseDir = join(env.stateDir, id);
-    const socketPath = join(entry.baseDir, 'run', RUNNER_SOCKET);
-    // the pod IP: the lowest loopback address whose port this host can bind
-    entry.ip = await ips.allocate(async (ip) => {
-      try {
-        const admit = options.admitConnection;
-        entry.proxy = await startTcpProxy({
-          host: ip,
-          port: entry.spec.port,
-          socketPath,
-          ...(admit !== undefined
-            ? {
-                admit: (remote: string | undefined) =>
-                  admit({ namespace: entry.namespace, name: entry.name }, entry.spec.port, remote),
-              }
-            : {}),
-        });
-        return true;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') return false;
-        throw err;
-      }
-    });
-    signal.throwIfAborted();
-    if (env.dropUid) entry.hostUid = uids.allocate();
-    const sandbox = await launcher({
-      name: id,
-      level: env.level,
-      baseDir: entry.baseDir,
-      ...(entry.hostUid !== undefined ? { uid: entry.hostUid } : {}),
-      network: { mode: 'none' },
-      limits: {},
-      cgroups: env.report.cgroups,
-      files: { 'runner.mjs': env.bundle },
-      env: entry.spec.env,
-      command: (p) => [
-        p.node,
-        p.files['runner.mjs']!,
-        ...entry.spec.flags,
-        '--socket',
-        `${p.run}/${RUNNER_SOCKET}`,
-        '--root',
-        p.work,
-      ],
-    });
-    entry.sandbox = sandbox;
-    const { child } = sandbox;
-    // the sandbox must not keep the test process alive; it dies with it
-    child.unref();
-    for (const stream of [child.stdout, child.stderr]) (stream as Socket | null)?.unref();
-    child.stderr?.on('data', (d: Buffer) => entry.log.write('stderr', d));
-    const drained = Promise.all([streamDone(child.stdout), streamDone(child.stderr)]);
-    const exited = sandbox.exited.then(async (status) => {
-      // 'exit' can come before the last output: read the pipes to their end (briefly)
-      await Promise.race([drained, new Promise((r) => setTimeout(r, DRAIN_MS).unref())]);
-      if (entry.state === 'starting' || entry.state === 'running') entry.state = 'exited';
-      entry.log.close();
-      return exitOf(status);
-    });
-    // The container has started: a real kubelet reports it Running now. Whether it serves is the
-    // readiness probe's business (`probe` below), so a runner that never listens stays Running
-    // and not Ready, and one that exits first ends by its exit code and restartPolicy.
-    const lines = createInterface({ input: child.stdout!, crlfDelay: Infinity });
-    lines.on('line', (line) => {
-      entry.log.write('stdout', `${line}\n`);
-      if (entry.state === 'starting' && line.includes('"msg":"listening"')) entry.state = 'running';
-    });
-    return { podIP: entry.ip, exited };
-  };
+  const launch = async (entry: Entry, signal: AbortSignal): Promise<PodStartResult> =>
+    runPodSandbox(entry, await prepare(), signal, { options, ips, uids });
 
   const runtime: ProcessRuntime = {
     async start(pod, signal) {
@@ -340,45 +316,9 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
       if (entry === undefined || entry.uid !== pod.metadata.uid) return undefined;
       if (container !== entry.spec.container) return undefined;
       if (entry.state !== 'starting' && entry.state !== 'running') return false;
-      const ip = entry.ip;
-      if (ip === undefined) return false;
-      const spec = isObj(pod.spec) ? pod.spec : {};
-      const raw = (Array.isArray(spec.containers) ? spec.containers.filter(isObj) : []).find(
-        (c) => c.name === container,
-      );
-      const ports = Array.isArray(raw?.ports) ? raw.ports.filter(isObj) : [];
-      if (isObj(probe.httpGet)) {
-        const port = probePort(probe.httpGet.port, ports);
-        if (port === undefined) return false;
-        const headers: Record<string, string> = {};
-        for (const h of Array.isArray(probe.httpGet.httpHeaders) ? probe.httpGet.httpHeaders : [])
-          if (isObj(h)) headers[String(h.name)] = String(h.value);
-        const path = typeof probe.httpGet.path === 'string' ? probe.httpGet.path : '/';
-        return httpProbe(ip, port, path, headers, timeoutMs);
-      }
-      if (isObj(probe.tcpSocket)) {
-        const port = probePort(probe.tcpSocket.port, ports);
-        return port === undefined ? false : tcpProbe(ip, port, timeoutMs);
-      }
-      if (isObj(probe.exec)) {
-        const command = Array.isArray(probe.exec.command) ? probe.exec.command.map(String) : [];
-        if (command.length === 0) return false;
-        const session = runnerExec(
-          join(entry.baseDir ?? '', 'run', RUNNER_SOCKET),
-          entry.spec.token,
-          {
-            command,
-            stdin: false,
-            onStdout: () => undefined,
-            onStderr: () => undefined,
-          },
-        );
-        const timer = setTimeout(() => session.kill(), timeoutMs);
-        const outcome = await session.done;
-        clearTimeout(timer);
-        return outcome.kind === 'exited' && outcome.exitCode === 0;
-      }
-      return false;
+      if (entry.ip === undefined) return false;
+      const target = { ip: entry.ip, socketPath: socketOf(entry), token: entry.spec.token };
+      return runProbe(target, pod, container, probe, timeoutMs);
     },
     async stop(pod, stopOptions) {
       const entry = entries.get(keyOf(pod.metadata.namespace, pod.metadata.name));
