@@ -140,3 +140,19 @@ describe('cp with a local mistake', () => {
     expect(dir.stderr).toContain('cp copies one file; pass -r for a directory');
   });
 });
+
+describe('network mistakes are told in CLI terms', () => {
+  it('gVisor with an allow list, and an empty allow list, name the flags to pass', async () => {
+    const gvisor = await corral(
+      ['run', '--isolation', 'gvisor', '--network', 'allow=example.com', '--', 'true'],
+      { stateDir },
+    );
+    expect(gvisor.code).toBe(2);
+    // no SDK option syntax in a CLI message
+    expect(gvisor.stderr).not.toMatch(/\{ mode:|Sandbox\.|SandboxProvider/);
+    expect(gvisor.stderr).toMatch(/--network none|--isolation/);
+    const empty = await corral(['run', '--network', 'allow=', '--', 'true'], { stateDir });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('allow=<domain>');
+  });
+});
