@@ -2,6 +2,7 @@
  * `createOrchestrator()`: runs tasks in sandboxes under a concurrency limit, one sandbox per task
  * id, and sweeps what is left behind (its own earlier incarnations, owners that are gone).
  */
+import { taskTracer, traceTask } from './task-tracing.js';
 import {
   CORRAL_LABELS,
   compact,
@@ -108,6 +109,7 @@ export class Orchestrator {
       timeouts,
       clock: options.clock ?? systemClock,
       logger: options.logger ?? silent,
+      tracer: taskTracer(options.tracerProvider),
     };
     if (options.sweepOnStart !== false) {
       void this.sweep().catch((error: unknown) =>
@@ -245,18 +247,17 @@ export class Orchestrator {
     }
     entry.status = 'running';
     try {
-      return await runTask(
-        this.#ctx,
-        {
-          taskID: entry.taskID,
-          sandboxId: entry.progress.sandboxId,
-          task,
-          adopt,
-          startedAt,
-          queuedMs: this.#ctx.clock.now() - queuedFrom,
-          cancel: entry.controller.signal,
-        },
-        entry.progress,
+      const input = {
+        taskID: entry.taskID,
+        sandboxId: entry.progress.sandboxId,
+        task,
+        adopt,
+        startedAt,
+        queuedMs: this.#ctx.clock.now() - queuedFrom,
+        cancel: entry.controller.signal,
+      };
+      return await traceTask(this.#ctx.tracer, entry.taskID, () =>
+        runTask(this.#ctx, input, entry.progress),
       );
     } catch (error) {
       // runTask turns failures into records; reaching here is a bug, reported as a record too

@@ -4,6 +4,8 @@
  * comes first; output is captured before cleanup; cleanup always runs, on its own timeout,
  * whatever happened to the caller's signal.
  */
+import type { Tracer } from '@opentelemetry/api';
+import { tracePhase } from './task-tracing.js';
 import {
   ConflictError,
   RunnerClient,
@@ -46,6 +48,7 @@ export interface RunContext {
   timeouts: ResolvedTimeouts;
   clock: Clock;
   logger: Logger;
+  tracer: Tracer;
 }
 
 /** What `get()` shows while a task runs. */
@@ -104,7 +107,7 @@ export async function runTask(
     progress.phase = phase;
     const start = clock.now();
     try {
-      return await fn();
+      return await tracePhase(ctx.tracer, phase, fn);
     } finally {
       phases[key] = clock.now() - start;
     }

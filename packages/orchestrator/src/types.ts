@@ -1,3 +1,4 @@
+import type { TracerProvider } from '@opentelemetry/api';
 import type { Clock, ProviderCreateOptions, SandboxProvider, TaskResult } from '@corral/sdk';
 import type { TaskFailureCode } from './errors.js';
 
@@ -136,6 +137,11 @@ export interface OrchestratorOptions {
   /** Time source for waits and the sweep interval (tests). */
   clock?: Clock;
   logger?: Logger;
+  /**
+   * OpenTelemetry: a `corral.task` span per run with its phases as children. @default the
+   * global provider of `@opentelemetry/api` (a no-op unless an SDK is registered)
+   */
+  tracerProvider?: TracerProvider;
 }
 
 export interface SweepReport {

@@ -8,15 +8,7 @@ import {
   SimpleSpanProcessor,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
-import { AsyncLocalStorage } from 'node:async_hooks';
-import {
-  context,
-  ROOT_CONTEXT,
-  SpanStatusCode,
-  trace,
-  type Context,
-  type ContextManager,
-} from '@opentelemetry/api';
+import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   TRACE_CONTEXT_ANNOTATION,
@@ -24,6 +16,7 @@ import {
   type ClaimReadyMetric,
   type KubernetesProviderMetrics,
 } from '../../src/kubernetes/index.js';
+import { AsyncContextManager } from './async-context-manager.js';
 import { NS, gvr, startEnv, type Env } from './fixtures.js';
 
 let env: Env | undefined;
@@ -52,35 +45,6 @@ function recorder() {
     claimDeleted: (m) => deleted.push(m),
   };
   return { ready, deleted, metrics };
-}
-
-/**
- * What `@opentelemetry/context-async-hooks` provides, in a few lines: the active context follows
- * async calls, so a span the caller has open is the parent of Corral's.
- */
-class AsyncContextManager implements ContextManager {
-  readonly #storage = new AsyncLocalStorage<Context>();
-  active(): Context {
-    return this.#storage.getStore() ?? ROOT_CONTEXT;
-  }
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
-    ctx: Context,
-    fn: F,
-    thisArg?: ThisParameterType<F>,
-    ...args: A
-  ): ReturnType<F> {
-    return this.#storage.run(ctx, () => fn.apply(thisArg, args));
-  }
-  bind<T>(_ctx: Context, target: T): T {
-    return target;
-  }
-  enable(): this {
-    return this;
-  }
-  disable(): this {
-    this.#storage.disable();
-    return this;
-  }
 }
 
 const byName = (spans: ReadableSpan[], name: string): ReadableSpan[] =>
