@@ -165,8 +165,10 @@ describe('corral run -it', () => {
       try {
         term.type('echo R$((40+2))\r');
         await term.until('R42');
-        // raw mode: Ctrl-C is a byte for the sandbox's terminal, which interrupts sleep, not Corral
-        term.type('echo S$((1+1)); sleep 300\r');
+        // raw mode: Ctrl-C is a byte for the sandbox's terminal, which interrupts sleep, not Corral.
+        // The marker comes from the foreground job itself (bash has handed it the terminal by
+        // then); a marker echoed by bash before it forks could let ^C reach bash first.
+        term.type("sh -c 'echo S$((1+1)); exec sleep 300'\r");
         await term.until('S2');
         let mark = term.screen().length;
         term.type('\x03');
