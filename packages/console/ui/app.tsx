@@ -25,6 +25,8 @@ export function App() {
   useEffect(() => {
     const onHash = (): void => setPath(currentPath());
     addEventListener('hashchange', onHash);
+    // effects run after the first paint: a hash change in between fired no event we heard
+    onHash();
     return () => removeEventListener('hashchange', onHash);
   }, []);
   if (unauthorized) return <Unauthorized />;

@@ -209,10 +209,12 @@ export class SandboxService {
   async reconcile(signal?: AbortSignal): Promise<ReconcileReport> {
     const provider = this.provider();
     const report: ReconcileReport = { adopted: [], cleaned: [] };
+    // a local sandbox dies with the server that made it; one still found is still dying
+    const adoptable = provider.capabilities().persistent;
     for (const row of await this.store.listSandboxes()) {
       if (row.provider !== provider.name) continue;
       const found = await provider.get(row.id, signal ? { signal } : {});
-      if (found) report.adopted.push(row.id);
+      if (found && adoptable) report.adopted.push(row.id);
       else {
         await provider.delete(row.id).catch(() => undefined);
         await this.store.deleteSandbox(row.id);

@@ -109,6 +109,11 @@ describe.skipIf(missing !== null)(
 
     it('saves Kubernetes settings and Test connection turns every indicator green', async () => {
       await openConsole(page, server.url, server.token, '#/settings');
+      // as a user does: the nav link (the hash set by goto can land before the router listens)
+      await page
+        .getByRole('navigation', { name: 'Pages' })
+        .getByRole('link', { name: 'Settings' })
+        .click();
       await page
         .getByRole('heading', { name: 'Settings', level: 1 })
         .waitFor()
