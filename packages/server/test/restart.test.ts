@@ -43,7 +43,19 @@ async function serve(stateDir: string) {
       reject(new Error(`corral serve exited with ${code}: ${lines.join('\n')}`)),
     );
   });
-  return { child, lines, ...(await ready) };
+  /** Resolves with the first line (seen or still to come) that matches `re`. */
+  const line = (re: RegExp) =>
+    new Promise<string>((resolve) => {
+      const seen = lines.find((l) => re.test(l));
+      if (seen !== undefined) return resolve(seen);
+      const onLine = (l: string) => {
+        if (!re.test(l)) return;
+        rl.off('line', onLine);
+        resolve(l);
+      };
+      rl.on('line', onLine);
+    });
+  return { child, lines, line, ...(await ready) };
 }
 
 afterAll(() => {
@@ -88,7 +100,10 @@ describe('corral serve', () => {
 
       const second = await serve(stateDir);
       expect(second.token).toBe(first.token);
-      expect(second.lines.join('\n')).toMatch(/Recovered: 0 sandbox\(es\) adopted, 1 cleaned up/);
+      // printed after the Token line, possibly in a later chunk of the pipe
+      expect(await second.line(/^Recovered:/)).toMatch(
+        /Recovered: 0 sandbox\(es\) adopted, 1 cleaned up/,
+      );
       const again = client(second.url, second.token);
       expect(await (await again('/api/v1/settings')).json()).toEqual(saved);
       const items = ((await (await again('/api/v1/tasks')).json()) as any).items as {
