@@ -12,6 +12,7 @@ import { GVR, NAMESPACE, startTestCluster, whenPoolReady } from './helpers/clust
 import type { TestCluster } from './helpers/cluster.js';
 
 const CONFIG_MAPS = { group: '', version: 'v1', resource: 'configmaps' } as const;
+const PODS = { group: '', version: 'v1', resource: 'pods' } as const;
 
 describe('corral template apply NAME without --image', () => {
   let cluster: TestCluster;
@@ -23,7 +24,23 @@ describe('corral template apply NAME without --image', () => {
     const { store } = cluster.fake;
     for (const pool of store.list(GVR.warmPools, { namespace: NAMESPACE }).items)
       store.delete(GVR.warmPools, NAMESPACE, pool.metadata.name!);
+    // deletion is asynchronous (D2): the collector deletes the pods after the DELETE, and each
+    // pod terminates gracefully; wait (on the pods' watch) until the last one is gone
+    await store.gcSettled();
     await cluster.fake.controller?.whenIdle();
+    await new Promise<void>((resolve) => {
+      const handle: { stop?: () => void; done?: boolean } = {};
+      const check = (): void => {
+        if (handle.done || store.list(PODS, { namespace: NAMESPACE }).items.length > 0) return;
+        handle.done = true;
+        handle.stop?.();
+        resolve();
+      };
+      handle.stop = store.watch(PODS, { namespace: NAMESPACE }, check);
+      // the store may replay (and so resolve) before watch() returned its stop
+      if (handle.done) handle.stop();
+      check();
+    });
     await cluster.fake.kubelet?.whenIdle();
     expect((cluster.fake.kubelet!.runtime as ProcessRuntime).processes()).toEqual([]);
     await cluster.stop();
