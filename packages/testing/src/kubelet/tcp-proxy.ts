@@ -4,6 +4,7 @@
  * pod IP answers because the host listens for it.
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { listenExclusive } from '../network/listen-exclusive.js';
 
 export interface TcpProxy {
   readonly host: string;
@@ -39,21 +40,5 @@ export async function startTcpProxy(options: {
     client.pipe(upstream);
     upstream.pipe(client);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: options.host, port: options.port, exclusive: true }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  let closing: Promise<void> | undefined;
-  return {
-    host: options.host,
-    port: options.port,
-    close: () =>
-      (closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      })),
-  };
+  return listenExclusive(server, sockets, options);
 }
