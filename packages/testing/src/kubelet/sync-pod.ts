@@ -68,25 +68,42 @@ export function syncPod(
  * Pending and not Ready, in an earlier status write than Running (D4).
  */
 function writeSandboxReady(ctx: KubeletContext, pod: KubeObject, ip: string, started: string) {
-  const unready = `containers with unready status: [${containersOf(pod)
-    .map((c) => c.name)
-    .join(' ')}]`;
+  const names = containersOf(pod).map((c) => c.name);
+  patchStatus(
+    ctx,
+    pod.metadata.namespace ?? '',
+    pod.metadata.name ?? '',
+    pod.metadata.uid ?? '',
+    startedStatus(ctx, { phase: 'Pending', ip, started, ready: false, unready: names }),
+  );
+}
+
+/** What both status writes carry: the addresses, the start time and the readiness conditions. */
+function startedStatus(
+  ctx: KubeletContext,
+  s: { phase: string; ip: string; started: string; ready: boolean; unready: readonly string[] },
+): Obj {
   const { hostIP } = ctx;
-  patchStatus(ctx, pod.metadata.namespace ?? '', pod.metadata.name ?? '', pod.metadata.uid ?? '', {
-    phase: 'Pending',
+  const message = `containers with unready status: [${s.unready.join(' ')}]`;
+  const readiness = (type: string) =>
+    s.ready
+      ? condition(ctx, type, 'True')
+      : condition(ctx, type, 'False', 'ContainersNotReady', message);
+  return {
+    phase: s.phase,
     hostIP,
     hostIPs: [{ ip: hostIP }],
-    podIP: ip,
-    podIPs: [{ ip }],
-    startTime: started,
+    podIP: s.ip,
+    podIPs: [{ ip: s.ip }],
+    startTime: s.started,
     conditions: [
       condition(ctx, 'PodReadyToStartContainers', 'True'),
       condition(ctx, 'Initialized', 'True'),
-      condition(ctx, 'Ready', 'False', 'ContainersNotReady', unready),
-      condition(ctx, 'ContainersReady', 'False', 'ContainersNotReady', unready),
+      readiness('Ready'),
+      readiness('ContainersReady'),
       condition(ctx, 'PodScheduled', 'True'),
     ],
-  });
+  };
 }
 
 function writeRunning(
@@ -101,30 +118,10 @@ function writeRunning(
   },
 ): void {
   const { ip, started, restartCount, probes, lastState } = run;
-  const { hostIP } = ctx;
   const uid = pod.metadata.uid ?? '';
-  const ready = probes.length === 0;
-  const unreadyMessage = `containers with unready status: [${probes
-    .map((p) => p.container)
-    .join(' ')}]`;
+  const unready = probes.map((p) => p.container);
   patchStatus(ctx, pod.metadata.namespace ?? '', pod.metadata.name ?? '', uid, {
-    phase: 'Running',
-    hostIP,
-    hostIPs: [{ ip: hostIP }],
-    podIP: ip,
-    podIPs: [{ ip }],
-    startTime: started,
-    conditions: [
-      condition(ctx, 'PodReadyToStartContainers', 'True'),
-      condition(ctx, 'Initialized', 'True'),
-      ready
-        ? condition(ctx, 'Ready', 'True')
-        : condition(ctx, 'Ready', 'False', 'ContainersNotReady', unreadyMessage),
-      ready
-        ? condition(ctx, 'ContainersReady', 'True')
-        : condition(ctx, 'ContainersReady', 'False', 'ContainersNotReady', unreadyMessage),
-      condition(ctx, 'PodScheduled', 'True'),
-    ],
+    ...startedStatus(ctx, { phase: 'Running', ip, started, ready: unready.length === 0, unready }),
     containerStatuses: containersOf(pod).map((c) => ({
       name: c.name,
       image: c.image,
