@@ -77,6 +77,7 @@ export function workPath(path: string): string {
 
 export class SandboxService {
   private readonly clients = new Map<string, RunnerClient>();
+  private readonly endpoints = new Map<string, RunnerEndpoint>();
 
   constructor(
     private readonly provider: () => SandboxProvider,
@@ -158,9 +159,21 @@ export class SandboxService {
     return toDetail((await this.found(id, signal)).info);
   }
 
-  /** Where the sandbox's runner listens (for the runner proxy), else 404. */
+  /**
+   * Where the sandbox's runner listens (for the runner proxy), else 404. Kept per id, so a
+   * proxied call costs no provider lookup (a Kubernetes GET); `forgetEndpoint` after a failed
+   * call, and `remove`, drop it.
+   */
   async endpoint(id: string, signal?: AbortSignal): Promise<RunnerEndpoint> {
-    return (await this.found(id, signal)).endpoint;
+    const known = this.endpoints.get(id);
+    if (known) return known;
+    const { endpoint } = await this.found(id, signal);
+    this.endpoints.set(id, endpoint);
+    return endpoint;
+  }
+
+  forgetEndpoint(id: string): void {
+    this.endpoints.delete(id);
   }
 
   private async found(id: string, signal?: AbortSignal) {
@@ -183,6 +196,7 @@ export class SandboxService {
       );
     this.clients.get(id)?.close();
     this.clients.delete(id);
+    this.endpoints.delete(id);
     await provider.delete(id, signal ? { signal } : {});
     await this.store.deleteSandbox(id);
   }

@@ -31,14 +31,21 @@ const DROP = new Set([
 
 export function runnerProxyRoutes(app: Hono, sandboxes: SandboxService): void {
   app.all('/api/v1/sandboxes/:id/runner/*', async (c) => {
-    const endpoint = await sandboxes.endpoint(c.req.param('id'), c.req.raw.signal);
+    const id = c.req.param('id');
+    const endpoint = await sandboxes.endpoint(id, c.req.raw.signal);
     const url = new URL(c.req.url);
     const rest = url.pathname.replace(PREFIX, '') || '/';
     const headers: OutgoingHttpHeaders = {};
     c.req.raw.headers.forEach((value, key) => {
       if (!DROP.has(key)) headers[key] = value;
     });
-    return forward(endpoint, c.req.method, rest + url.search, headers, c.req.raw);
+    return forward(endpoint, c.req.method, rest + url.search, headers, c.req.raw).catch(
+      (error: unknown) => {
+        // the runner moved or went away (a resumed pod, a deleted sandbox): look it up again
+        sandboxes.forgetEndpoint(id);
+        throw error;
+      },
+    );
   });
 }
 
