@@ -7,12 +7,13 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Server } from 'node:http';
 import { AgentRunner } from '@corral/agents';
 import { createLocalProvider, type SandboxProvider } from '@corral/sdk';
 import { agentProvider } from './agent-provider.js';
+import { kubeconfigPath } from './kube-contexts.js';
 import { createApp } from './app.js';
 import { EventHub } from './event-hub.js';
 import { serverGenericProfile } from './generic-profile.js';
@@ -89,12 +90,12 @@ export async function startServer(options: ServerOptions): Promise<CorralServer>
         else {
           const { createKubernetesProvider } = await import('@corral/sdk/kubernetes');
           const k = s.kubernetes;
-          // the kubeconfig is the server's (options.env), as for the contexts it lists
-          const kubeconfig = (options.env ?? process.env).KUBECONFIG?.split(delimiter)[0];
+          // the kubeconfig is the server's (options.env), the one whose contexts it lists
+          const env = options.env ?? process.env;
           p = createKubernetesProvider({
             owner,
-            env: { ...(options.env ?? process.env) },
-            ...(kubeconfig ? { kubeconfigPath: kubeconfig } : {}),
+            env: { ...env },
+            ...(env.KUBECONFIG ? { kubeconfigPath: kubeconfigPath(env) } : {}),
             ...(k.context ? { context: k.context } : {}),
             ...(k.namespace ? { namespace: k.namespace } : {}),
             ...(k.warmPool ? { warmPool: k.warmPool } : {}),
