@@ -46,6 +46,8 @@ describe.skipIf(missing !== null)(
 
     it('creates a task, starts it from the keyboard, approves the plan, shows events and the diff', async () => {
       await openConsole(page, served.url, served.token, '#/board');
+      // count() does not wait: let the board render first
+      await page.getByRole('heading', { name: 'Backlog', level: 2 }).waitFor();
       for (const title of ['Backlog', 'In progress', 'Awaiting approval', 'Done', 'Failed'])
         await expect(page.getByRole('heading', { name: title, level: 2 }).count()).resolves.toBe(1);
 
