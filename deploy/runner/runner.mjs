@@ -1128,6 +1128,8 @@ var ManagedProcess = class {
   waiters = /* @__PURE__ */ new Set();
   outputListeners = /* @__PURE__ */ new Set();
   timeoutTimer;
+  outputPaused = false;
+  onOutputResumed;
   resolveExited;
   t0 = performance.now();
   constructor(id, child, spec, bufferLimit) {
@@ -1154,12 +1156,12 @@ var ManagedProcess = class {
     };
     child.on("exit", (code, signal) => {
       exitInfo = { code, signal };
-      setTimeout(() => {
+      this.afterDrainGrace(() => {
         if (finished) return;
         child.stdout.destroy();
         child.stderr.destroy();
         finish();
-      }, PIPE_DRAIN_GRACE_MS).unref();
+      });
     });
     child.on("close", finish);
     if (spec.stdin !== void 0 && spec.stdin.length > 0) child.stdin.write(spec.stdin);
@@ -1220,12 +1222,31 @@ var ManagedProcess = class {
   }
   /** Stops reading output so the child blocks on a full pipe (backpressure from a slow reader). */
   pauseOutput() {
+    this.outputPaused = true;
     this.child.stdout.pause();
     this.child.stderr.pause();
   }
   resumeOutput() {
+    this.outputPaused = false;
     this.child.stdout.resume();
     this.child.stderr.resume();
+    const rearm = this.onOutputResumed;
+    this.onOutputResumed = void 0;
+    rearm?.();
+  }
+  /**
+   * Runs `expired` once the pipes stayed open PIPE_DRAIN_GRACE_MS past the leader's exit. Time
+   * spent paused by a slow reader does not count: that output is the command's, still unread,
+   * not a descendant holding the pipes (destroying the pipes then would drop it).
+   */
+  afterDrainGrace(expired) {
+    const arm = () => {
+      setTimeout(() => {
+        if (this.outputPaused) this.onOutputResumed = arm;
+        else expired();
+      }, PIPE_DRAIN_GRACE_MS).unref();
+    };
+    arm();
   }
   /**
    * The command on the pty and its terminal (`script` is our pid; the command is its child, in a

@@ -83,6 +83,8 @@ export class ManagedProcess {
   private waiters = new Set<() => void>();
   private outputListeners = new Set<OutputListener>();
   private timeoutTimer: NodeJS.Timeout | undefined;
+  private outputPaused = false;
+  private onOutputResumed: (() => void) | undefined;
   private resolveExited!: (e: CommandExitEvent) => void;
   private readonly t0 = performance.now();
 
@@ -113,12 +115,12 @@ export class ManagedProcess {
     child.on('exit', (code, signal) => {
       exitInfo = { code, signal };
       // Descendants may keep the pipes open; do not wait for them forever.
-      setTimeout(() => {
+      this.afterDrainGrace(() => {
         if (finished) return;
         child.stdout!.destroy();
         child.stderr!.destroy();
         finish();
-      }, PIPE_DRAIN_GRACE_MS).unref();
+      });
     });
     child.on('close', finish);
 
@@ -188,13 +190,33 @@ export class ManagedProcess {
 
   /** Stops reading output so the child blocks on a full pipe (backpressure from a slow reader). */
   pauseOutput(): void {
+    this.outputPaused = true;
     this.child.stdout!.pause();
     this.child.stderr!.pause();
   }
 
   resumeOutput(): void {
+    this.outputPaused = false;
     this.child.stdout!.resume();
     this.child.stderr!.resume();
+    const rearm = this.onOutputResumed;
+    this.onOutputResumed = undefined;
+    rearm?.();
+  }
+
+  /**
+   * Runs `expired` once the pipes stayed open PIPE_DRAIN_GRACE_MS past the leader's exit. Time
+   * spent paused by a slow reader does not count: that output is the command's, still unread,
+   * not a descendant holding the pipes (destroying the pipes then would drop it).
+   */
+  private afterDrainGrace(expired: () => void): void {
+    const arm = (): void => {
+      setTimeout(() => {
+        if (this.outputPaused) this.onOutputResumed = arm;
+        else expired();
+      }, PIPE_DRAIN_GRACE_MS).unref();
+    };
+    arm();
   }
 
   /**

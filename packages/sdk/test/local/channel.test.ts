@@ -155,9 +155,13 @@ describe('host↔runner channel: the sandboxed code cannot forge, redirect or ea
     try {
       let streamed = 0;
       const total = 20_000_000;
-      const result = await client.commands.run(['sh', '-c', `head -c ${total} /dev/zero`], {
-        onStdout: (text) => void (streamed += text.length),
-      });
+      // printable bytes: NULs would be six bytes each on the JSON wire, for nothing this tests
+      const result = await client.commands.run(
+        ['sh', '-c', `head -c ${total} /dev/zero | tr '\\0' a`],
+        {
+          onStdout: (text) => void (streamed += text.length),
+        },
+      );
       expect(streamed).toBe(total);
       expect(result.stdoutBytes.length).toBe(COLLECTED_OUTPUT_LIMIT_BYTES);
       expect(result.truncated).toEqual({
@@ -169,7 +173,7 @@ describe('host↔runner channel: the sandboxed code cannot forge, redirect or ea
     } finally {
       client.close();
     }
-  });
+  }, 120_000);
 
   it('W5: default bounds: pids and memory limits, a sized /tmp, a read-only root', async () => {
     if (isRoot)

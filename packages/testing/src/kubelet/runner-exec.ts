@@ -76,6 +76,8 @@ export function runnerExec(
       },
     },
     (res: IncomingMessage) => {
+      // kill() destroys the request mid-response: the response then errors with "aborted"
+      res.on('error', (err) => settle({ kind: 'error', message: err.message }));
       if (res.statusCode !== 200) {
         let text = '';
         res.setEncoding('utf8');
