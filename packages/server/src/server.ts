@@ -1,7 +1,8 @@
 /**
  * `startServer()`: the whole of `corral serve` in one process — store, token, providers, agent
  * runner, the API and the console's files. `close()` stops it gracefully: the listener first,
- * then runs are cancelled (their tasks fail with SERVER_SHUTDOWN; start them again), local
+ * then executing runs are cancelled (their tasks fail with SERVER_SHUTDOWN; start them again),
+ * plans awaiting approval are let go with their checkpoints (resumed on the next start), local
  * sandboxes it owns are deleted (they cannot outlive it), persistent ones are kept for adoption.
  */
 import { createHash } from 'node:crypto';
@@ -11,8 +12,10 @@ import { join, resolve } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Server } from 'node:http';
 import { AgentRunner } from '@corral/agents';
+import { sandboxIdFor } from '@corral/orchestrator';
 import { createLocalProvider, type SandboxProvider } from '@corral/sdk';
 import { agentProvider } from './agent-provider.js';
+import { CheckpointFiles } from './checkpoint-files.js';
 import { kubeconfigPath } from './kube-contexts.js';
 import { createApp } from './app.js';
 import { EventHub } from './event-hub.js';
@@ -36,8 +39,11 @@ export interface CorralServer {
   readonly tokenCreated: boolean;
   readonly owner: string;
   readonly store: Store;
-  /** What the start-up found: sandboxes adopted/cleaned, tasks whose run did not survive. */
-  readonly recovered: ReconcileReport & { failedTasks: string[] };
+  /**
+   * What the start-up found: sandboxes adopted/cleaned, plans awaiting approval resumed from
+   * their checkpoints, tasks whose run did not survive (failed with SERVER_RESTARTED).
+   */
+  readonly recovered: ReconcileReport & { failedTasks: string[]; resumedTasks: string[] };
   close(): Promise<void>;
 }
 
@@ -129,9 +135,16 @@ export async function startServer(options: ServerOptions): Promise<CorralServer>
       () => runnerFor(provider),
       async () => (await readSettings()).agents.defaultProfile,
       join(stateDir, 'workspaces'),
+      {
+        checkpoints: new CheckpointFiles(join(stateDir, 'checkpoints')),
+        dropRunSandbox: (runId) => provider.delete(sandboxIdFor(runId)),
+        persistent: () => provider.capabilities().persistent,
+        maxCheckpointBytes: options.maxCheckpointBytes,
+        logger,
+      },
     );
     const reconciled = await sandboxes.reconcile();
-    const failedTasks = await tasks.recover();
+    const { failed: failedTasks, resumed: resumedTasks } = await tasks.recover();
 
     const app = createApp({
       token,
@@ -176,7 +189,7 @@ export async function startServer(options: ServerOptions): Promise<CorralServer>
       tokenCreated: created,
       owner,
       store,
-      recovered: { ...reconciled, failedTasks },
+      recovered: { ...reconciled, failedTasks, resumedTasks },
       close: () =>
         (closing ??= (async () => {
           const http = server as Server;
