@@ -18,6 +18,7 @@ import { agentProvider } from './agent-provider.js';
 import { CheckpointFiles } from './checkpoint-files.js';
 import { kubeconfigPath } from './kube-contexts.js';
 import { createApp } from './app.js';
+import { ConnectionTests } from './connection-tests.js';
 import { EventHub } from './event-hub.js';
 import { serverGenericProfile } from './generic-profile.js';
 import { openapiDocument } from './openapi.js';
@@ -146,6 +147,7 @@ export async function startServer(options: ServerOptions): Promise<CorralServer>
     const reconciled = await sandboxes.reconcile();
     const { failed: failedTasks, resumed: resumedTasks } = await tasks.recover();
 
+    const connectionTests = new ConnectionTests(options.connectionChecks);
     const app = createApp({
       token,
       openapi: openapiDocument(),
@@ -161,7 +163,7 @@ export async function startServer(options: ServerOptions): Promise<CorralServer>
       sandboxes,
       tasks,
       hub,
-      checks: options.connectionChecks,
+      tests: connectionTests,
       warmPools: options.warmPools,
       env: options.env ?? process.env,
       staticDir: options.staticDir,
@@ -196,6 +198,7 @@ export async function startServer(options: ServerOptions): Promise<CorralServer>
           const closed = new Promise<void>((r) => http.close(() => r()));
           http.closeAllConnections();
           await closed;
+          connectionTests.close();
           await tasks.close();
           for (const r of runners.values()) await r.close().catch(() => undefined);
           await sandboxes.closeOwned().catch(() => undefined);

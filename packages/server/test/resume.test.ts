@@ -25,9 +25,7 @@ describe('a plan awaiting approval across a server restart', () => {
             json: { prompt, agent: 'generic', planFirst: true, workspace: { dir: workspace } },
           })
         ).json()) as any;
-        expect((await api(`/api/v1/tasks/${task.id}/start`, { method: 'POST' })).status).toBe(
-          202,
-        );
+        expect((await api(`/api/v1/tasks/${task.id}/start`, { method: 'POST' })).status).toBe(202);
         const seen = await readSse(await api(`/api/v1/tasks/${task.id}/events`), awaiting);
         return { id: task.id as string, runId: task.runId as string | null, seen };
       };
@@ -56,8 +54,7 @@ describe('a plan awaiting approval across a server restart', () => {
 
         const cursor = approved.seen.at(-1)!.id!;
         expect(
-          (await api(`/api/v1/tasks/${approved.id}/approve`, { method: 'POST', json: {} }))
-            .status,
+          (await api(`/api/v1/tasks/${approved.id}/approve`, { method: 'POST', json: {} })).status,
         ).toBe(202);
         const rest = await readSse(
           await api(`/api/v1/tasks/${approved.id}/events`, {
