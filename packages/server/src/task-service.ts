@@ -402,7 +402,8 @@ export class TaskService {
     const ok = record.state === 'succeeded';
     const error = ok
       ? null
-      : this.closing && record.state === 'cancelled'
+      : // an awaiting plan cancelled by the shutdown ends as rejected
+        this.closing && (record.state === 'cancelled' || record.state === 'rejected')
         ? 'SERVER_SHUTDOWN: the server was stopped while the agent ran; start the task again'
         : record.error
           ? `${record.error.code}: ${record.error.message}`

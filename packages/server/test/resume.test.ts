@@ -85,4 +85,59 @@ describe('a plan awaiting approval across a server restart', () => {
       await state.remove();
     }
   }, 120_000); // budget: two server starts and three generic runs in real sandboxes, on a loaded machine
+
+  it('a plan over the checkpoint bound still waits in its kept sandbox, says it will not survive, and ends when the server stops', async () => {
+    const state = await tempDir('corral-serve-resume-big-');
+    const stateDir = join(state.dir, 'state');
+    try {
+      // a tar of even an empty workspace is over 100 bytes
+      const first = await startServer({ stateDir, port: 0, maxCheckpointBytes: 100 });
+      let api = client(first.url, first.token);
+      const create = async () => {
+        const task = (await (
+          await api('/api/v1/tasks', {
+            method: 'POST',
+            json: { prompt: 'echo kept > kept.txt', agent: 'generic', planFirst: true },
+          })
+        ).json()) as any;
+        await api(`/api/v1/tasks/${task.id}/start`, { method: 'POST' });
+        return {
+          id: task.id as string,
+          seen: await readSse(await api(`/api/v1/tasks/${task.id}/events`), awaiting),
+        };
+      };
+      const approvedInPlace = await create();
+      const warning = approvedInPlace.seen.find((e) => e.event === 'error')!.data as any;
+      expect(warning).toMatchObject({ code: 'CHECKPOINT_TOO_LARGE', fatal: false });
+      expect(warning.message).toMatch(/^the plan will not survive a server restart: /);
+      // the kept sandbox path is unaffected
+      await api(`/api/v1/tasks/${approvedInPlace.id}/approve`, { method: 'POST', json: {} });
+      await readSse(
+        await api(`/api/v1/tasks/${approvedInPlace.id}/events`, {
+          headers: { 'last-event-id': String(approvedInPlace.seen.at(-1)!.id) },
+        }),
+      );
+      expect(
+        ((await (await api(`/api/v1/tasks/${approvedInPlace.id}/diff`)).json()) as any).files,
+      ).toEqual([{ path: 'kept.txt', status: 'added' }]);
+
+      // without a checkpoint, a graceful stop ends the plan (a crash: the next start does)
+      const lost = await create();
+      await first.close();
+      const second = await startServer({ stateDir, port: 0 });
+      try {
+        expect(second.recovered).toMatchObject({ failedTasks: [], resumedTasks: [] });
+        api = client(second.url, second.token);
+        const task = (await (await api(`/api/v1/tasks/${lost.id}`)).json()) as any;
+        expect(task.status).toBe('failed');
+        expect(task.error).toBe(
+          'SERVER_SHUTDOWN: the server was stopped while the agent ran; start the task again',
+        );
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await state.remove();
+    }
+  }, 120_000); // budget: two server starts and two generic runs in real sandboxes, on a loaded machine
 });
