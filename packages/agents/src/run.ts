@@ -4,6 +4,8 @@
  * agent's session files live in its `$HOME` inside the sandbox, and the workspace there is
  * exactly what the plan was made against, so `approve()` resumes instantly with no copy or
  * restore; the cost is a sandbox held while a person decides, bounded by `approvalTimeoutMs`.
+ * If the process holding the run goes away, `checkpoint()` (taken while waiting) lets another
+ * one resume the run in a new sandbox (`ctx.resumeFrom`, checkpoint.ts).
  */
 import { join } from 'node:path';
 import { RunnerClient, type ProvisionedSandbox, type SandboxProvider } from '@corral/sdk';
