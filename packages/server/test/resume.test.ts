@@ -38,6 +38,10 @@ describe('a plan awaiting approval across a server restart', () => {
 
       // the host copy changes while the server is down; the plan was made against v1
       await writeFile(join(workspace, 'a.txt'), 'v2\n');
+      // a resumed plan not yet decided is let go again by the next stop, and resumed again
+      const between = await startServer({ stateDir, port: 0 });
+      expect([...between.recovered.resumedTasks].sort()).toEqual([approved.id, rejected.id].sort());
+      await between.close();
       const second = await startServer({ stateDir, port: 0 });
       try {
         expect([...second.recovered.resumedTasks].sort()).toEqual(
@@ -84,7 +88,7 @@ describe('a plan awaiting approval across a server restart', () => {
     } finally {
       await state.remove();
     }
-  }, 120_000); // budget: two server starts and three generic runs in real sandboxes, on a loaded machine
+  }, 120_000); // budget: three server starts and three generic runs in real sandboxes, on a loaded machine
 
   it('a plan over the checkpoint bound still waits in its kept sandbox, says it will not survive, and ends when the server stops', async () => {
     const state = await tempDir('corral-serve-resume-big-');
