@@ -5,6 +5,10 @@ export { AgentRun } from './run.js';
 export type { AgentRunRecord, AgentRunState } from './run.js';
 export type { AgentRunInput, AgentRunOptions } from './options.js';
 
+// Plan checkpoints (resume a plan run in a new sandbox).
+export { decodeCheckpoint, DEFAULT_MAX_CHECKPOINT_BYTES, encodeCheckpoint } from './checkpoint.js';
+export type { RunCheckpoint } from './checkpoint.js';
+
 // The event stream.
 export type { AgentEvent, AgentEventBody, AgentEventType, FileChange } from './events.js';
 

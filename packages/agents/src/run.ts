@@ -4,10 +4,18 @@
  * agent's session files live in its `$HOME` inside the sandbox, and the workspace there is
  * exactly what the plan was made against, so `approve()` resumes instantly with no copy or
  * restore; the cost is a sandbox held while a person decides, bounded by `approvalTimeoutMs`.
+ * If the process holding the run goes away, `checkpoint()` (taken while waiting) lets another
+ * one resume the run in a new sandbox (`ctx.resumeFrom`, checkpoint.ts).
  */
 import { join } from 'node:path';
 import { RunnerClient, type ProvisionedSandbox, type SandboxProvider } from '@corral/sdk';
 import { sandboxIdFor } from '@corral/orchestrator';
+import {
+  captureCheckpoint,
+  HOME_DIR,
+  restoreCheckpoint,
+  type RunCheckpoint,
+} from './checkpoint.js';
 import { AgentError, AgentRunError } from './errors.js';
 import { EventLog } from './event-log.js';
 import type { AgentEvent, AgentEventBody, FileChange } from './events.js';
@@ -49,9 +57,11 @@ export interface RunContext {
   owner: string;
   acquire(signal: AbortSignal): Promise<() => void>;
   onDone(run: AgentRun): void;
+  /** Resume from this checkpoint: the run starts awaiting approval, with no sandbox yet. */
+  resumeFrom?: RunCheckpoint;
 }
 
-const HOME = 'home';
+const HOME = HOME_DIR;
 const IN_SANDBOX = {
   agent: '/opt/corral/agent',
   gateway: '/opt/corral/gateway',
@@ -78,6 +88,8 @@ export class AgentRun {
   private readonly startedAt = performance.now();
   private record: AgentRunRecord;
   private readonly done: Promise<void>;
+  /** While awaiting approval in a kept sandbox: what `checkpoint()` archives. */
+  private planned: { client: RunnerClient; startTree: string; sessionId?: string } | undefined;
 
   constructor(
     readonly options: AgentRunOptions,
@@ -94,6 +106,7 @@ export class AgentRun {
       files: [],
       usage: { inputTokens: 0, outputTokens: 0, costUsd: 0, turns: 0 },
       timings: { totalMs: 0 },
+      ...(ctx.resumeFrom ? { text: ctx.resumeFrom.plan, plan: ctx.resumeFrom.plan } : {}),
     };
     this.done = this.drive();
   }
@@ -139,6 +152,31 @@ export class AgentRun {
   async reject(): Promise<AgentRunRecord> {
     this.takeDecision({ approve: false });
     return this.finished();
+  }
+
+  /**
+   * While awaiting approval: archives what resuming in another sandbox needs (runner.resume), so
+   * the plan survives the process holding this run. Call before approving.
+   */
+  async checkpoint(
+    options: { maxBytes?: number; signal?: AbortSignal } = {},
+  ): Promise<RunCheckpoint> {
+    const planned = this.planned;
+    if (this.record.state !== 'awaiting-approval' || !planned)
+      throw new AgentError(`run ${this.taskId} is ${this.record.state}, not awaiting approval`, {
+        code: 'NOT_AWAITING_APPROVAL',
+      });
+    return captureCheckpoint(
+      planned.client,
+      {
+        agent: this.ctx.profile.name,
+        options: this.options,
+        plan: this.record.plan ?? '',
+        ...(planned.sessionId ? { sessionId: planned.sessionId } : {}),
+        startTree: planned.startTree,
+      },
+      options,
+    );
   }
 
   /** Stops the agent and deletes the sandbox; output and diff so far are kept. */
@@ -197,7 +235,16 @@ export class AgentRun {
     let sandbox: ProvisionedSandbox | undefined;
     let client: RunnerClient | undefined;
     let agentEndedAt: number | undefined;
+    const resumed = ctx.resumeFrom;
+    let decision: Decision | undefined;
     try {
+      if (resumed) {
+        // resumed after a restart: no slot, gateway or sandbox is held while a person decides
+        clearTimeout(timer);
+        decision = await this.awaitDecision(signal);
+        if (!decision.approve) return;
+        timer.refresh();
+      }
       release = await ctx.acquire(signal);
       if (ctx.profile.api !== 'none') {
         gateway = await startGateway({
@@ -218,7 +265,7 @@ export class AgentRun {
       if (ctx.installed) binds.agent = ctx.installed.dir;
       if (gateway) binds.gateway = gateway.dir;
       let workspace = options.workspace;
-      if ('repo' in workspace && localRepoPath(workspace.repo)) {
+      if (!resumed && 'repo' in workspace && localRepoPath(workspace.repo)) {
         binds.source = localRepoPath(workspace.repo)!;
         workspace = { ...workspace, repo: IN_SANDBOX.source };
       }
@@ -234,30 +281,47 @@ export class AgentRun {
         signal,
       });
       client = new RunnerClient(sandbox.endpoint);
-      const startTree = await prepareWorkspace(client, workspace, signal);
+      const startTree = resumed
+        ? await restoreCheckpoint(client, resumed, signal)
+        : await prepareWorkspace(client, workspace, signal);
       this.startTreeForCapture = startTree;
       const baseUrl = `http://127.0.0.1:${BRIDGE_PORT}`;
       await this.writeHomeFiles(client, baseUrl, signal);
       this.setState('running');
 
-      let phase = await this.runPhase(client, gateway, options.mode, options.prompt, undefined);
+      let phase = resumed
+        ? {
+            ok: true,
+            text: resumed.plan,
+            ...(resumed.sessionId ? { sessionId: resumed.sessionId } : {}),
+          }
+        : await this.runPhase(client, gateway, options.mode, options.prompt, undefined);
       if (options.mode === 'plan' && phase.ok) {
-        const changes = await collectChanges(client, startTree, signal);
-        if (changes.files.length > 0) {
-          throw new AgentRunError(
-            `the agent changed ${changes.files.map((f) => f.path).join(', ')} while planning; plan mode must not modify the workspace`,
-            { code: 'PLAN_MODIFIED_WORKSPACE' },
-          );
+        if (!decision) {
+          const changes = await collectChanges(client, startTree, signal);
+          if (changes.files.length > 0) {
+            throw new AgentRunError(
+              `the agent changed ${changes.files.map((f) => f.path).join(', ')} while planning; plan mode must not modify the workspace`,
+              { code: 'PLAN_MODIFIED_WORKSPACE' },
+            );
+          }
+          this.record.plan = phase.plan ?? phase.text;
+          this.record.text = this.record.plan;
+          this.planned = {
+            client,
+            startTree,
+            ...(phase.sessionId ? { sessionId: phase.sessionId } : {}),
+          };
+          this.emit({ type: 'awaiting.approval' });
+          clearTimeout(timer);
+          decision = await this.awaitDecision(signal);
+          this.planned = undefined;
+          if (!decision.approve) return;
+          timer.refresh();
         }
-        this.record.plan = phase.plan ?? phase.text;
-        this.record.text = this.record.plan;
-        this.emit({ type: 'awaiting.approval' });
-        clearTimeout(timer);
-        const decision = await this.awaitDecision(signal);
-        if (!decision.approve) return;
-        timer.refresh();
-        const prompt = decision.feedback
-          ? `The plan is approved, with this feedback: ${decision.feedback}\nExecute it now.`
+        const feedback = decision.approve ? decision.feedback : undefined;
+        const prompt = feedback
+          ? `The plan is approved, with this feedback: ${feedback}\nExecute it now.`
           : 'The plan is approved. Execute it now.';
         phase = await this.runPhase(client, gateway, 'execute', prompt, phase.sessionId);
       }

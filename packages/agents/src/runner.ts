@@ -9,10 +9,11 @@ import { createLocalProvider, type LocalProvider, type SandboxProvider } from '@
 import { AgentError, InvalidAgentOptionsError } from './errors.js';
 import { defaultAgentCacheDir, requireInstalled } from './install.js';
 import { Limiter } from './limiter.js';
-import { parseRunOptions, type AgentRunInput } from './options.js';
+import { parseRunOptions, type AgentRunInput, type AgentRunOptions } from './options.js';
 import { builtinProfiles } from './profiles/index.js';
 import type { AgentProfile } from './profiles/types.js';
 import type { Pricing } from './gateway/usage.js';
+import type { RunCheckpoint } from './checkpoint.js';
 import { AgentRun } from './run.js';
 import { checkWorkspace } from './workspace.js';
 
@@ -87,8 +88,38 @@ export class AgentRunner {
         );
       return existing.run;
     }
+    return this.start(options, key, agent);
+  }
+
+  /**
+   * A plan run from its checkpoint (`run.checkpoint()`), e.g. after the process that held its
+   * kept sandbox restarted: the run is awaiting approval at once and holds nothing; `approve()`
+   * restores the workspace and `$HOME` into a new sandbox and resumes the same session,
+   * `reject()` ends it. A sandbox left with the run's id (a persistent provider's) is the
+   * caller's to delete first.
+   */
+  async resume(checkpoint: RunCheckpoint): Promise<AgentRun> {
+    const options = parseRunOptions(checkpoint.options);
+    if (this.runs.has(options.taskId))
+      throw new AgentError(`task ${options.taskId} is already running; it cannot be resumed`, {
+        code: 'CONFLICT',
+      });
+    return this.start(
+      options,
+      JSON.stringify({ agent: checkpoint.agent, ...options }),
+      checkpoint.agent,
+      checkpoint,
+    );
+  }
+
+  private async start(
+    options: AgentRunOptions,
+    key: string,
+    agent: string,
+    resumeFrom?: RunCheckpoint,
+  ): Promise<AgentRun> {
     const profile = this.profile(agent);
-    await checkWorkspace(options.workspace);
+    if (!resumeFrom) await checkWorkspace(options.workspace);
     const installed = profile.npm
       ? await requireInstalled(profile, {
           cacheDir: this.options.cacheDir ?? defaultAgentCacheDir(),
@@ -107,6 +138,7 @@ export class AgentRunner {
       onDone: (r) => {
         if (this.runs.get(r.taskId)?.run === r) this.runs.delete(r.taskId);
       },
+      ...(resumeFrom ? { resumeFrom } : {}),
     });
     this.runs.set(options.taskId, { run, key });
     return run;

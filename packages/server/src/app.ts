@@ -3,8 +3,9 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { auth } from './auth.js';
 import { ServerError, toServerError } from './errors.js';
+import type { ConnectionTests } from './connection-tests.js';
 import type { EventHub } from './event-hub.js';
-import type { ConnectionChecks, WarmPools } from './options.js';
+import type { WarmPools } from './options.js';
 import { settingsRoutes } from './routes/settings.js';
 import { runnerProxyRoutes } from './routes/runner-proxy.js';
 import { sandboxRoutes } from './routes/sandboxes.js';
@@ -22,7 +23,7 @@ export interface AppDeps {
   sandboxes: SandboxService;
   tasks: TaskService;
   hub: EventHub;
-  checks: ConnectionChecks | undefined;
+  tests: ConnectionTests;
   warmPools: WarmPools | undefined;
   env: Record<string, string | undefined>;
   staticDir: string | undefined;
@@ -70,7 +71,7 @@ export function createApp(deps: AppDeps): Hono {
   settingsRoutes(app, {
     read: () => deps.settings.read(),
     write: (s) => deps.settings.write(s),
-    checks: deps.checks,
+    tests: deps.tests,
     env: deps.env,
     heartbeatMs: deps.heartbeatMs,
   });

@@ -69,9 +69,17 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: 'post',
     path: '/api/v1/test-connection',
-    summary: "`corral doctor`'s checks as SSE: `check` events, then `done`",
+    summary:
+      "`corral doctor`'s checks as SSE: `check` events, then `done`, with ids 1, 2, …; the `Corral-Test-Id` header names the run, to resume at `Content-Location`",
     request: testConnectionSchema,
     responses: { 200: 'sse', ...ERR },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/test-connection/{id}/events',
+    summary:
+      'Resume a test-connection stream after `Last-Event-ID` (or `?after=`): the rest of its events, checks not re-run (kept 5 min after `done`)',
+    responses: { 200: 'sse', ...ERR, 404: 'json' },
   },
   {
     method: 'get',

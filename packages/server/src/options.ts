@@ -69,6 +69,8 @@ export interface ServerOptions {
   maxFileBytes?: number;
   /** SSE heartbeat. @default 15 000 */
   heartbeatMs?: number;
+  /** Bound of a plan's checkpoint (workspace + agent home archives). @default 64 MiB */
+  maxCheckpointBytes?: number;
   /** Agent runs at once. @default 2 */
   concurrency?: number;
   logger?: (line: string) => void;

@@ -1,7 +1,8 @@
 /**
  * `startServer()`: the whole of `corral serve` in one process — store, token, providers, agent
  * runner, the API and the console's files. `close()` stops it gracefully: the listener first,
- * then runs are cancelled (their tasks fail with SERVER_SHUTDOWN; start them again), local
+ * then executing runs are cancelled (their tasks fail with SERVER_SHUTDOWN; start them again),
+ * plans awaiting approval are let go with their checkpoints (resumed on the next start), local
  * sandboxes it owns are deleted (they cannot outlive it), persistent ones are kept for adoption.
  */
 import { createHash } from 'node:crypto';
@@ -11,10 +12,13 @@ import { join, resolve } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Server } from 'node:http';
 import { AgentRunner } from '@corral/agents';
+import { sandboxIdFor } from '@corral/orchestrator';
 import { createLocalProvider, type SandboxProvider } from '@corral/sdk';
 import { agentProvider } from './agent-provider.js';
+import { CheckpointFiles } from './checkpoint-files.js';
 import { kubeconfigPath } from './kube-contexts.js';
 import { createApp } from './app.js';
+import { ConnectionTests } from './connection-tests.js';
 import { EventHub } from './event-hub.js';
 import { serverGenericProfile } from './generic-profile.js';
 import { openapiDocument } from './openapi.js';
@@ -36,8 +40,11 @@ export interface CorralServer {
   readonly tokenCreated: boolean;
   readonly owner: string;
   readonly store: Store;
-  /** What the start-up found: sandboxes adopted/cleaned, tasks whose run did not survive. */
-  readonly recovered: ReconcileReport & { failedTasks: string[] };
+  /**
+   * What the start-up found: sandboxes adopted/cleaned, plans awaiting approval resumed from
+   * their checkpoints, tasks whose run did not survive (failed with SERVER_RESTARTED).
+   */
+  readonly recovered: ReconcileReport & { failedTasks: string[]; resumedTasks: string[] };
   close(): Promise<void>;
 }
 
@@ -129,10 +136,18 @@ export async function startServer(options: ServerOptions): Promise<CorralServer>
       () => runnerFor(provider),
       async () => (await readSettings()).agents.defaultProfile,
       join(stateDir, 'workspaces'),
+      {
+        checkpoints: new CheckpointFiles(join(stateDir, 'checkpoints')),
+        dropRunSandbox: (runId) => provider.delete(sandboxIdFor(runId)),
+        persistent: () => provider.capabilities().persistent,
+        maxCheckpointBytes: options.maxCheckpointBytes,
+        logger,
+      },
     );
     const reconciled = await sandboxes.reconcile();
-    const failedTasks = await tasks.recover();
+    const { failed: failedTasks, resumed: resumedTasks } = await tasks.recover();
 
+    const connectionTests = new ConnectionTests(options.connectionChecks);
     const app = createApp({
       token,
       openapi: openapiDocument(),
@@ -148,7 +163,7 @@ export async function startServer(options: ServerOptions): Promise<CorralServer>
       sandboxes,
       tasks,
       hub,
-      checks: options.connectionChecks,
+      tests: connectionTests,
       warmPools: options.warmPools,
       env: options.env ?? process.env,
       staticDir: options.staticDir,
@@ -176,13 +191,14 @@ export async function startServer(options: ServerOptions): Promise<CorralServer>
       tokenCreated: created,
       owner,
       store,
-      recovered: { ...reconciled, failedTasks },
+      recovered: { ...reconciled, failedTasks, resumedTasks },
       close: () =>
         (closing ??= (async () => {
           const http = server as Server;
           const closed = new Promise<void>((r) => http.close(() => r()));
           http.closeAllConnections();
           await closed;
+          connectionTests.close();
           await tasks.close();
           for (const r of runners.values()) await r.close().catch(() => undefined);
           await sandboxes.closeOwned().catch(() => undefined);

@@ -1,14 +1,19 @@
 /**
  * The board: tasks in the store, each started as an agent run (`@corral/agents`) whose events are
  * stored with sequence numbers and followed live. Status moves: backlog → in_progress →
- * (planFirst) awaiting_approval → in_progress → done | failed. A run does not survive the server:
- * on graceful shutdown runs are cancelled, and after a crash the runs left `in_progress` are
- * marked failed on start-up (their local sandboxes died with the server); start the task again.
+ * (planFirst) awaiting_approval → in_progress → done | failed.
+ *
+ * Across a restart (graceful or `kill -9`): a plan awaiting approval survives — its checkpoint
+ * (workspace and the agent's `$HOME`) is saved before the task shows `awaiting_approval`, and
+ * the restarted server resumes the run from it (approve restores it into a new sandbox). A run
+ * that was executing does not: an agent process cannot be reattached, so the task is failed
+ * with SERVER_RESTARTED (prompt and events kept; start it again).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentRun, AgentRunner, AgentRunRecord } from '@corral/agents';
+import type { CheckpointFiles } from './checkpoint-files.js';
 import { ServerError } from './errors.js';
 import type { EventHub } from './event-hub.js';
 import type { Task, TaskStatus } from './schemas.js';
@@ -23,6 +28,35 @@ export interface TaskCreate {
   planFirst?: boolean | undefined;
 }
 
+/** What surviving a restart needs from the server. */
+export interface TaskRecovery {
+  checkpoints: CheckpointFiles;
+  /** Deletes the sandbox a run of this id may have left (persistent providers keep them). */
+  dropRunSandbox(runId: string): Promise<void>;
+  /** Whether the provider's sandboxes outlive the server (Kubernetes) or stop with it (local). */
+  persistent(): boolean;
+  maxCheckpointBytes?: number | undefined;
+  logger?: ((line: string) => void) | undefined;
+}
+
+export interface RecoverReport {
+  /** Tasks awaiting approval whose plan was resumed from its checkpoint. */
+  resumed: string[];
+  /** Tasks whose run could not continue (marked failed). */
+  failed: string[];
+}
+
+export function restartMessage(taskId: string, persistent: boolean): string {
+  const why = persistent
+    ? 'the agent process cannot be reattached after a restart, so its sandbox was deleted'
+    : 'its sandbox stopped with the server';
+  return (
+    `SERVER_RESTARTED: the server restarted while the agent was running; ${why}. ` +
+    `The prompt and the events so far are kept: start the task again ` +
+    `(move it to In progress, or POST /api/v1/tasks/${taskId}/start).`
+  );
+}
+
 function newId(prefix: string): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`;
 }
@@ -32,6 +66,11 @@ export class TaskService {
   private readonly watchers = new Set<Promise<void>>();
   /** Resolved when a person decided on a run's plan (approve, reject, cancel). */
   private readonly decided = new Map<string, () => void>();
+  /** Run ids whose plan checkpoint is saved (they survive a restart). */
+  private readonly checkpointed = new Set<string>();
+  /** Runs let go on shutdown without recording an end: they resume after the restart. */
+  private readonly detached = new Set<string>();
+  private closing = false;
 
   constructor(
     private readonly store: Store,
@@ -39,6 +78,7 @@ export class TaskService {
     private readonly runner: () => AgentRunner,
     private readonly defaultAgent: () => Promise<Task['agent']>,
     private readonly workspacesDir: string,
+    private readonly recovery: TaskRecovery,
   ) {}
 
   list(): Promise<Task[]> {
@@ -141,9 +181,19 @@ export class TaskService {
       { ...task, runId, error: null, usage: null },
       'in_progress',
     );
-    const watcher = this.watch(started.id, run).finally(() => this.watchers.delete(watcher));
-    this.watchers.add(watcher);
+    this.watchRun(started.id, run);
     return started;
+  }
+
+  private follow(taskId: string, run: AgentRun): void {
+    this.runs.set(run.taskId, run);
+    this.hub.open(run.taskId);
+    this.watchRun(taskId, run);
+  }
+
+  private watchRun(taskId: string, run: AgentRun): void {
+    const watcher = this.watch(taskId, run).finally(() => this.watchers.delete(watcher));
+    this.watchers.add(watcher);
   }
 
   async approve(id: string, feedback?: string): Promise<Task> {
@@ -186,24 +236,66 @@ export class TaskService {
     return { diff: run.diff, files: run.files };
   }
 
-  /** After a crash: runs the store still shows as active did not survive. */
-  async recover(): Promise<string[]> {
-    const failed: string[] = [];
+  /**
+   * On start-up: plans awaiting approval resume from their checkpoints; the other runs the store
+   * still shows as active did not survive and are failed, saying so in their events.
+   */
+  async recover(): Promise<RecoverReport> {
+    const report: RecoverReport = { resumed: [], failed: [] };
+    const kept = new Set<string>();
     for (const task of await this.store.listTasks()) {
       if (task.status !== 'in_progress' && task.status !== 'awaiting_approval') continue;
-      await this.finish(
-        task,
-        'failed',
-        'the server stopped while the agent ran; start the task again',
-      );
-      failed.push(task.id);
+      const runId = task.runId;
+      // a persistent provider still has the old sandbox: its state is in the checkpoint
+      if (runId) await this.recovery.dropRunSandbox(runId).catch(() => undefined);
+      let reason = runId ? restartMessage(task.id, this.recovery.persistent()) : null;
+      if (task.status === 'awaiting_approval' && runId) {
+        const checkpoint = await this.recovery.checkpoints.load(runId);
+        if (checkpoint) {
+          try {
+            const run = await this.runner().resume(checkpoint);
+            this.checkpointed.add(runId);
+            kept.add(runId);
+            this.follow(task.id, run);
+            report.resumed.push(task.id);
+            continue;
+          } catch (error) {
+            reason = `SERVER_RESTARTED: the plan could not be resumed after the restart (${(error as Error).message}); start the task again`;
+          }
+        } else {
+          reason =
+            'SERVER_RESTARTED: the server restarted while the plan awaited approval and the plan had no checkpoint (see the earlier error event); start the task again';
+        }
+      }
+      if (runId && reason)
+        await this.hub.append(runId, 'error', {
+          type: 'error',
+          code: 'SERVER_RESTARTED',
+          message: reason,
+          fatal: true,
+        });
+      await this.finish(task, 'failed', reason);
+      report.failed.push(task.id);
     }
-    return failed;
+    for (const id of await this.recovery.checkpoints.list())
+      if (!kept.has(id)) await this.recovery.checkpoints.remove(id);
+    return report;
   }
 
-  /** Cancels every run and waits until each is recorded. */
+  /**
+   * Shutdown: a plan awaiting approval with a saved checkpoint is let go (its sandbox deleted,
+   * its task left awaiting approval, resumed on the next start); other runs are cancelled and
+   * recorded as failed with SERVER_SHUTDOWN.
+   */
   async close(): Promise<void> {
-    await Promise.all([...this.runs.values()].map((r) => r.cancel().catch(() => undefined)));
+    this.closing = true;
+    await Promise.all(
+      [...this.runs.values()].map((r) => {
+        if (r.state === 'awaiting-approval' && this.checkpointed.has(r.taskId))
+          this.detached.add(r.taskId);
+        return r.cancel().catch(() => undefined);
+      }),
+    );
     await Promise.all([...this.watchers]);
   }
 
@@ -244,8 +336,10 @@ export class TaskService {
     for (;;) {
       const record = await run.wait();
       if (record.state !== 'awaiting-approval') break;
+      if (!this.checkpointed.has(run.taskId)) await this.keep(run);
       const task = await this.store.getTask(taskId);
-      if (task) await this.setStatus(task, 'awaiting_approval');
+      if (task && task.status !== 'awaiting_approval')
+        await this.setStatus(task, 'awaiting_approval');
       const decision = new Promise<void>((resolve) => this.decided.set(run.taskId, resolve));
       await Promise.race([decision, run.finished()]);
       this.decided.delete(run.taskId);
@@ -253,10 +347,40 @@ export class TaskService {
     const record = await run.finished();
     await pump.catch(() => undefined);
     this.runs.delete(run.taskId);
+    if (this.detached.has(run.taskId)) return;
     await this.record(taskId, run.taskId, record);
   }
 
+  /**
+   * Saves the plan's checkpoint before the task shows awaiting_approval (so an acknowledged
+   * plan survives a crash). If it cannot be saved the run still waits in its kept sandbox, and
+   * an event says the plan will not survive a restart.
+   */
+  private async keep(run: AgentRun): Promise<void> {
+    try {
+      const checkpoint = await run.checkpoint({
+        ...(this.recovery.maxCheckpointBytes === undefined
+          ? {}
+          : { maxBytes: this.recovery.maxCheckpointBytes }),
+      });
+      await this.recovery.checkpoints.save(run.taskId, checkpoint);
+      this.checkpointed.add(run.taskId);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const message = `the plan will not survive a server restart: ${(error as Error).message}`;
+      this.recovery.logger?.(`run ${run.taskId}: ${message}`);
+      await this.hub.append(run.taskId, 'error', {
+        type: 'error',
+        code: typeof code === 'string' ? code : 'CHECKPOINT_FAILED',
+        message,
+        fatal: false,
+      });
+    }
+  }
+
   private async record(taskId: string, runId: string, record: AgentRunRecord): Promise<void> {
+    this.checkpointed.delete(runId);
+    await this.recovery.checkpoints.remove(runId);
     const now = new Date().toISOString();
     const previous = await this.store.getRun(runId);
     await this.store.putRun({
@@ -278,9 +402,12 @@ export class TaskService {
     const ok = record.state === 'succeeded';
     const error = ok
       ? null
-      : record.error
-        ? `${record.error.code}: ${record.error.message}`
-        : record.state;
+      : // an awaiting plan cancelled by the shutdown ends as rejected
+        this.closing && (record.state === 'cancelled' || record.state === 'rejected')
+        ? 'SERVER_SHUTDOWN: the server was stopped while the agent ran; start the task again'
+        : record.error
+          ? `${record.error.code}: ${record.error.message}`
+          : record.state;
     await this.finish({ ...task, usage }, ok ? 'done' : 'failed', error);
   }
 }

@@ -8,6 +8,10 @@ import { client, readSse, tempDir } from './helpers.js';
 let server: CorralServer;
 let api: ReturnType<typeof client>;
 let state: Awaited<ReturnType<typeof tempDir>>;
+/** How often each check started, and the gate the `gated` namespace's second check waits on. */
+const checkRuns = new Map<string, number>();
+let openGate: () => void = () => undefined;
+const gate = new Promise<void>((resolve) => (openGate = resolve));
 
 beforeAll(async () => {
   state = await tempDir('corral-serve-api-');
@@ -28,6 +32,14 @@ beforeAll(async () => {
     env: { KUBECONFIG: kubeconfig },
     connectionChecks: async function* (settings) {
       await Promise.resolve();
+      if (settings.kubernetes.namespace === 'gated') {
+        checkRuns.set('first', (checkRuns.get('first') ?? 0) + 1);
+        yield { id: 'first', title: 'First', status: 'ok', detail: 'done once', fix: null };
+        await gate;
+        checkRuns.set('second', (checkRuns.get('second') ?? 0) + 1);
+        yield { id: 'second', title: 'Second', status: 'ok', detail: 'after the gate', fix: null };
+        return;
+      }
       yield { id: 'provider', title: 'Provider', status: 'running', detail: '', fix: null };
       yield {
         id: 'provider',
@@ -250,5 +262,40 @@ describe('settings', () => {
     expect((events[1]!.data as any).detail).toBe('kubernetes');
     expect(events[3]!.data).toEqual({ ok: false, counts: { ok: 1, warn: 0, fail: 1, skip: 0 } });
     expect(events.map((e) => e.id)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('resumes a broken test-connection stream from Last-Event-ID without re-running finished checks', async () => {
+    const res = await api('/api/v1/test-connection', {
+      method: 'POST',
+      json: { provider: 'kubernetes', kubernetes: { namespace: 'gated' } },
+    });
+    const id = res.headers.get('corral-test-id')!;
+    expect(id).toMatch(/^tc-[0-9a-f]+$/);
+    const resumeAt = res.headers.get('content-location')!;
+    expect(resumeAt).toBe(`/api/v1/test-connection/${id}/events`);
+    // the client goes away after the first check; the checks go on without it
+    const seen = await readSse(res, (e) => e.event === 'check');
+    expect(seen).toEqual([
+      { id: 1, event: 'check', data: expect.objectContaining({ id: 'first', status: 'ok' }) },
+    ]);
+    openGate();
+    const rest = await readSse(await api(resumeAt, { headers: { 'last-event-id': '1' } }));
+    expect(rest.map((e) => [e.id, e.event])).toEqual([
+      [2, 'check'],
+      [3, 'done'],
+    ]);
+    expect(rest[0]!.data).toMatchObject({ id: 'second', status: 'ok' });
+    expect(rest[1]!.data).toEqual({ ok: true, counts: { ok: 2, warn: 0, fail: 0, skip: 0 } });
+    // ?after= works the same; the finished run is replayed, never re-run
+    const again = await readSse(await api(`${resumeAt}?after=0`));
+    expect(again).toEqual([...seen, ...rest]);
+    expect(Object.fromEntries(checkRuns)).toEqual({ first: 1, second: 1 });
+
+    const unknown = await api('/api/v1/test-connection/tc-000000000000/events');
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as any).error.code).toBe('NOT_FOUND');
+    const bad = await api(`${resumeAt}?after=x`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).error.field).toBe('after');
   });
 });

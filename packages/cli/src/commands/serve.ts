@@ -66,10 +66,10 @@ export async function serveCommand(flags: ServeFlags, ctx: CliContext): Promise<
   out(
     `Token${server.tokenCreated ? ' (new)' : ''}: ${server.token}  (kept in ${tokenFile(stateDir)})`,
   );
-  const { adopted, cleaned, failedTasks } = server.recovered;
-  if (adopted.length || cleaned.length || failedTasks.length)
+  const { adopted, cleaned, failedTasks, resumedTasks } = server.recovered;
+  if (adopted.length || cleaned.length || failedTasks.length || resumedTasks.length)
     out(
-      `Recovered: ${adopted.length} sandbox(es) adopted, ${cleaned.length} cleaned up, ${failedTasks.length} interrupted task(s) marked failed`,
+      `Recovered: ${adopted.length} sandbox(es) adopted, ${cleaned.length} cleaned up, ${failedTasks.length} interrupted task(s) marked failed, ${resumedTasks.length} plan(s) awaiting approval resumed`,
     );
   await new Promise<void>((resolve) => {
     if (ctx.signal.aborted) resolve();

@@ -1,14 +1,14 @@
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
+import type { ConnectionTests } from '../connection-tests.js';
 import { kubeContexts } from '../kube-contexts.js';
-import type { ConnectionChecks } from '../options.js';
 import { settingsSchema, testConnectionSchema, type Settings } from '../schemas.js';
 import { sse } from '../sse.js';
-import { jsonBody, parseWith } from '../validate.js';
+import { jsonBody, parseWith, resumeCursor } from '../validate.js';
 
 export interface SettingsDeps {
   read(): Promise<Settings>;
   write(settings: Settings): Promise<void>;
-  checks: ConnectionChecks | undefined;
+  tests: ConnectionTests;
   env: Record<string, string | undefined>;
   heartbeatMs: number;
 }
@@ -31,33 +31,29 @@ export function settingsRoutes(app: Hono, deps: SettingsDeps): void {
       kubernetes: { ...saved.kubernetes, ...partial.kubernetes },
       agents: { ...saved.agents, ...partial.agents },
     });
-    return sse(
-      c,
-      async (out) => {
-        const counts = { ok: 0, warn: 0, fail: 0, skip: 0 };
-        let seq = 0;
-        if (!deps.checks) {
-          await out.send(
-            'check',
-            {
-              id: 'checks',
-              title: 'Connection checks',
-              status: 'skip',
-              detail: 'this server was started without connection checks',
-              fix: "start it with corral serve, which runs corral doctor's checks",
-            },
-            ++seq,
-          );
-          counts.skip++;
-        } else {
-          for await (const check of deps.checks(merged, out.signal)) {
-            if (check.status !== 'running') counts[check.status]++;
-            await out.send('check', check, ++seq);
-          }
-        }
-        await out.send('done', { ok: counts.fail === 0, counts }, ++seq);
-      },
-      deps.heartbeatMs,
-    );
+    const id = deps.tests.start(merged);
+    // where to resume from if this stream breaks (with Last-Event-ID or ?after=)
+    c.header('corral-test-id', id);
+    c.header('content-location', `/api/v1/test-connection/${id}/events`);
+    return followTest(c, deps, id, 0);
   });
+  app.get('/api/v1/test-connection/:id/events', (c) =>
+    followTest(c, deps, c.req.param('id'), resumeCursor(c)),
+  );
+}
+
+function followTest(c: Context, deps: SettingsDeps, id: string, after: number): Response {
+  const abort = new AbortController();
+  // an unknown id is a 404 now, before the stream starts
+  const events = deps.tests.follow(id, after, abort.signal);
+  return sse(
+    c,
+    async (out) => {
+      // the client going away stops only its stream; the checks go on for a resume
+      if (out.signal.aborted) abort.abort();
+      out.signal.addEventListener('abort', () => abort.abort(), { once: true });
+      for await (const e of events) await out.send(e.event, e.data, e.seq);
+    },
+    deps.heartbeatMs,
+  );
 }
