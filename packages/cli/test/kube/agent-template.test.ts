@@ -35,6 +35,7 @@ function kubectl(
 
 interface Container {
   image: string;
+  args?: string[];
   env?: { name: string; value?: string; valueFrom?: unknown }[];
 }
 
@@ -94,6 +95,7 @@ describe('corral template apply --agent', { timeout: 120_000 }, () => {
     expect(template.metadata.labels).toMatchObject({ 'corral.dev/agent': 'claude-code' });
     const [container] = template.spec.podTemplate.spec.containers;
     expect(container!.image).toBe(`ghcr.io/corral-dev/runner-claude-code:${CLAUDE_CODE_VERSION}`);
+    expect(container!.args).toEqual(['--mode', 'serve', '--port', '8888']);
     expect(container!.env).toEqual([
       {
         name: 'ANTHROPIC_API_KEY',

@@ -98,7 +98,12 @@ export async function templateApplyCommand(
           version,
           labels: { 'app.kubernetes.io/managed-by': 'corral', ...agent?.labels },
           ...(agent !== undefined
-            ? { image: agent.image, env: agent.env }
+            ? // serve: an agent run makes many runner calls (workspace, agent, diff), not one task
+              {
+                image: agent.image,
+                env: agent.env,
+                args: ['--mode', 'serve', '--port', String(port ?? 8888)],
+              }
             : bundle === undefined
               ? { image: flags.image! }
               : runnerFromConfigMap(bundle.configMap.metadata!.name!)),
