@@ -59,6 +59,15 @@ export function checkPlacementLimits(
     );
 }
 
+/**
+ * The base URL the profile's config gets from the pod's variable: the OpenAI SDKs' variable
+ * includes `/v1`, which the profiles add themselves (as the local CLI strips it).
+ */
+export function podBaseUrl(api: ModelApi, value: string): string {
+  const url = value.replace(/\/+$/, '');
+  return api === 'openai' ? url.replace(/\/v1$/, '') : url;
+}
+
 const TOKEN_SENTINEL = 'corral-placement-token-sentinel';
 
 /**

@@ -16,7 +16,13 @@ import { startGateway, type ModelGateway } from './gateway/gateway.js';
 import type { Pricing, Usage } from './gateway/usage.js';
 import type { InstalledAgent } from './install.js';
 import type { AgentRunOptions } from './options.js';
-import { AGENT_DIR, imageAgentLaunch, POD_MODEL_ENV, type AgentPlacement } from './placement.js';
+import {
+  AGENT_DIR,
+  imageAgentLaunch,
+  podBaseUrl,
+  POD_MODEL_ENV,
+  type AgentPlacement,
+} from './placement.js';
 import type { AgentProfile, RunMode } from './profiles/types.js';
 import { collectChanges, prepareWorkspace, WORKSPACE_DIR, workspaceTar } from './workspace.js';
 
@@ -379,7 +385,8 @@ export class AgentRun {
         `cannot prepare the agent's home in the sandbox: ${probe.stderr.trim()}`,
       );
     this.home = `${root}/${HOME}`;
-    if (placement === 'image') this.baseUrl = podUrl || profile.upstreamUrl || '';
+    if (placement === 'image')
+      this.baseUrl = podBaseUrl(profile.api, podUrl || profile.upstreamUrl || '');
     const files = profile.homeFiles?.({
       baseUrl: this.baseUrl,
       home: this.home,
