@@ -43,20 +43,39 @@ export function imageAgent(profile: AgentProfile): InstalledAgent | undefined {
   };
 }
 
-/** Limits only the host gateway can enforce: refused up front on `image`, not silently dropped. */
+/**
+ * Limits only the host gateway can enforce are refused up front on `image`, not silently
+ * dropped: tokens and cost always; `maxTurns` unless the agent enforces it itself (its command
+ * line changes with it, e.g. Claude Code's `--max-turns`).
+ */
 export function checkPlacementLimits(
   placement: AgentPlacement,
-  options: { maxTokens?: number | undefined; maxCostUsd?: number | undefined },
+  options: {
+    maxTokens?: number | undefined;
+    maxCostUsd?: number | undefined;
+    maxTurns?: number | undefined;
+  },
+  profile?: AgentProfile,
 ): void {
   if (placement !== 'image') return;
-  const given = (['maxTokens', 'maxCostUsd'] as const).filter((k) => options[k] !== undefined);
+  const given: string[] = (['maxTokens', 'maxCostUsd'] as const).filter(
+    (k) => options[k] !== undefined,
+  );
+  if (options.maxTurns !== undefined && profile !== undefined && !takesMaxTurns(profile))
+    given.push('maxTurns');
   if (given.length > 0)
     throw new InvalidAgentOptionsError(
       `${given.join(' and ')} cannot be enforced when the sandbox image provides the agent (Kubernetes): ` +
         'the agent calls the model API directly with the key from its Secret, and no Corral gateway sees the tokens. ' +
-        'Drop the option and bound the run with maxTurns and timeoutMs (or a spend limit on the API key), ' +
+        'Drop the option and bound the run with timeoutMs (and maxTurns where the agent takes it), or a spend limit on the API key, ' +
         'or run on the local provider (docs/agents-kubernetes.md).',
     );
+}
+
+function takesMaxTurns(profile: AgentProfile): boolean {
+  const base = { bin: 'agent', prompt: 'p', mode: 'execute' as const, baseUrl: 'http://x' };
+  const without = profile.command(base).join('\0');
+  return profile.command({ ...base, maxTurns: 7 }).join('\0') !== without;
 }
 
 /**

@@ -108,7 +108,7 @@ export class AgentRunner {
     }
     const profile = this.profile(agent);
     await checkWorkspace(options.workspace);
-    checkPlacementLimits(this.placement, options);
+    checkPlacementLimits(this.placement, options, profile);
     const onHost = this.placement === 'host';
     const installed = !profile.npm
       ? undefined

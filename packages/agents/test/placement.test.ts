@@ -60,12 +60,17 @@ describe('image placement', () => {
     });
   });
 
-  it('maxTokens and maxCostUsd are refused on image, accepted on host', () => {
+  it('maxTokens, maxCostUsd (and maxTurns for an agent without the flag) are refused on image, accepted on host', () => {
     expect(() => checkPlacementLimits('image', { maxTokens: 10, maxCostUsd: 1 })).toThrow(
       'maxTokens and maxCostUsd cannot be enforced when the sandbox image provides the agent',
     );
     expect(() => checkPlacementLimits('image', {})).not.toThrow();
     expect(() => checkPlacementLimits('host', { maxTokens: 10 })).not.toThrow();
+    // Claude Code enforces --max-turns itself; Codex has no such flag, so only a gateway could
+    expect(() => checkPlacementLimits('image', { maxTurns: 3 }, claudeCode)).not.toThrow();
+    expect(() => checkPlacementLimits('image', { maxTurns: 3 }, codex)).toThrow(
+      'maxTurns cannot be enforced',
+    );
   });
 
   it('a local provider defaults to host', async () => {
