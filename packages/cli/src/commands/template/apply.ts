@@ -152,13 +152,7 @@ export async function templateApplyCommand(
     printAction(ctx, format, bundle.configMap, bundle.action);
   }
   if (applied.length === 1) printAction(ctx, format, applied[0]!, 'serverside-applied');
-  if (agent !== undefined && format === 'table') {
-    // the template names the Secret; the key itself goes in by kubectl, never through Corral
-    ctx.stderr.write(
-      `The pods read ${agent.env[0]!.name} from Secret ${namespace}/${agent.secret.name} (key ${agent.secret.key}); ` +
-        `create it if it is not there: kubectl create secret generic ${agent.secret.name} -n ${namespace} --from-literal=${agent.secret.key}=<key>\n`,
-    );
-  } else if (format === 'table')
+  else if (format === 'table')
     for (const object of applied) printAction(ctx, format, object, 'serverside-applied');
   else
     printObjects(
@@ -168,5 +162,12 @@ export async function templateApplyCommand(
       { headers: [], row: () => [], empty: '' },
       { single: false },
     );
+  if (agent !== undefined && format === 'table') {
+    // the template names the Secret; the key itself goes in by kubectl, never through Corral
+    ctx.stderr.write(
+      `The pods read ${agent.env[0]!.name} from Secret ${namespace}/${agent.secret.name} (key ${agent.secret.key}); ` +
+        `create it if it is not there: kubectl create secret generic ${agent.secret.name} -n ${namespace} --from-literal=${agent.secret.key}=<key>\n`,
+    );
+  }
   return 0;
 }
