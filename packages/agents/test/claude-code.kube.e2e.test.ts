@@ -152,6 +152,12 @@ describe.skipIf(SKIP_REASON !== '')(
       if (dir) await rm(dir, { recursive: true, force: true });
     });
 
+    async function collect(run: { events(): AsyncIterable<AgentEvent> }) {
+      const events: AgentEvent[] = [];
+      for await (const e of run.events()) events.push(e);
+      return events;
+    }
+
     /** Resolves once nothing of `gvr` is left in the namespace (store-watch driven). */
     function whenNone(gvr: (typeof GVR)[keyof typeof GVR]): Promise<void> {
       return new Promise((resolve) => {
@@ -228,6 +234,61 @@ describe.skipIf(SKIP_REASON !== '')(
       await whenNone(GVR.pods);
       expect(await provider.list()).toEqual([]);
       expect((cluster.kubelet!.runtime as ProcessRuntime).processes()).toEqual([]);
+    });
+
+    it('plan → approve → execute resumes the same session in the same pod', async () => {
+      const ws = join(dir, 'ws-plan');
+      await mkdir(ws);
+      await writeFile(join(ws, 'hello.txt'), 'hello\n');
+      server.setScript([
+        { tool: 'Read', input: { file_path: '/work/repo/hello.txt' } },
+        { text: '1. Replace hello with goodbye in hello.txt' },
+      ]);
+      const run = await runner.run({
+        agent: 'claude-code',
+        taskId: 'cc-kube-plan',
+        prompt: 'Change hello to goodbye in hello.txt',
+        workspace: { dir: ws },
+        mode: 'plan',
+        timeoutMs: 150_000,
+      });
+      const planned = await run.wait();
+      expect(planned.state, JSON.stringify(planned.error)).toBe('awaiting-approval');
+      expect(planned.plan).toBe('1. Replace hello with goodbye in hello.txt');
+      const pods = cluster.store.list(GVR.pods, { namespace: NS }).items;
+      expect(pods).toHaveLength(1);
+      server.setScript([
+        {
+          tool: 'Edit',
+          input: { file_path: '/work/repo/hello.txt', old_string: 'hello', new_string: 'goodbye' },
+        },
+        { text: 'Executed.' },
+      ]);
+      const afterPlan = server.requests.length;
+      await run.approve();
+      const record = await run.finished();
+      expect(record.state, JSON.stringify(record.error)).toBe('succeeded');
+      expect(record.text).toBe('Executed.');
+      expect(record.diff).toContain('-hello\n+goodbye\n');
+      // the execute phase continued the plan's conversation (--resume in the kept pod)
+      const execute = server.requests.slice(afterPlan).find((r) => r.scripted)!;
+      expect(JSON.stringify(execute.body.messages)).toContain(
+        '1. Replace hello with goodbye in hello.txt',
+      );
+      const sessions = new Set(
+        (await collect(run)).filter((e) => e.type === 'session.started').map((e) => e.sessionId),
+      );
+      expect(sessions.size).toBe(1);
+      // the same pod served both phases, and it is gone now
+      await whenNone(GVR.pods);
+      const podUids = new Set(
+        seen
+          .map((o) => JSON.parse(o) as { kind?: string; metadata: { name?: string; uid?: string } })
+          .filter((o) => o.kind === 'Pod' && o.metadata.name === pods[0]!.metadata.name)
+          .map((o) => o.metadata.uid),
+      );
+      expect([...podUids]).toEqual([pods[0]!.metadata.uid]);
+      expect(cluster.store.list(GVR.claims, { namespace: NS }).items).toEqual([]);
     });
 
     it('token and cost limits are refused up front: no gateway sees the tokens on Kubernetes', async () => {
