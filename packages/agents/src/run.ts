@@ -24,6 +24,13 @@ import { startGateway, type ModelGateway } from './gateway/gateway.js';
 import type { Pricing, Usage } from './gateway/usage.js';
 import type { InstalledAgent } from './install.js';
 import type { AgentRunOptions } from './options.js';
+import {
+  AGENT_DIR,
+  imageAgentLaunch,
+  podBaseUrl,
+  POD_MODEL_ENV,
+  type AgentPlacement,
+} from './placement.js';
 import type { AgentProfile, RunMode } from './profiles/types.js';
 import { collectChanges, prepareWorkspace, WORKSPACE_DIR, workspaceTar } from './workspace.js';
 
@@ -50,6 +57,8 @@ export interface AgentRunRecord {
 export interface RunContext {
   provider: SandboxProvider;
   profile: AgentProfile;
+  /** How the agent and the model access get into the sandbox (`placement.ts`). */
+  placement: AgentPlacement;
   installed?: InstalledAgent;
   upstream: { url: string; apiKey: string };
   gatewayParentDir: string;
@@ -63,7 +72,7 @@ export interface RunContext {
 
 const HOME = HOME_DIR;
 const IN_SANDBOX = {
-  agent: '/opt/corral/agent',
+  agent: AGENT_DIR,
   gateway: '/opt/corral/gateway',
   source: '/opt/corral/source',
 };
@@ -81,6 +90,10 @@ export class AgentRun {
   readonly taskId: string;
   readonly sandboxId: string;
   private readonly log = new EventLog();
+  private readonly agentUsage = { inputTokens: 0, outputTokens: 0, costUsd: 0, turns: 0 };
+  /** The agent's `$HOME` and model base URL inside the sandbox (set by `prepareHome`). */
+  private home = `/work/${HOME}`;
+  private baseUrl = `http://127.0.0.1:${BRIDGE_PORT}`;
   private readonly abort = new AbortController();
   private stopReason: { code: string; message: string } | undefined;
   private decide: ((d: Decision) => void) | undefined;
@@ -203,6 +216,12 @@ export class AgentRun {
   }
 
   private emit(body: AgentEventBody, rawIndex?: number) {
+    // without a gateway (image placement) the agent's own report is the only usage figure
+    if (body.type === 'usage') {
+      this.agentUsage.inputTokens += body.inputTokens;
+      this.agentUsage.outputTokens += body.outputTokens;
+      this.agentUsage.costUsd += body.costUsd ?? 0;
+    } else if (body.type === 'result') this.agentUsage.turns += body.turns;
     this.log.push(body, rawIndex);
   }
 
@@ -246,7 +265,7 @@ export class AgentRun {
         timer.refresh();
       }
       release = await ctx.acquire(signal);
-      if (ctx.profile.api !== 'none') {
+      if (ctx.profile.api !== 'none' && ctx.placement === 'host') {
         gateway = await startGateway({
           parentDir: ctx.gatewayParentDir,
           api: ctx.profile.api,
@@ -262,7 +281,7 @@ export class AgentRun {
         });
       }
       const binds: Record<string, string> = {};
-      if (ctx.installed) binds.agent = ctx.installed.dir;
+      if (ctx.installed && ctx.placement === 'host') binds.agent = ctx.installed.dir;
       if (gateway) binds.gateway = gateway.dir;
       let workspace = options.workspace;
       if (!resumed && 'repo' in workspace && localRepoPath(workspace.repo)) {
@@ -275,7 +294,10 @@ export class AgentRun {
         owner: ctx.owner,
         taskId: options.taskId,
         labels: { 'agent-profile': ctx.profile.name },
-        network: hosts.length ? { mode: 'allow', domains: hosts } : { mode: 'none' },
+        // on `image` the template's NetworkPolicy decides the pod's egress
+        ...(ctx.placement === 'host'
+          ? { network: hosts.length ? { mode: 'allow', domains: hosts } : { mode: 'none' } }
+          : {}),
         readOnlyBinds: binds,
         maxLifetimeMs: options.timeoutMs + options.approvalTimeoutMs + 60_000,
         signal,
@@ -285,8 +307,7 @@ export class AgentRun {
         ? await restoreCheckpoint(client, resumed, signal)
         : await prepareWorkspace(client, workspace, signal);
       this.startTreeForCapture = startTree;
-      const baseUrl = `http://127.0.0.1:${BRIDGE_PORT}`;
-      await this.writeHomeFiles(client, baseUrl, signal);
+      await this.prepareHome(client, signal);
       this.setState('running');
 
       let phase = resumed
@@ -351,7 +372,9 @@ export class AgentRun {
       this.setState(reason.code === 'CANCELLED' ? 'cancelled' : 'failed');
     } finally {
       clearTimeout(timer);
-      if (gateway) {
+      if (!gateway) {
+        this.record.usage = { ...this.agentUsage };
+      } else {
         this.record.usage = {
           inputTokens: gateway.usage.inputTokens,
           outputTokens: gateway.usage.outputTokens,
@@ -403,13 +426,36 @@ export class AgentRun {
     });
   }
 
-  private async writeHomeFiles(client: RunnerClient, baseUrl: string, signal: AbortSignal) {
-    const files = this.ctx.profile.homeFiles?.({
-      baseUrl,
-      home: `/work/${HOME}`,
+  /**
+   * Makes `$HOME` under the runner's root (which the image decides: `/work` locally and in the
+   * fake cluster, `/workspace` in Corral's runner image) and, on `image`, reads the model base
+   * URL from the pod's environment (the profile's config files need it; the key stays there).
+   */
+  private async prepareHome(client: RunnerClient, signal: AbortSignal) {
+    const { profile, placement } = this.ctx;
+    const urlVar =
+      placement === 'image' && profile.api !== 'none' ? POD_MODEL_ENV[profile.api].baseUrl : '';
+    const probe = await client.commands.run(
+      [
+        '/bin/sh',
+        '-c',
+        `mkdir -p ${HOME} && pwd && printf '%s' "\${${urlVar || 'CORRAL_NONE'}:-}"`,
+      ],
+      { signal },
+    );
+    const [root = '', podUrl = ''] = probe.stdout.split('\n');
+    if (probe.exitCode !== 0 || !root.startsWith('/'))
+      throw new AgentRunError(
+        `cannot prepare the agent's home in the sandbox: ${probe.stderr.trim()}`,
+      );
+    this.home = `${root}/${HOME}`;
+    if (placement === 'image')
+      this.baseUrl = podBaseUrl(profile.api, podUrl || profile.upstreamUrl || '');
+    const files = profile.homeFiles?.({
+      baseUrl: this.baseUrl,
+      home: this.home,
       ...(this.options.model ? { model: this.options.model } : {}),
     });
-    await client.commands.run(['mkdir', '-p', HOME], { signal });
     for (const [path, content] of Object.entries(files ?? {})) {
       await client.files.write(join(HOME, path), content, { signal });
     }
@@ -423,7 +469,7 @@ export class AgentRun {
     resumeSessionId: string | undefined,
   ) {
     const { profile } = this.ctx;
-    const baseUrl = `http://127.0.0.1:${BRIDGE_PORT}`;
+    const { baseUrl, home } = this;
     const bin = this.ctx.installed ? `${IN_SANDBOX.agent}/${this.ctx.installed.binary}` : '';
     const agentArgv = profile.command({
       bin,
@@ -434,19 +480,24 @@ export class AgentRun {
       ...(this.options.maxTurns === undefined ? {} : { maxTurns: this.options.maxTurns }),
       ...(resumeSessionId ? { resumeSessionId } : {}),
     });
-    const argv = gateway
-      ? [
-          NODE_INSIDE,
-          `${IN_SANDBOX.gateway}/${BRIDGE_FILE}`,
-          `${IN_SANDBOX.gateway}/${GATEWAY_SOCKET}`,
-          String(BRIDGE_PORT),
-          ...agentArgv,
-        ]
-      : agentArgv;
-    const home = `/work/${HOME}`;
+    const launch =
+      this.ctx.placement === 'image'
+        ? imageAgentLaunch(profile, { baseUrl, home }, agentArgv)
+        : undefined;
+    const argv = launch
+      ? launch.argv
+      : gateway
+        ? [
+            NODE_INSIDE,
+            `${IN_SANDBOX.gateway}/${BRIDGE_FILE}`,
+            `${IN_SANDBOX.gateway}/${GATEWAY_SOCKET}`,
+            String(BRIDGE_PORT),
+            ...agentArgv,
+          ]
+        : agentArgv;
     const env = {
       HOME: home,
-      ...profile.env({ baseUrl, token: gateway?.token ?? '', home }),
+      ...(launch?.env ?? profile.env({ baseUrl, token: gateway?.token ?? '', home })),
     };
     const parser = profile.parser(mode);
     let pending = '';

@@ -14,6 +14,12 @@ import { builtinProfiles } from './profiles/index.js';
 import type { AgentProfile } from './profiles/types.js';
 import type { Pricing } from './gateway/usage.js';
 import type { RunCheckpoint } from './checkpoint.js';
+import {
+  checkPlacementLimits,
+  defaultPlacement,
+  imageAgent,
+  type AgentPlacement,
+} from './placement.js';
 import { AgentRun } from './run.js';
 import { checkWorkspace } from './workspace.js';
 
@@ -35,6 +41,13 @@ export interface AgentRunnerOptions {
    */
   upstreams?: Partial<Record<'anthropic' | 'openai', { url?: string; apiKey?: string }>>;
   pricing?: Pricing;
+  /**
+   * `host`: the agent from `cacheDir` bound in, the model through the host gateway (keys stay on
+   * the host). `image`: the sandbox image provides the agent at `/opt/corral/agent` and the pod's
+   * environment the model endpoint and key (Kubernetes, docs/agents-kubernetes.md).
+   * Default: `image` for a provider whose isolation is `pod`, else `host`.
+   */
+  placement?: AgentPlacement;
 }
 
 export type AgentRunRequest = AgentRunInput & { agent: string };
@@ -45,6 +58,7 @@ export class AgentRunner {
   private readonly limiter: Limiter;
   private readonly runs = new Map<string, { run: AgentRun; key: string }>();
   private readonly profiles: AgentProfile[];
+  readonly placement: AgentPlacement;
 
   constructor(private readonly options: AgentRunnerOptions = {}) {
     this.ownsProvider = !options.provider;
@@ -53,6 +67,11 @@ export class AgentRunner {
     if (!Number.isInteger(concurrency) || concurrency < 1)
       throw new InvalidAgentOptionsError(`concurrency must be an integer >= 1, got ${concurrency}`);
     this.limiter = new Limiter(concurrency);
+    this.placement = options.placement ?? defaultPlacement(this.provider);
+    if (this.placement !== 'host' && this.placement !== 'image')
+      throw new InvalidAgentOptionsError(
+        `placement must be "host" or "image", got ${JSON.stringify(this.placement)}`,
+      );
     // a given profile with a built-in's name replaces it (e.g. Codex with a model catalog)
     const given = options.profiles ?? [];
     this.profiles = [
@@ -120,15 +139,21 @@ export class AgentRunner {
   ): Promise<AgentRun> {
     const profile = this.profile(agent);
     if (!resumeFrom) await checkWorkspace(options.workspace);
-    const installed = profile.npm
-      ? await requireInstalled(profile, {
-          cacheDir: this.options.cacheDir ?? defaultAgentCacheDir(),
-        })
-      : undefined;
-    const upstream = this.upstream(profile);
+    checkPlacementLimits(this.placement, options, profile);
+    const onHost = this.placement === 'host';
+    const installed = !profile.npm
+      ? undefined
+      : onHost
+        ? await requireInstalled(profile, {
+            cacheDir: this.options.cacheDir ?? defaultAgentCacheDir(),
+          })
+        : imageAgent(profile);
+    // on `image` the key is the pod's (from its Secret): Corral neither needs nor reads one
+    const upstream = onHost ? this.upstream(profile) : { url: '', apiKey: '' };
     const run = new AgentRun(options, {
       provider: this.provider,
       profile,
+      placement: this.placement,
       ...(installed ? { installed } : {}),
       upstream,
       gatewayParentDir: this.options.gatewayDir ?? join(this.stateDir(), 'agent-gateways'),

@@ -338,6 +338,15 @@ function registerKubeCommands(
     )
     .option('--port <port>', "the runner's port (default 8888)")
     .option('--runtime-class <name>', 'RuntimeClass of the pods, e.g. gvisor')
+    .option(
+      '--agent <agent>',
+      'claude-code or codex: an agent image (ghcr.io/corral-dev/runner-<agent>:<version>, see deploy/agents/) with the API key from a Secret',
+    )
+    .option(
+      '--api-key-secret <name[/key]>',
+      'the Secret (and key) holding the model API key (default corral-agent-keys, key ANTHROPIC_API_KEY or OPENAI_API_KEY)',
+    )
+    .option('--model-url <url>', "the model API's base URL for the agent (default: the vendor's)")
     .option('--force-conflicts', 'take over fields another manager owns', false)
     .action(
       act(async (name: string | undefined, flags: Parameters<typeof templateApplyCommand>[1]) =>

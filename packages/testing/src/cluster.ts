@@ -144,9 +144,17 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
   ): boolean =>
     network.check(pod, port, remote) === undefined &&
     (processOptions?.admitConnection?.(pod, port, remote) ?? true);
+  // what a kubelet reads for valueFrom.secretKeyRef: the Secret's data (base64) or stringData
+  const readSecret = (namespace: string, name: string, key: string): string | undefined => {
+    const secret = store.get({ group: '', version: 'v1', resource: 'secrets' }, namespace, name) as
+      { data?: Record<string, string>; stringData?: Record<string, string> } | undefined;
+    const encoded = secret?.data?.[key];
+    if (encoded !== undefined) return Buffer.from(encoded, 'base64').toString('utf8');
+    return secret?.stringData?.[key];
+  };
   const runtime: PodRuntime | undefined =
     runtimeOption === 'process'
-      ? createProcessRuntime({ ...processOptions, admitConnection })
+      ? createProcessRuntime({ readSecret, ...processOptions, admitConnection })
       : runtimeOption === 'simulated'
         ? undefined
         : runtimeOption;

@@ -76,7 +76,13 @@ export type {
 export { createProcessRuntime } from './kubelet/process-runtime.js';
 export type { ProcessRuntime, ProcessRuntimeOptions } from './kubelet/process-runtime.js';
 export { isCorralRunnerContainer } from './kubelet/runner-pod-spec.js';
-export type { PodContainer, RunnerContainerPredicate } from './kubelet/runner-pod-spec.js';
+export type {
+  PodContainer,
+  RunnerContainerPredicate,
+  SecretReader,
+} from './kubelet/runner-pod-spec.js';
+export { agentCacheImages, parseAgentImage } from './kubelet/agent-image.js';
+export type { AgentImageResolver } from './kubelet/agent-image.js';
 export type {
   ExecOutcome,
   ExecRequest,

@@ -30,6 +30,8 @@ import {
   type SandboxLevel,
 } from './sandbox-launcher.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { agentCacheImages, type AgentImageResolver } from './agent-image.js';
+import type { SecretReader } from './runner-pod-spec.js';
 import { runProbe } from './run-probe.js';
 import { prepareRuntimeEnvironment, type RuntimeEnvironment } from './runtime-environment.js';
 
@@ -60,6 +62,21 @@ export interface ProcessRuntimeOptions {
   /** The sandbox launcher. Default: `launchSandbox` from `@corral/sdk`. */
   launcher?: SandboxLauncher;
   /**
+   * Test-double mapping for agent images (`…/runner-claude-code:2.1.332`): the host directory
+   * bound read-only at `/opt/corral/agent` in their pods. Default: the local agent install
+   * cache (`agent-image.ts`); false binds nothing.
+   */
+  agentImages?: AgentImageResolver | false;
+  /**
+   * What runner pods may reach outside the cluster, the fake's stand-in for the internet: host
+   * names (`name` or `name:port`, as the local provider's allow-list) and the loopback address
+   * each resolves to. Pods get this egress through an HTTP(S) proxy (`HTTP_PROXY` in their
+   * environment; needs bubblewrap). NetworkPolicy egress rules are not evaluated. Default: none.
+   */
+  egress?: { domains: string[]; hosts?: Record<string, string> };
+  /** Reads Secrets for `valueFrom.secretKeyRef` env (the fake cluster passes its store). */
+  readSecret?: SecretReader;
+  /**
    * Decides each connection to a pod IP (the fake cluster's NetworkPolicy enforcement sets it);
    * false refuses it. Default: every connection is admitted.
    */
@@ -80,6 +97,7 @@ export interface ProcessRuntime extends PodRuntime {
 }
 
 const RUNNER_SOCKET = 'runner.sock';
+const defaultAgentImages = agentCacheImages();
 /** Host uids for root-run pod sandboxes: above 65535, apart from the local provider's range, so
  * a pod never shares a uid with a local sandbox of another test process. */
 const UID_BASE = 200_001;
@@ -190,15 +208,24 @@ async function runPodSandbox(
   });
   signal.throwIfAborted();
   if (env.dropUid) entry.hostUid = uids.allocate();
+  const agentDir =
+    options.agentImages === false
+      ? undefined
+      : (options.agentImages ?? defaultAgentImages)(entry.spec.image);
+  const egress = options.egress;
   const sandbox = await launcher({
     name: id,
     level: env.level,
     baseDir: entry.baseDir,
     ...(entry.hostUid !== undefined ? { uid: entry.hostUid } : {}),
-    network: { mode: 'none' },
+    network:
+      egress !== undefined && egress.domains.length > 0
+        ? { mode: 'allow', domains: [...egress.domains] }
+        : { mode: 'none' },
+    ...(egress?.hosts !== undefined ? { proxyHosts: { ...egress.hosts } } : {}),
     limits: {},
     cgroups: env.report.cgroups,
-    files: { 'runner.mjs': env.bundle },
+    files: { 'runner.mjs': env.bundle, ...(agentDir !== undefined ? { agent: agentDir } : {}) },
     env: entry.spec.env,
     command: (p) => [
       p.node,
@@ -280,7 +307,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Proce
   const runtime: ProcessRuntime = {
     async start(pod, signal) {
       if (closed) throw new Error('process runtime is closed');
-      const spec = runnerLaunchSpec(pod, isRunner);
+      const spec = runnerLaunchSpec(pod, isRunner, options.readSecret);
       if (spec === undefined) return {};
       const key = keyOf(pod.metadata.namespace, pod.metadata.name);
       const previous = entries.get(key);

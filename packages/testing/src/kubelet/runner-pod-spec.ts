@@ -9,15 +9,28 @@ export interface PodContainer {
   image: string;
   command: string[];
   args: string[];
-  env: { name: string; value?: string }[];
+  env: { name: string; value?: string; secretKeyRef?: SecretKeyRef }[];
   ports: number[];
 }
+
+export interface SecretKeyRef {
+  name: string;
+  key: string;
+  optional?: boolean;
+}
+
+/** A Secret's decoded value at `key` in `namespace`, or undefined when the Secret or key is missing. */
+export type SecretReader = (namespace: string, name: string, key: string) => string | undefined;
+
+/** Why a container cannot start (the kubelet's CreateContainerConfigError). */
+export class ContainerConfigError extends Error {}
 
 /** Decides whether a container runs the Corral runner (then its pod really runs). */
 export type RunnerContainerPredicate = (container: PodContainer, pod: KubeObject) => boolean;
 
 export interface RunnerLaunchSpec {
   container: string;
+  image: string;
   /** The port `<podIP>` answers on (forwarded to the runner's unix socket). */
   port: number;
   env: Record<string, string>;
@@ -60,10 +73,22 @@ export function podContainers(pod: KubeObject): PodContainer[] {
     image: typeof c.image === 'string' ? c.image : '',
     command: strings(c.command),
     args: strings(c.args),
-    env: (Array.isArray(c.env) ? c.env.filter(isObj) : []).map((e) => ({
-      name: String(e.name),
-      ...(typeof e.value === 'string' ? { value: e.value } : {}),
-    })),
+    env: (Array.isArray(c.env) ? c.env.filter(isObj) : []).map((e) => {
+      const ref = isObj(e.valueFrom) ? e.valueFrom.secretKeyRef : undefined;
+      return {
+        name: String(e.name),
+        ...(typeof e.value === 'string' ? { value: e.value } : {}),
+        ...(isObj(ref) && typeof ref.name === 'string' && typeof ref.key === 'string'
+          ? {
+              secretKeyRef: {
+                name: ref.name,
+                key: ref.key,
+                ...(ref.optional === true ? { optional: true } : {}),
+              },
+            }
+          : {}),
+      };
+    }),
     ports: (Array.isArray(c.ports) ? c.ports.filter(isObj) : [])
       .filter((p) => p.protocol === undefined || p.protocol === 'TCP')
       .map((p) => Number(p.containerPort))
@@ -75,12 +100,26 @@ export function podContainers(pod: KubeObject): PodContainer[] {
 export function runnerLaunchSpec(
   pod: KubeObject,
   isRunner: RunnerContainerPredicate = isCorralRunnerContainer,
+  readSecret?: SecretReader,
 ): RunnerLaunchSpec | undefined {
   const container = podContainers(pod).find((c) => isRunner(c, pod));
   if (container === undefined) return undefined;
   const env: Record<string, string> = {};
-  // valueFrom (secrets, field refs) is not resolved: only literal values reach the runner
-  for (const e of container.env) if (e.value !== undefined) env[e.name] = e.value;
+  // literal values, and secretKeyRef as a kubelet resolves it when the container starts (a
+  // missing Secret or key fails the start unless optional); other valueFrom kinds are not resolved
+  for (const e of container.env) {
+    if (e.value !== undefined) env[e.name] = e.value;
+    else if (e.secretKeyRef !== undefined) {
+      const { name, key, optional } = e.secretKeyRef;
+      const value = readSecret?.(pod.metadata.namespace ?? 'default', name, key);
+      if (value !== undefined) env[e.name] = value;
+      else if (optional !== true)
+        throw new ContainerConfigError(
+          `container ${container.name}: env ${e.name} refers to key ${JSON.stringify(key)} of Secret ` +
+            `${pod.metadata.namespace ?? 'default'}/${name}, which does not exist (CreateContainerConfigError)`,
+        );
+    }
+  }
   const argv = [...container.command, ...container.args];
   const script = runsRunnerScript(argv);
   const given = script >= 0 ? argv.slice(script + 1) : container.args;
@@ -103,7 +142,13 @@ export function runnerLaunchSpec(
   const port = [portFlag, envPort, container.ports[0], DEFAULT_PORT]
     .map(Number)
     .find((p) => Number.isInteger(p) && p > 0 && p < 65536)!;
-  const spec: RunnerLaunchSpec = { container: container.name, port, env, flags };
+  const spec: RunnerLaunchSpec = {
+    container: container.name,
+    image: container.image,
+    port,
+    env,
+    flags,
+  };
   if (env.CORRAL_RUNNER_TOKEN !== undefined) spec.token = env.CORRAL_RUNNER_TOKEN;
   return spec;
 }

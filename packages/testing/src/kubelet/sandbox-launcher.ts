@@ -15,7 +15,9 @@ export interface SandboxLaunchOptions {
   level: SandboxLevel;
   baseDir: string;
   uid?: number;
-  network: { mode: 'none' };
+  network: { mode: 'none' } | { mode: 'allow'; domains: string[] };
+  /** Fixed name → IP answers for `allow` (the fake's stand-in for DNS of outside hosts). */
+  proxyHosts?: Record<string, string>;
   limits: Record<string, never>;
   cgroups: IsolationReport['cgroups'];
   files?: Record<string, string>;

@@ -3,10 +3,14 @@
  * The pieces of the process runtime that need no process: the kubelet's handling of containers
  * that exit on their own, the log buffer, the loopback allocator and the runner spec mapping.
  */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/clock.js';
+import { agentCacheImages, parseAgentImage } from '../../src/kubelet/agent-image.js';
 import { ContainerLog } from '../../src/kubelet/container-log.js';
 import { startKubelet, type Kubelet, type PodRuntime } from '../../src/kubelet/index.js';
 import { LoopbackAllocator } from '../../src/kubelet/loopback-allocator.js';
@@ -183,14 +187,59 @@ describe('runner pod spec', () => {
         ],
         ports: [{ containerPort: 8888 }],
       }),
+      undefined,
+      (namespace, name, key) =>
+        `${namespace}/${name}` === 'default/a' && key === 'b' ? 'from-the-secret' : undefined,
     );
     expect(spec).toEqual({
       container: 'main',
+      image: 'node:22',
       port: 9000,
-      env: { CORRAL_RUNNER_TOKEN: 's3cret' },
+      env: { CORRAL_RUNNER_TOKEN: 's3cret', FROM_SECRET: 'from-the-secret' },
       flags: ['--mode', 'serve', '--max-body-bytes', '10'],
       token: 's3cret',
     });
     expect(runnerLaunchSpec(pod('plain'))).toBeUndefined();
+  });
+
+  it('a secretKeyRef to a missing Secret or key fails the start, unless optional', () => {
+    const withRef = (optional?: boolean) =>
+      pod('r', {
+        image: 'node:22',
+        command: ['node', '/app/runner.mjs'],
+        env: [
+          {
+            name: 'KEY',
+            valueFrom: {
+              secretKeyRef: { name: 'gone', key: 'k', ...(optional ? { optional } : {}) },
+            },
+          },
+        ],
+      });
+    expect(() => runnerLaunchSpec(withRef(), undefined, () => undefined)).toThrow(
+      'env KEY refers to key "k" of Secret default/gone, which does not exist (CreateContainerConfigError)',
+    );
+    expect(runnerLaunchSpec(withRef(true), undefined, () => undefined)?.env).toEqual({});
+  });
+
+  it('agent images name a profile and version; the cache stands in for the image', async () => {
+    expect(parseAgentImage('ghcr.io/corral-dev/runner-claude-code:2.1.332')).toEqual({
+      profile: 'claude-code',
+      version: '2.1.332',
+    });
+    expect(parseAgentImage('ghcr.io/corral-dev/runner:0.1.0')).toBeUndefined();
+    const cache = await mkdtemp(join(tmpdir(), 'corral-agent-cache-'));
+    try {
+      await mkdir(join(cache, 'codex@0.171.0'));
+      await writeFile(join(cache, 'codex@0.171.0', '.corral-installed'), '');
+      const resolve = agentCacheImages(cache);
+      expect(resolve('ghcr.io/corral-dev/runner-codex:0.171.0')).toBe(join(cache, 'codex@0.171.0'));
+      expect(resolve('node:22-slim')).toBeUndefined();
+      expect(() => resolve('ghcr.io/corral-dev/runner-claude-code:9.9.9')).toThrow(
+        'claude-code@9.9.9 is not in',
+      );
+    } finally {
+      await rm(cache, { recursive: true, force: true });
+    }
   });
 });

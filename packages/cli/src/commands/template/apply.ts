@@ -12,12 +12,17 @@ import { parsePositiveInteger } from '../../parse/number.js';
 import { oneShotRestartProblem, templatePodSpec } from '../../kube/runner-restart-policy.js';
 import { loadTemplateManifests } from './load-manifests.js';
 import { ensureRunnerConfigMap } from './runner-config-map.js';
+import { agentTemplateParts, type AgentTemplateParts } from './agent-template.js';
 
 export interface TemplateApplyFlags extends KubeFlags {
   filename?: string;
   image?: string;
   port?: string;
   runtimeClass?: string;
+  /** An agent image's template (`agent-template.ts`). */
+  agent?: string;
+  apiKeySecret?: string;
+  modelUrl?: string;
   forceConflicts: boolean;
   output?: string;
   json: boolean;
@@ -45,6 +50,25 @@ export async function templateApplyCommand(
       '--image, --port and --runtime-class build a template; with -f the file says everything.',
     );
   }
+  if (flags.agent === undefined && (flags.apiKeySecret ?? flags.modelUrl) !== undefined) {
+    throw new InvalidArgumentError(
+      '--api-key-secret and --model-url belong to an agent template; add --agent claude-code or --agent codex.',
+    );
+  }
+  if (name === undefined && flags.agent !== undefined) {
+    throw new InvalidArgumentError(
+      '--agent builds a template: give a NAME (corral template apply NAME --agent claude-code), not -f.',
+    );
+  }
+  const agent: AgentTemplateParts | undefined =
+    flags.agent === undefined
+      ? undefined
+      : agentTemplateParts({
+          agent: flags.agent,
+          ...(flags.apiKeySecret === undefined ? {} : { apiKeySecret: flags.apiKeySecret }),
+          ...(flags.modelUrl === undefined ? {} : { modelUrl: flags.modelUrl }),
+          ...(flags.image === undefined ? {} : { image: flags.image }),
+        });
   const port =
     flags.port === undefined ? undefined : parsePositiveInteger(flags.port, '--port', '8888');
   // Everything local is checked before the cluster is contacted.
@@ -63,7 +87,7 @@ export async function templateApplyCommand(
     if (manifests === undefined) {
       const version = await client.templates.apiVersion();
       // Without --image, a stock Node image runs the runner from a ConfigMap made here.
-      if (flags.image === undefined) {
+      if (flags.image === undefined && agent === undefined) {
         current = `runner ConfigMap for ${name!}`;
         bundle = await ensureRunnerConfigMap(client.kubeConfig, namespace, ctx.signal);
       }
@@ -72,10 +96,17 @@ export async function templateApplyCommand(
           name: name!,
           namespace,
           version,
-          labels: { 'app.kubernetes.io/managed-by': 'corral' },
-          ...(bundle === undefined
-            ? { image: flags.image! }
-            : runnerFromConfigMap(bundle.configMap.metadata!.name!)),
+          labels: { 'app.kubernetes.io/managed-by': 'corral', ...agent?.labels },
+          ...(agent !== undefined
+            ? // serve: an agent run makes many runner calls (workspace, agent, diff), not one task
+              {
+                image: agent.image,
+                env: agent.env,
+                args: ['--mode', 'serve', '--port', String(port ?? 8888)],
+              }
+            : bundle === undefined
+              ? { image: flags.image! }
+              : runnerFromConfigMap(bundle.configMap.metadata!.name!)),
           ...(port === undefined ? {} : { port }),
           ...(flags.runtimeClass === undefined ? {} : { runtimeClassName: flags.runtimeClass }),
         }),
@@ -131,5 +162,12 @@ export async function templateApplyCommand(
       { headers: [], row: () => [], empty: '' },
       { single: false },
     );
+  if (agent !== undefined && format === 'table') {
+    // the template names the Secret; the key itself goes in by kubectl, never through Corral
+    ctx.stderr.write(
+      `The pods read ${agent.env[0]!.name} from Secret ${namespace}/${agent.secret.name} (key ${agent.secret.key}); ` +
+        `create it if it is not there: kubectl create secret generic ${agent.secret.name} -n ${namespace} --from-literal=${agent.secret.key}=<key>\n`,
+    );
+  }
   return 0;
 }
