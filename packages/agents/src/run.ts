@@ -234,7 +234,8 @@ export class AgentRun {
         signal,
       });
       client = new RunnerClient(sandbox.endpoint);
-      const startTree = await prepareWorkspace(client, workspace, signal);
+      const shownAs = 'repo' in options.workspace ? options.workspace.repo : undefined;
+      const startTree = await prepareWorkspace(client, workspace, signal, shownAs);
       this.startTreeForCapture = startTree;
       const baseUrl = `http://127.0.0.1:${BRIDGE_PORT}`;
       await this.writeHomeFiles(client, baseUrl, signal);

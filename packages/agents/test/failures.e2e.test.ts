@@ -239,9 +239,10 @@ describe.skipIf(!installed)(
       expect(record.state).toBe('failed');
       expect(record.error).toEqual({
         code: 'REPO_CLONE_FAILED',
-        message: expect.stringContaining(`cannot clone /opt/corral/source at no-such-branch`),
+        message: expect.stringContaining(`cannot clone file://${repo} at no-such-branch`),
       });
       expect(record.error?.message).toContain('Check the URL and ref');
+      expect(record.error?.message).toContain("pathspec 'no-such-branch' did not match");
       // the agent never started: no session, no model request
       expect(types(events)).toEqual(['error']);
       expect(server.requests.length).toBe(before);

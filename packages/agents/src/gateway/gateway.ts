@@ -119,9 +119,9 @@ export async function startGateway(options: GatewayOptions): Promise<ModelGatewa
   const overLimit = (): string | undefined => {
     const tokens = state.usage.inputTokens + state.usage.outputTokens;
     if (limits.maxTokens !== undefined && tokens >= limits.maxTokens)
-      return `the run used ${tokens} tokens, its maxTokens is ${limits.maxTokens}`;
+      return `the run used ${tokens} tokens, its maxTokens is ${limits.maxTokens}; raise maxTokens if the task needs more`;
     if (limits.maxCostUsd !== undefined && state.costUsd() >= limits.maxCostUsd)
-      return `the run cost $${state.costUsd().toFixed(4)}, its maxCostUsd is $${limits.maxCostUsd}`;
+      return `the run cost $${state.costUsd().toFixed(4)}, its maxCostUsd is $${limits.maxCostUsd}; raise maxCostUsd if the task needs more`;
     return undefined;
   };
 
