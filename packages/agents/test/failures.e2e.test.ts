@@ -125,7 +125,7 @@ describe.skipIf(!installed)(
       expect(fatal(events)).toEqual([]);
       expect(result(events)).toMatchObject({ ok: true });
       // only the successful answer is counted
-      expect(record.usage).toMatchObject({ inputTokens: 100, outputTokens: 20 });
+      expect(record.usage).toMatchObject({ inputTokens: 100, outputTokens: 20, turns: 1 });
       await expectNothingLeaked();
     });
 

@@ -185,6 +185,8 @@ export async function startGateway(options: GatewayOptions): Promise<ModelGatewa
         (answer) => {
           const status = answer.statusCode ?? 502;
           state.statuses.push(status);
+          // a refused request was no turn: the agent's retry of it must not count twice
+          if (conversational && status >= 400) state.turns--;
           if (status === 401 || status === 403)
             stop('API_KEY_REFUSED', `the API key was refused by ${upstream.host} (HTTP ${status})`);
           const sse = String(answer.headers['content-type'] ?? '').includes('event-stream');
