@@ -7,7 +7,7 @@
  * directory, no open upstream answer. One runner and one model server serve every case.
  */
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,8 @@ import { createLocalProvider, type LocalProvider } from '@corral/sdk';
 import {
   AgentRunner,
   claudeCode,
+  codex,
+  codexProfile,
   findInstalled,
   type AgentEvent,
   type AgentRun,
@@ -28,6 +30,7 @@ const SKIP_REASON = installed
   ? ''
   : ` (skipped: not installed in ${CACHE}; run \`corral agent install claude-code\`)`;
 const run$ = promisify(execFile);
+const codexInstalled = await findInstalled(codex, { cacheDir: CACHE });
 
 describe.skipIf(!installed)(
   `Claude Code ${claudeCode.npm?.version} failure cases${SKIP_REASON}`,
@@ -247,6 +250,75 @@ describe.skipIf(!installed)(
       expect(types(events)).toEqual(['error']);
       expect(server.requests.length).toBe(before);
       await expectNothingLeaked();
+    });
+  },
+);
+
+describe.skipIf(!codexInstalled)(
+  `Codex ${codex.npm?.version} failure cases${codexInstalled ? '' : ` (skipped: not installed in ${CACHE}; run \`corral agent install codex\`)`}`,
+  { timeout: 150_000 },
+  () => {
+    let stateDir: string;
+    let provider: LocalProvider;
+    let server: ModelServer;
+    let runner: AgentRunner;
+    let work: string;
+
+    beforeAll(async () => {
+      stateDir = await mkdtemp(
+        join(process.getuid?.() === 0 ? '/var/lib' : '/tmp', 'corral-codex-fail-'),
+      );
+      provider = createLocalProvider({ stateDir });
+      server = await startModelServer({ key: KEY });
+      const catalog = JSON.parse(
+        await readFile(new URL('./model-server/codex-model-catalog.json', import.meta.url), 'utf8'),
+      ) as { models: unknown[] };
+      runner = new AgentRunner({
+        provider,
+        cacheDir: CACHE,
+        gatewayDir: join(stateDir, 'gateways'),
+        profiles: [codexProfile({ modelCatalog: catalog })],
+        upstreams: { openai: { url: server.url, apiKey: KEY } },
+      });
+      work = await mkdtemp('/tmp/corral-codex-fail-ws-');
+      await writeFile(join(work, 'hello.txt'), 'hello\n');
+    });
+
+    afterAll(async () => {
+      await runner?.close();
+      await provider?.close();
+      await server?.close();
+      if (stateDir) await rm(stateDir, { recursive: true, force: true });
+      if (work) await rm(work, { recursive: true, force: true });
+    });
+
+    it('the model API answers 500 every time: Codex retries, the gateway ends it with MODEL_API_ERROR', async () => {
+      server.setScript([], { then: { status: 500, message: 'scripted outage' } });
+      const before = server.requests.length;
+      const run = await runner.run({
+        agent: 'codex',
+        taskId: 'codex-500',
+        prompt: 'Say hi',
+        workspace: { dir: work },
+        model: 'corral-scripted',
+        timeoutMs: 120_000,
+      });
+      const events = await collect(run);
+      const record = await run.finished();
+      expect(record.state).toBe('failed');
+      expect(record.error).toEqual({
+        code: 'MODEL_API_ERROR',
+        message: expect.stringMatching(/answered HTTP 500 4 times in a row \(scripted outage\)/),
+      });
+      const tries = server.requests.slice(before).filter((r) => r.scripted);
+      expect(tries.map((r) => r.status)).toEqual([500, 500, 500, 500]);
+      expect(
+        events
+          .filter((e) => e.type === 'error' && e.fatal)
+          .map((e) => e.type === 'error' && e.code),
+      ).toContain('MODEL_API_ERROR');
+      expect(await provider.list()).toEqual([]);
+      expect(await readdir(join(stateDir, 'gateways')).catch(() => [])).toEqual([]);
     });
   },
 );
