@@ -433,7 +433,10 @@ export class AgentRun {
     } else if (exitCode !== 0 && !error) {
       error = {
         code: 'AGENT_CRASHED',
-        message: `${profile.name} exited with ${exitCode ?? 'a signal'}: ${stderr.trim().split('\n').slice(-5).join(' | ') || 'no output'}`,
+        message:
+          `${profile.name} exited with ${exitCode ?? 'a signal'} before its result: ` +
+          `${stderr.trim().split('\n').slice(-5).join(' | ') || 'no output on stderr'}. ` +
+          'The events so far (and rawLines) show its last steps; rerun the task to retry.',
       };
       this.emit({ type: 'error', ...error, fatal: true });
     }

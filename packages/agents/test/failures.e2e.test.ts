@@ -147,8 +147,9 @@ describe.skipIf(!installed)(
       expect(record.state).toBe('failed');
       expect(record.error).toEqual({
         code: 'AGENT_CRASHED',
-        message: expect.stringMatching(/^claude-code exited with 137/),
+        message: expect.stringMatching(/^claude-code exited with 137 before its result: /),
       });
+      expect(record.error?.message).toContain('rerun the task to retry');
       // the session, the Read and its result, and the Bash call that killed it are kept
       expect(types(events).slice(0, 4)).toEqual([
         'session.started',
