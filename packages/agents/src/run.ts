@@ -303,9 +303,10 @@ export class AgentRun {
         signal,
       });
       client = new RunnerClient(sandbox.endpoint);
+      const shownAs = 'repo' in options.workspace ? options.workspace.repo : undefined;
       const startTree = resumed
         ? await restoreCheckpoint(client, resumed, signal)
-        : await prepareWorkspace(client, workspace, signal);
+        : await prepareWorkspace(client, workspace, signal, shownAs);
       this.startTreeForCapture = startTree;
       await this.prepareHome(client, signal);
       this.setState('running');
@@ -547,7 +548,10 @@ export class AgentRun {
     } else if (exitCode !== 0 && !error) {
       error = {
         code: 'AGENT_CRASHED',
-        message: `${profile.name} exited with ${exitCode ?? 'a signal'}: ${stderr.trim().split('\n').slice(-5).join(' | ') || 'no output'}`,
+        message:
+          `${profile.name} exited with ${exitCode ?? 'a signal'} before its result: ` +
+          `${stderr.trim().split('\n').slice(-5).join(' | ') || 'no output on stderr'}. ` +
+          'The events so far (and rawLines) show its last steps; rerun the task to retry.',
       };
       this.emit({ type: 'error', ...error, fatal: true });
     }

@@ -65,8 +65,11 @@ export async function prepareWorkspace(
   client: RunnerClient,
   spec: WorkspaceSpec,
   signal?: AbortSignal,
+  /** The repo as the caller named it, when `spec.repo` is its in-sandbox bind path. */
+  shownAs?: string,
 ): Promise<string> {
-  await checkWorkspace(spec);
+  // a repo path is the sandbox's (a bind of the host path checked in `checkWorkspace` before)
+  if ('dir' in spec) await checkWorkspace(spec);
   if ('dir' in spec) {
     const tar = await hostTar(spec.dir, signal);
     const r = await sh(client, `mkdir -p ${WORKSPACE_DIR} && tar -x -C ${WORKSPACE_DIR}`, {
@@ -77,12 +80,21 @@ export async function prepareWorkspace(
       throw new WorkspaceError(`copying ${spec.dir} into the sandbox failed: ${r.stderr.trim()}`);
   } else {
     const checkout = spec.ref ? ` && git -C ${WORKSPACE_DIR} checkout -q ${quote(spec.ref)}` : '';
-    const r = await sh(client, `git clone -q ${quote(spec.repo)} ${WORKSPACE_DIR}${checkout}`, {
-      ...(signal ? { signal } : {}),
-    });
+    // a local repo is a read-only bind owned by the host's uid, not the sandbox's: git refuses
+    // it as "dubious ownership" unless it is named safe, and git 2.39 honours that only from
+    // the system or global config (not `-c`), so this one clone gets a global config naming it
+    const safe = spec.repo.startsWith('/')
+      ? `export GIT_CONFIG_GLOBAL="$TMPDIR/corral-clone.gitconfig" && ` +
+        `git config --global safe.directory ${quote(spec.repo)} && `
+      : '';
+    const r = await sh(
+      client,
+      `${safe}git clone -q ${quote(spec.repo)} ${WORKSPACE_DIR}${checkout}`,
+      { ...(signal ? { signal } : {}) },
+    );
     if (r.exitCode !== 0)
       throw new WorkspaceError(
-        `cannot clone ${spec.repo}${spec.ref ? ` at ${spec.ref}` : ''}: ${r.stderr.trim() || `exit ${r.exitCode}`}. ` +
+        `cannot clone ${shownAs ?? spec.repo}${spec.ref ? ` at ${spec.ref}` : ''}: ${r.stderr.trim() || `exit ${r.exitCode}`}. ` +
           'Check the URL and ref, and that the host is in the network allow-list.',
         { code: 'REPO_CLONE_FAILED' },
       );

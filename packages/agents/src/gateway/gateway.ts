@@ -20,6 +20,12 @@ export interface GatewayLimits {
   maxCostUsd?: number;
   /** Model requests that carry tools (agent turns). */
   maxTurns?: number;
+  /**
+   * Upstream 5xx answers in a row after which the run stops with MODEL_API_ERROR. Default 4.
+   * Agents retry 5xx on their own (Claude Code 2.1 up to 10 times with backoff, ~2.5 min),
+   * so without this bound an API outage holds the sandbox until `timeoutMs`.
+   */
+  maxConsecutiveServerErrors?: number;
 }
 
 export interface GatewayOptions {
@@ -62,6 +68,19 @@ const HOP_BY_HOP = new Set([
   'content-length',
 ]);
 
+const DEFAULT_MAX_SERVER_ERRORS = 4;
+
+/** The error message of an API error body (Anthropic and OpenAI put it at `error.message`). */
+function upstreamMessage(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: { message?: unknown } };
+    if (typeof parsed.error?.message === 'string') return parsed.error.message.slice(0, 300);
+  } catch {
+    // not JSON: the text itself
+  }
+  return body.trim().slice(0, 300) || 'no message';
+}
+
 export async function startGateway(options: GatewayOptions): Promise<ModelGateway> {
   await mkdir(options.parentDir, { recursive: true, mode: 0o711 });
   await chmod(options.parentDir, 0o711);
@@ -74,6 +93,8 @@ export async function startGateway(options: GatewayOptions): Promise<ModelGatewa
   const pricing = options.pricing ?? DEFAULT_PRICING;
   const limits = options.limits ?? {};
   let stopped: { code: string; message: string } | undefined;
+  let serverErrors = 0;
+  const maxServerErrors = limits.maxConsecutiveServerErrors ?? DEFAULT_MAX_SERVER_ERRORS;
 
   const state: ModelGateway = {
     dir,
@@ -98,9 +119,9 @@ export async function startGateway(options: GatewayOptions): Promise<ModelGatewa
   const overLimit = (): string | undefined => {
     const tokens = state.usage.inputTokens + state.usage.outputTokens;
     if (limits.maxTokens !== undefined && tokens >= limits.maxTokens)
-      return `the run used ${tokens} tokens, its maxTokens is ${limits.maxTokens}`;
+      return `the run used ${tokens} tokens, its maxTokens is ${limits.maxTokens}; raise maxTokens if the task needs more`;
     if (limits.maxCostUsd !== undefined && state.costUsd() >= limits.maxCostUsd)
-      return `the run cost $${state.costUsd().toFixed(4)}, its maxCostUsd is $${limits.maxCostUsd}`;
+      return `the run cost $${state.costUsd().toFixed(4)}, its maxCostUsd is $${limits.maxCostUsd}; raise maxCostUsd if the task needs more`;
     return undefined;
   };
 
@@ -164,13 +185,18 @@ export async function startGateway(options: GatewayOptions): Promise<ModelGatewa
         (answer) => {
           const status = answer.statusCode ?? 502;
           state.statuses.push(status);
+          // a refused request was no turn: the agent's retry of it must not count twice
+          if (conversational && status >= 400) state.turns--;
           if (status === 401 || status === 403)
             stop('API_KEY_REFUSED', `the API key was refused by ${upstream.host} (HTTP ${status})`);
           const sse = String(answer.headers['content-type'] ?? '').includes('event-stream');
           const scanner = new UsageScanner(sse);
+          // Retry-After and the rest pass through unchanged: the agent's own retry logic reads them
           res.writeHead(status, answer.headers);
+          let errorBody = '';
           answer.on('data', (c: Buffer) => {
             scanner.push(c.toString('utf8'));
+            if (status >= 400 && errorBody.length < 2000) errorBody += c.toString('utf8');
             res.write(c);
           });
           answer.on('end', () => {
@@ -178,6 +204,15 @@ export async function startGateway(options: GatewayOptions): Promise<ModelGatewa
             state.usage.inputTokens += scanner.usage.inputTokens;
             state.usage.outputTokens += scanner.usage.outputTokens;
             res.end();
+            if (status >= 500) serverErrors++;
+            else if (status < 400) serverErrors = 0;
+            if (status >= 500 && serverErrors >= maxServerErrors) {
+              stop(
+                'MODEL_API_ERROR',
+                `the model API at ${upstream.host} answered HTTP ${status} ${serverErrors} times in a row` +
+                  ` (${upstreamMessage(errorBody)}); retry later, and check the API's status page if it persists`,
+              );
+            }
             const after = overLimit();
             if (after) stop('BUDGET_EXCEEDED', after);
           });

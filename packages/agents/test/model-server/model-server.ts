@@ -17,7 +17,9 @@ export type ScriptStep =
   /** An HTTP error answer (e.g. 500, 429 with retryAfterS, 401). */
   | { status: number; retryAfterS?: number; message?: string }
   /** Accept the request and never answer (the agent hangs waiting). */
-  | { hang: true };
+  | { hang: true }
+  /** Start a streamed answer (Anthropic `message_start`, OpenAI `response.created`), then stall. */
+  | { stall: true };
 
 export interface RecordedRequest {
   api: 'anthropic' | 'openai';
@@ -26,6 +28,11 @@ export interface RecordedRequest {
   body: Record<string, unknown>;
   /** Whether the request was part of the scripted conversation (it carried tools). */
   scripted: boolean;
+  /** performance.now() when the request arrived and when its answer was sent (if it was). */
+  receivedAt: number;
+  answeredAt?: number;
+  /** The HTTP status this server answered with. */
+  status?: number;
 }
 
 export interface ModelServer {
@@ -34,10 +41,15 @@ export interface ModelServer {
   requests: RecordedRequest[];
   /** The key every request must carry (x-api-key or Bearer); others get 401. */
   readonly key: string;
-  /** Replaces the script; the next conversational request takes its first step. */
-  setScript(steps: ScriptStep[]): void;
+  /**
+   * Replaces the script; the next conversational request takes its first step. Once the steps
+   * are used up every conversational request gets `then` (default: the text "Done.").
+   */
+  setScript(steps: ScriptStep[], options?: { then?: ScriptStep }): void;
   /** Resolves when the next conversational request arrives. */
   nextRequest(): Promise<RecordedRequest>;
+  /** Answers held open by `hang`/`stall` steps whose client has not gone away. */
+  readonly openStalls: number;
   close(): Promise<void>;
 }
 
@@ -50,6 +62,7 @@ export interface ModelServerOptions {
 
 export async function startModelServer(options: ModelServerOptions): Promise<ModelServer> {
   let steps = [...(options.steps ?? [])];
+  let then: ScriptStep = { text: 'Done.' };
   const requests: RecordedRequest[] = [];
   const waiters: ((r: RecordedRequest) => void)[] = [];
   const hanging = new Set<http.ServerResponse>();
@@ -75,8 +88,19 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         (path.endsWith('/messages') || path.endsWith('/responses')) &&
         ((Array.isArray(tools) && tools.length > 0) ||
           input.some((item) => item?.type === 'additional_tools'));
-      const recorded: RecordedRequest = { api, path, headers: req.headers, body, scripted };
+      const recorded: RecordedRequest = {
+        api,
+        path,
+        headers: req.headers,
+        body,
+        scripted,
+        receivedAt: performance.now(),
+      };
       requests.push(recorded);
+      res.on('finish', () => {
+        recorded.answeredAt = performance.now();
+        recorded.status = res.statusCode;
+      });
       const presented =
         (req.headers['x-api-key'] as string | undefined) ??
         req.headers.authorization?.replace(/^Bearer /, '');
@@ -90,18 +114,38 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         return json(res, 404, { error: { type: 'not_found_error', message: `no route ${path}` } });
       }
       if (scripted) waiters.splice(0).forEach((w) => w(recorded));
-      const step: ScriptStep = scripted
-        ? (steps.shift() ?? { text: 'Done.' })
-        : { text: 'Corral test' };
+      const step: ScriptStep = scripted ? (steps.shift() ?? then) : { text: 'Corral test' };
       if ('status' in step) {
         const headers: Record<string, string> = {};
         if (step.retryAfterS !== undefined) headers['retry-after'] = String(step.retryAfterS);
         return sendError(res, api, step.status, step.message ?? `scripted ${step.status}`, headers);
       }
-      if ('hang' in step) {
+      if ('hang' in step || 'stall' in step) {
         hanging.add(res);
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.on('close', () => hanging.delete(res));
+        if ('stall' in step) {
+          if (api === 'openai')
+            sse(res, 'response.created', {
+              type: 'response.created',
+              sequence_number: 0,
+              response: { id: 'resp_stall', object: 'response', status: 'in_progress', output: [] },
+            });
+          else
+            sse(res, 'message_start', {
+              type: 'message_start',
+              message: {
+                id: 'msg_stall',
+                type: 'message',
+                role: 'assistant',
+                model: typeof body.model === 'string' ? body.model : 'claude-test',
+                content: [],
+                stop_reason: null,
+                stop_sequence: null,
+                usage: { input_tokens: usage.input, output_tokens: 1 },
+              },
+            });
+        }
         return;
       }
       counter++;
@@ -117,10 +161,14 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     port,
     requests,
     key: options.key,
-    setScript(next) {
+    setScript(next, scriptOptions = {}) {
       steps = [...next];
+      then = scriptOptions.then ?? { text: 'Done.' };
     },
     nextRequest: () => new Promise((resolve) => waiters.push(resolve)),
+    get openStalls() {
+      return hanging.size;
+    },
     async close() {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
