@@ -15,21 +15,19 @@ import {
   type SandboxExit,
   type SandboxProvider,
   type TaskRequest,
-  type TaskResult,
   type TaskStatus,
 } from '@corral/sdk';
 import { OrchestratorError, codeOf, messageOf } from './errors.js';
 import { createOptionsFor, sandboxLogTail } from './provider-steps.js';
+import { completedBy, outcomeOf, type Completion, type FlowFailure } from './task-outcome.js';
 import { isTransient, submitOnce, waitReachable } from './runner-steps.js';
 import type {
   Logger,
   OrchestratorOptions,
   PhaseTimings,
   Task,
-  TaskFailure,
   TaskPhase,
   TaskRecord,
-  TaskState,
 } from './types.js';
 
 export interface ResolvedTimeouts {
@@ -77,153 +75,247 @@ class EndedFirst {
   constructor(readonly finished: SandboxExit) {}
 }
 
-type Completion =
-  | { kind: 'result'; result: TaskResult }
-  | { kind: 'finished'; finished: SandboxExit; result?: TaskResult };
+/** Runs one phase: shown as `progress.phase`, traced, its duration kept in `phases[key]`. */
+type PhaseStep = <T>(phase: TaskPhase, key: keyof PhaseTimings, fn: () => Promise<T>) => Promise<T>;
+
+/** What the phases learn on the way, read by the logs, cleanup and the record afterwards. */
+interface FlowState {
+  adopted: boolean;
+  provisioned?: ProvisionedSandbox;
+  runner?: RunnerClient;
+  reachable: boolean;
+  completion?: Completion | undefined;
+  timedOut: boolean;
+}
 
 export async function runTask(
   ctx: RunContext,
   input: RunInput,
   progress: Progress,
 ): Promise<TaskRecord> {
-  const { provider, clock } = ctx;
   const phases = zeroPhases(input.queuedMs);
-  const id = input.sandboxId;
-  progress.sandboxId = id;
-  // Aborted when the flow leaves the run phase, so long-polls and watches end with it.
-  const flow = new AbortController();
-  const signal = AbortSignal.any([input.cancel, flow.signal]);
-  let adopted = input.adopt;
-  let provisioned: ProvisionedSandbox | undefined;
-  let runner: RunnerClient | undefined;
-  let terminal: Promise<SandboxExit> | undefined;
-  let completion: Completion | undefined;
-  let failure: TaskFailure | undefined;
-  let cancelled = false;
-  let timedOut = false;
-  let reachable = false;
+  progress.sandboxId = input.sandboxId;
+  const step = phaseStep(ctx, progress, phases);
+  const state: FlowState = { adopted: input.adopt, reachable: false, timedOut: false };
+  const failed = await provisionAndRun(ctx, input, progress, step, state);
+  // ---- logs (before cleanup: afterwards there is nothing left to read)
+  const output = await collectLogs(ctx, input.sandboxId, state, step);
+  state.runner?.close();
+  // ---- cleanup (always; independent of the caller's signal)
+  const cleanupError = await deleteSandbox(ctx, input, step);
 
-  const step = async <T>(phase: TaskPhase, key: keyof PhaseTimings, fn: () => Promise<T>) => {
+  const { completion, adopted } = state;
+  const outcome = outcomeOf(failed, completion);
+  return {
+    taskID: input.taskID,
+    sandboxId: state.provisioned === undefined && !adopted ? '' : input.sandboxId,
+    state: outcome.state,
+    phases,
+    startedAt: input.startedAt,
+    finishedAt: new Date(),
+    logs: output.logs,
+    outputTail: output.outputTail,
+    ...compact({
+      exitCode: outcome.exitCode,
+      failure: outcome.failure,
+      podLogs: output.podLogs,
+      completedBy: completion && completedBy(completion),
+      result: completion?.kind === 'result' ? completion.result : undefined,
+      adopted: adopted ? true : undefined,
+      cleanupError,
+    }),
+  };
+}
+
+function phaseStep(ctx: RunContext, progress: Progress, phases: PhaseTimings): PhaseStep {
+  return async (phase, key, fn) => {
     progress.phase = phase;
-    const start = clock.now();
+    const start = ctx.clock.now();
     try {
       return await tracePhase(ctx.tracer, phase, fn);
     } finally {
-      phases[key] = clock.now() - start;
+      phases[key] = ctx.clock.now() - start;
     }
   };
+}
+
+/**
+ * Provision → reachable → accepted → run, on a signal that also ends when the flow leaves the
+ * run phase, so long-polls and watches end with it. Returns why the flow failed, if it did.
+ */
+async function provisionAndRun(
+  ctx: RunContext,
+  input: RunInput,
+  progress: Progress,
+  step: PhaseStep,
+  state: FlowState,
+): Promise<FlowFailure | undefined> {
+  const flow = new AbortController();
+  const signal = AbortSignal.any([input.cancel, flow.signal]);
+  let failed: FlowFailure | undefined;
+  try {
+    await runPhases(ctx, input, step, state, signal);
+  } catch (error) {
+    failed = flowFailure(ctx, input, progress.phase, state.timedOut, error);
+  }
+  flow.abort();
+  return failed;
+}
+
+async function runPhases(
+  ctx: RunContext,
+  input: RunInput,
+  step: PhaseStep,
+  state: FlowState,
+  signal: AbortSignal,
+): Promise<void> {
+  const id = input.sandboxId;
+  // ---- provision
+  const provisioned = await step('provision', 'provisionMs', () =>
+    provision(ctx, input, state, signal),
+  );
+  state.provisioned = provisioned;
+  const terminal = ctx.provider.waitTerminal?.(id, { signal });
+  // A step that loses the race leaves this promise unobserved.
+  terminal?.catch(() => undefined);
   /** Races a step against the pod finishing (Kubernetes); the finish wins as `EndedFirst`. */
   const orEnded = <T>(work: Promise<T>): Promise<T | EndedFirst> =>
     terminal === undefined ? work : Promise.race([work, terminal.then((f) => new EndedFirst(f))]);
 
-  try {
-    // ---- provision
-    provisioned = await step('provision', 'provisionMs', async () => {
-      if (input.adopt) return adoptExisting(ctx, id);
-      try {
-        return await provider.create(
-          createOptionsFor(
-            input.task!,
-            id,
-            ctx.owner,
-            ctx.sandboxDefaults,
-            ctx.timeouts.provisionMs,
-            signal,
-          ),
-        );
-      } catch (error) {
-        // Same task id, same sandbox id: someone (an earlier incarnation) already made it.
-        if (!(error instanceof ConflictError)) throw error;
-        ctx.logger('info', 'sandbox exists already; adopting it', { taskID: input.taskID, id });
-        adopted = true;
-        return adoptExisting(ctx, id);
-      }
-    });
-    terminal = provider.waitTerminal?.(id, { signal });
-    // A step that loses the race leaves this promise unobserved.
-    terminal?.catch(() => undefined);
-
-    // ---- reachable
-    runner = new RunnerClient(provisioned.endpoint);
-    const client = runner;
-    const reached = await step('reachable', 'reachableMs', () =>
-      orEnded(waitReachable(client, ctx.timeouts.reachableMs, signal, clock)),
+  // ---- reachable
+  const client = new RunnerClient(provisioned.endpoint);
+  state.runner = client;
+  const reached = await step('reachable', 'reachableMs', () =>
+    orEnded(waitReachable(client, ctx.timeouts.reachableMs, signal, ctx.clock)),
+  );
+  let completion: Completion | undefined;
+  if (reached instanceof EndedFirst) {
+    completion = { kind: 'finished', finished: reached.finished };
+  } else {
+    state.reachable = true;
+    // ---- accepted
+    const accepted = await step('accepted', 'acceptedMs', () =>
+      orEnded(accept(ctx, client, input, state.adopted, signal)),
     );
-    if (reached instanceof EndedFirst) {
-      completion = { kind: 'finished', finished: reached.finished };
-    } else {
-      reachable = true;
-      // ---- accepted
-      const accepted = await step('accepted', 'acceptedMs', () =>
-        orEnded(accept(ctx, client, input, adopted, signal)),
-      );
-      if (accepted instanceof EndedFirst) {
-        completion = { kind: 'finished', finished: accepted.finished };
-      } else if (accepted.state === 'exited' && accepted.result) {
-        completion = { kind: 'result', result: accepted.result };
-      }
-    }
-    // ---- run
-    if (completion === undefined) {
-      completion = await step('run', 'runMs', () =>
-        waitCompletion(ctx, client, terminal, input.task?.timeoutMs, signal, () => {
-          timedOut = true;
-        }),
-      );
-    } else if (completion.kind === 'finished' && !adopted) {
-      throw new OrchestratorError(
-        `The sandbox's pod ended (${completion.finished.reason}${completion.finished.message ? `: ${completion.finished.message}` : ''}) before the runner accepted the task.`,
-        { code: 'POD_ENDED_EARLY' },
-      );
-    }
-  } catch (error) {
-    if (input.cancel.aborted) {
-      cancelled = true;
-      failure = {
-        code: 'CANCELLED',
-        message: `Task ${input.taskID} was cancelled in phase ${progress.phase}.`,
-        phase: progress.phase,
-      };
-    } else if (timedOut) {
-      failure = {
-        code: 'TASK_TIMEOUT',
-        message: `The runner reported no result within the task's timeoutMs (${input.task?.timeoutMs} ms) plus ${ctx.timeouts.runGraceMs} ms.`,
-        phase: 'run',
-      };
-    } else {
-      failure = { code: codeOf(error), message: messageOf(error), phase: progress.phase };
+    if (accepted instanceof EndedFirst) {
+      completion = { kind: 'finished', finished: accepted.finished };
+    } else if (accepted.state === 'exited' && accepted.result) {
+      completion = { kind: 'result', result: accepted.result };
     }
   }
-  flow.abort();
+  state.completion = completion;
+  // ---- run
+  if (completion === undefined) {
+    state.completion = await step('run', 'runMs', () =>
+      waitCompletion(ctx, client, terminal, input.task?.timeoutMs, signal, () => {
+        state.timedOut = true;
+      }),
+    );
+  } else if (completion.kind === 'finished' && !state.adopted) {
+    throw new OrchestratorError(
+      `The sandbox's pod ended (${completion.finished.reason}${completion.finished.message ? `: ${completion.finished.message}` : ''}) before the runner accepted the task.`,
+      { code: 'POD_ENDED_EARLY' },
+    );
+  }
+}
 
-  // ---- logs (before cleanup: afterwards there is nothing left to read)
-  let logs = '';
-  let podLogs: string | undefined;
+/** Creates the task's sandbox, or adopts it when it exists already (found, or a conflict). */
+async function provision(
+  ctx: RunContext,
+  input: RunInput,
+  state: FlowState,
+  signal: AbortSignal,
+): Promise<ProvisionedSandbox> {
+  const id = input.sandboxId;
+  if (input.adopt) return adoptExisting(ctx, id);
+  try {
+    return await ctx.provider.create(
+      createOptionsFor(
+        input.task!,
+        id,
+        ctx.owner,
+        ctx.sandboxDefaults,
+        ctx.timeouts.provisionMs,
+        signal,
+      ),
+    );
+  } catch (error) {
+    // Same task id, same sandbox id: someone (an earlier incarnation) already made it.
+    if (!(error instanceof ConflictError)) throw error;
+    ctx.logger('info', 'sandbox exists already; adopting it', { taskID: input.taskID, id });
+    state.adopted = true;
+    return adoptExisting(ctx, id);
+  }
+}
+
+/** Why the flow failed: the caller cancelled, the task's deadline passed, or what was thrown. */
+function flowFailure(
+  ctx: RunContext,
+  input: RunInput,
+  phase: TaskPhase,
+  timedOut: boolean,
+  error: unknown,
+): FlowFailure {
+  if (input.cancel.aborted) {
+    const message = `Task ${input.taskID} was cancelled in phase ${phase}.`;
+    return { cancelled: true, failure: { code: 'CANCELLED', message, phase } };
+  }
+  if (timedOut) {
+    const message = `The runner reported no result within the task's timeoutMs (${input.task?.timeoutMs} ms) plus ${ctx.timeouts.runGraceMs} ms.`;
+    return { cancelled: false, failure: { code: 'TASK_TIMEOUT', message, phase: 'run' } };
+  }
+  return {
+    cancelled: false,
+    failure: { code: codeOf(error), message: messageOf(error), phase },
+  };
+}
+
+interface TaskOutput {
+  logs: string;
+  podLogs?: string | undefined;
+  outputTail: string;
+}
+
+/** The task's output and the pod's log tail, read within `logsMs` from what is still there. */
+async function collectLogs(
+  ctx: RunContext,
+  id: string,
+  state: FlowState,
+  step: PhaseStep,
+): Promise<TaskOutput> {
+  const { completion, runner } = state;
   const outputTail = completion?.result
     ? completion.result.stdoutTail + completion.result.stderrTail
     : '';
-  if (provisioned !== undefined) {
-    const taskOutput = runner && reachable ? runner : undefined;
-    await step('logs', 'logsMs', async () => {
-      const budget = AbortSignal.timeout(ctx.timeouts.logsMs);
-      const [output, pod] = await Promise.all([
-        taskOutput ? captureTaskOutput(taskOutput, budget) : undefined,
-        sandboxLogTail(provider, id, MAX_LOG_BYTES, budget).catch((error: unknown) => {
-          ctx.logger('warn', 'reading pod logs failed', { id, error: messageOf(error) });
-          return undefined;
-        }),
-      ]);
-      podLogs = pod;
-      logs = output ?? pod ?? outputTail;
-    });
-  }
-  runner?.close();
+  const collected: TaskOutput = { logs: '', outputTail };
+  if (state.provisioned === undefined) return collected;
+  const taskOutput = runner && state.reachable ? runner : undefined;
+  await step('logs', 'logsMs', async () => {
+    const budget = AbortSignal.timeout(ctx.timeouts.logsMs);
+    const [output, pod] = await Promise.all([
+      taskOutput ? captureTaskOutput(taskOutput, budget) : undefined,
+      sandboxLogTail(ctx.provider, id, MAX_LOG_BYTES, budget).catch((error: unknown) => {
+        ctx.logger('warn', 'reading pod logs failed', { id, error: messageOf(error) });
+        return undefined;
+      }),
+    ]);
+    collected.podLogs = pod;
+    collected.logs = output ?? pod ?? outputTail;
+  });
+  return collected;
+}
 
-  // ---- cleanup (always; independent of the caller's signal)
+/** Deletes the sandbox on its own timeout; a failure is logged and returned, never thrown. */
+async function deleteSandbox(
+  ctx: RunContext,
+  input: RunInput,
+  step: PhaseStep,
+): Promise<string | undefined> {
+  const id = input.sandboxId;
   let cleanupError: string | undefined;
   await step('cleanup', 'cleanupMs', async () => {
     try {
-      await provider.delete(id, { signal: AbortSignal.timeout(ctx.timeouts.cleanupMs) });
+      await ctx.provider.delete(id, { signal: AbortSignal.timeout(ctx.timeouts.cleanupMs) });
     } catch (error) {
       cleanupError = messageOf(error);
       ctx.logger('error', 'deleting the sandbox failed; the sweeper will retry', {
@@ -233,41 +325,7 @@ export async function runTask(
       });
     }
   });
-
-  let outcome: Outcome;
-  if (failure !== undefined) {
-    const state = cancelled
-      ? 'cancelled'
-      : failure.code === 'TASK_TIMEOUT'
-        ? 'timed-out'
-        : 'failed';
-    outcome = { state, failure };
-  } else {
-    outcome = judge(completion!);
-  }
-  return {
-    taskID: input.taskID,
-    sandboxId: provisioned === undefined && !adopted ? '' : id,
-    state: outcome.state,
-    phases,
-    startedAt: input.startedAt,
-    finishedAt: new Date(),
-    logs,
-    outputTail,
-    ...compact({
-      exitCode: outcome.exitCode,
-      failure: outcome.failure,
-      podLogs,
-      completedBy: completion && completedBy(completion),
-      result: completion?.kind === 'result' ? completion.result : undefined,
-      adopted: adopted ? true : undefined,
-      cleanupError,
-    }),
-  };
-}
-
-function completedBy(completion: Completion): 'runner' | 'conditions' {
-  return completion.kind === 'result' ? 'runner' : 'conditions';
+  return cleanupError;
 }
 
 /** Phase timings of a task that spent `queuedMs` in the queue and reached no phase yet. */
@@ -399,57 +457,4 @@ async function captureTaskOutput(
   } catch {
     return undefined;
   }
-}
-
-interface Outcome {
-  state: TaskState;
-  exitCode?: number | null;
-  failure?: TaskFailure;
-}
-
-function judge(completion: Completion): Outcome {
-  if (completion.kind === 'finished') {
-    const { succeeded, message } = completion.finished;
-    if (succeeded) return { state: 'succeeded', exitCode: 0 };
-    return {
-      state: 'failed',
-      failure: {
-        code: 'POD_FAILED',
-        message: `The sandbox's pod failed${message ? `: ${message}` : ''}.`,
-        phase: 'run',
-      },
-    };
-  }
-  const r = completion.result;
-  if (r.timedOut) {
-    return {
-      state: 'timed-out',
-      exitCode: r.exitCode,
-      failure: {
-        code: 'TASK_TIMEOUT',
-        message: `The task ran past its timeoutMs and was killed after ${r.durationMs} ms.`,
-        phase: 'run',
-      },
-    };
-  }
-  if (r.error !== undefined) {
-    return {
-      state: 'failed',
-      exitCode: r.exitCode,
-      failure: { code: 'TASK_START_FAILED', message: r.error, phase: 'run' },
-    };
-  }
-  if (r.exitCode === 0) return { state: 'succeeded', exitCode: 0 };
-  return {
-    state: 'failed',
-    exitCode: r.exitCode,
-    failure: {
-      code: 'TASK_EXIT_NONZERO',
-      message:
-        r.exitCode === null
-          ? `The task was killed by ${r.signal ?? 'a signal'}.`
-          : `The task exited with code ${r.exitCode}.`,
-      phase: 'run',
-    },
-  };
 }

@@ -5,8 +5,8 @@ import type { KubernetesStatus } from '../errors/kubernetes-errors.js';
 import type { SandboxKind } from '../resources.js';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 import { realClock, type Clock } from './clock.js';
-import { EventChannel } from './event-channel.js';
-import type { ObjectEvent, ResourceWatchSource, WatchEvent } from './types.js';
+import { WatchConnection, endingFor, endingOf, type Ending } from './watch-connection.js';
+import type { ObjectEvent, ResourceWatchSource, SourceWatchOptions, WatchEvent } from './types.js';
 
 /** Anything that can hand out a list-watch source for a kind and namespace (the client does). */
 export interface WatchSourceProvider {
@@ -39,12 +39,6 @@ export interface WatchResourceOptions {
   listPageSize?: number;
 }
 
-type Incoming =
-  | { kind: 'event'; type: string; object: unknown }
-  | { kind: 'done'; error: unknown }
-  | { kind: 'stalled' }
-  | { kind: 'aborted' };
-
 /**
  * List-then-watch as an async iterator that does not give up: it resumes from the last
  * resourceVersion after a clean close or a network error, relists on 410 Gone (HTTP or in-stream
@@ -69,30 +63,16 @@ export async function* watchResource<T extends KubeObject = KubeObject>(
   let needList = resourceVersion === undefined;
   let failures = 0;
 
-  /** Sleeps before the next attempt; false when aborted. */
-  const backOff = async (): Promise<boolean> => {
-    const delay = backoffDelayMs(failures++, options.backoff);
-    try {
-      await clock.sleep(delay, signal);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-
   while (!isAborted(signal)) {
     if (needList) {
-      let items: T[];
-      try {
-        ({ items, resourceVersion } = await listAll(source, options));
-      } catch (e) {
-        const error = fromApiException(e);
-        if (isAborted(signal)) return;
-        if (!error.retryable) throw error;
-        if (!(await backOff())) return;
+      const listing = await listOrRetry(source, options);
+      if (listing === 'aborted') return;
+      if (listing === 'retry') {
+        if (!(await backOff(failures++, options, clock))) return;
         continue;
       }
-      for (const event of diff(known, items)) yield event;
+      resourceVersion = listing.resourceVersion;
+      for (const event of diff(known, listing.items)) yield event;
       yield { type: 'SYNCED', resourceVersion: resourceVersion ?? '', relist: listed };
       listed = true;
       needList = false;
@@ -101,100 +81,46 @@ export async function* watchResource<T extends KubeObject = KubeObject>(
       if (isAborted(signal)) return;
     }
 
-    const channel = new EventChannel<Incoming>();
-    const connection = new AbortController();
-    const onAbort = (): void => channel.push({ kind: 'aborted' });
-    signal?.addEventListener('abort', onAbort, { once: true });
-    let lastEventAt = clock.now();
-    let close: (() => void) | undefined;
+    const connection = new WatchConnection(signal, clock);
     let received = 0;
-    let outcome: 'resume' | 'relist' | 'backoff' | 'stop' = 'resume';
-    let fatal: AgentSandboxError | undefined;
-
+    let ending: Ending = { outcome: 'resume' };
     try {
-      close = await source.watch(
-        {
-          resourceVersion,
-          labelSelector: options.labelSelector,
-          fieldSelector: options.fieldSelector,
-          allowWatchBookmarks: true,
-          timeoutSeconds,
-        },
-        (type, object) => channel.push({ kind: 'event', type, object }),
-        (error) => channel.push({ kind: 'done', error }),
-      );
-      void watchdog(
-        clock,
+      await connection.open(
+        source,
+        watchRequest(options, resourceVersion, timeoutSeconds),
         watchdogMs,
-        () => lastEventAt,
-        connection.signal,
-        () => channel.push({ kind: 'stalled' }),
       );
-
       for (;;) {
-        const item = await channel.next();
-        if (item.kind === 'aborted') {
-          outcome = 'stop';
+        const item = await connection.next();
+        if (item.kind !== 'event') {
+          ending = endingOf(item, received);
           break;
         }
-        if (item.kind === 'stalled') {
-          outcome = 'backoff';
-          break;
-        }
-        if (item.kind === 'done') {
-          const error = item.error;
-          if (error === null || error === undefined) {
-            // A clean close (timeoutSeconds, proxy, apiserver restart): resume from the last
-            // resourceVersion. A stream that closes before delivering anything gets backoff so
-            // a server closing at once cannot make us spin.
-            outcome = received > 0 ? 'resume' : 'backoff';
-          } else {
-            const typed = fromApiException(error);
-            if (typed.code === 'GONE') outcome = 'relist';
-            else if (typed.retryable) outcome = 'backoff';
-            else {
-              outcome = 'stop';
-              fatal = typed;
-            }
-          }
-          break;
-        }
-        lastEventAt = clock.now();
+        connection.lastEventAt = clock.now();
         received++;
         const { type, object } = item;
         if (type === 'ERROR') {
           const status = object as KubernetesStatus;
-          const typed = fromStatus(status.code ?? 500, status);
-          if (typed.code === 'GONE') outcome = 'relist';
-          else if (typed.retryable) outcome = 'backoff';
-          else {
-            outcome = 'stop';
-            fatal = typed;
-          }
+          ending = endingFor(fromStatus(status.code ?? 500, status));
           break;
         }
         const obj = object as T;
         const rv = obj.metadata?.resourceVersion;
         if (rv !== undefined && rv !== '') resourceVersion = rv;
         failures = 0;
-        if (type === 'BOOKMARK') continue;
-        if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') continue;
-        const name = obj.metadata?.name ?? '';
-        if (type === 'DELETED') known.delete(name);
-        else known.set(name, obj);
-        yield { type, object: obj, synthetic: false };
+        const event = applyEvent(known, type, obj);
+        if (event !== undefined) yield event;
       }
     } catch (e) {
       if (isAborted(signal)) return;
       const typed = fromApiException(e);
       if (!typed.retryable) throw typed;
-      outcome = typed.code === 'GONE' ? 'relist' : 'backoff';
+      ending = { outcome: typed.code === 'GONE' ? 'relist' : 'backoff' };
     } finally {
-      signal?.removeEventListener('abort', onAbort);
-      connection.abort();
-      close?.();
+      connection.close();
     }
 
+    const { outcome, fatal } = ending;
     if (outcome === 'stop') {
       if (fatal !== undefined && !isAborted(signal)) throw fatal;
       return;
@@ -205,7 +131,71 @@ export async function* watchResource<T extends KubeObject = KubeObject>(
       needList = true;
       continue;
     }
-    if (outcome === 'backoff' && !(await backOff())) return;
+    if (outcome === 'backoff' && !(await backOff(failures++, options, clock))) return;
+  }
+}
+
+function watchRequest(
+  options: WatchResourceOptions,
+  resourceVersion: string | undefined,
+  timeoutSeconds: number,
+): SourceWatchOptions {
+  return {
+    resourceVersion,
+    labelSelector: options.labelSelector,
+    fieldSelector: options.fieldSelector,
+    allowWatchBookmarks: true,
+    timeoutSeconds,
+  };
+}
+
+/**
+ * Applies one watched object change to `known`; returns the event to report, or undefined for
+ * bookmarks and types this iterator does not report.
+ */
+function applyEvent<T extends KubeObject>(
+  known: Map<string, T>,
+  type: string,
+  obj: T,
+): ObjectEvent<T> | undefined {
+  if (type === 'BOOKMARK') return undefined;
+  if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return undefined;
+  const name = obj.metadata?.name ?? '';
+  if (type === 'DELETED') known.delete(name);
+  else known.set(name, obj);
+  return { type, object: obj, synthetic: false };
+}
+
+/** Sleeps before the next attempt after `failures` failed ones; false when aborted. */
+async function backOff(
+  failures: number,
+  options: WatchResourceOptions,
+  clock: Clock,
+): Promise<boolean> {
+  const delay = backoffDelayMs(failures, options.backoff);
+  try {
+    await clock.sleep(delay, options.signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Lists everything, or says what to do instead: 'aborted' when the caller aborted meanwhile,
+ * 'retry' (after backoff) for a failure that may pass; throws the typed error of the rest.
+ */
+async function listOrRetry<T extends KubeObject>(
+  source: ResourceWatchSource<T>,
+  options: WatchResourceOptions,
+): Promise<{ items: T[]; resourceVersion: string } | 'aborted' | 'retry'> {
+  try {
+    return await listAll(source, options);
+  } catch (e) {
+    const error = fromApiException(e);
+    if (isAborted(options.signal)) return 'aborted';
+    if (!error.retryable) throw error;
+    return 'retry';
   }
 }
 
@@ -274,27 +264,6 @@ function diff<T extends KubeObject>(known: Map<string, T>, items: readonly T[]):
     }
   }
   return events;
-}
-
-async function watchdog(
-  clock: Clock,
-  watchdogMs: number,
-  lastEventAt: () => number,
-  signal: AbortSignal,
-  onStall: () => void,
-): Promise<void> {
-  try {
-    for (;;) {
-      const remaining = lastEventAt() + watchdogMs - clock.now();
-      if (remaining <= 0) {
-        onStall();
-        return;
-      }
-      await clock.sleep(remaining, signal);
-    }
-  } catch {
-    // The connection ended first.
-  }
 }
 
 /** Reads `aborted` through a call so control-flow narrowing does not freeze it. */

@@ -7,29 +7,19 @@
  *   → exec bwrap/unshare → the command. Each exec keeps the pid, so `child.pid` is the sandbox's
  * outermost process and every descendant is born inside the cgroups.
  */
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import type { LimitsNotApplied, NetworkMode, ResourceLimits } from '../provider.js';
 import { proxyEnv } from './bwrap-args.js';
-import {
-  createSandboxCgroup,
-  killCgroup,
-  limitsWithoutCgroups,
-  removeSandboxCgroup,
-  cgroupPids,
-} from './cgroups.js';
+import { killCgroup, removeSandboxCgroup } from './cgroups.js';
 import type { CgroupLayout } from './detect.js';
 import { startEgressProxy, type EgressProxy } from './egress-proxy.js';
-import {
-  childExit,
-  inheritableFds,
-  pidsOfUid,
-  signal,
-  within,
-  type ExitStatus,
-} from './host-process.js';
+import { childExit, signal, type ExitStatus } from './host-process.js';
+import { addDiskLimit, cgroupLimits, workDiskLimit } from './launch-limits.js';
+import { stopper } from './launch-stop.js';
+import { TOKEN_FD, feedData, spawnedPid, wrapperSpawn } from './launch-wrapper.js';
 import { BRIDGE_FILE, BRIDGE_SOURCE, PROXY_SOCKET_FILE } from './net-bridge.js';
 import {
   NODE_PROXY_PRELOAD_FILE,
@@ -37,10 +27,8 @@ import {
   nodeProxyOptions,
 } from './node-proxy-preload.js';
 import { INSIDE, SYSTEM_PREFIXES } from './sandbox-fs.js';
-import { unshareEnv } from './unshare-script.js';
-import { gvisorDeleteArgs } from './gvisor-bundle.js';
 import { launcherArgv, type LaunchLevel } from './launcher-argv.js';
-import { mountWorkDisk, releaseWorkDisk } from './work-disk.js';
+import { releaseWorkDisk } from './work-disk.js';
 
 export type { LaunchLevel };
 
@@ -107,20 +95,8 @@ export interface LaunchedSandbox {
 }
 
 const NAME_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
-/** pids.max for gVisor sandboxes: the Sentry and Gofer are many-threaded Go programs. */
-const GVISOR_PIDS_BACKSTOP = 1024;
-/** The fd the token pipe gets in the sandboxed process: above every data fd bwrap reads. */
-const TOKEN_FD = 9;
 /** The token file's name in the run dir (gVisor). */
 const TOKEN_FILE = '.runner-token';
-
-function runQuietly(file: string, args: string[]): Promise<void> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, { stdio: 'ignore', env: { PATH: '/usr/bin:/bin' } });
-    child.on('error', () => resolve());
-    child.on('exit', () => resolve());
-  });
-}
 
 export function sandboxDirs(baseDir: string) {
   return {
@@ -133,25 +109,142 @@ export function sandboxDirs(baseDir: string) {
   };
 }
 
+type SandboxDirs = ReturnType<typeof sandboxDirs>;
+
+/** What a launch has made so far: undone by `cleanupPartial` when a later step fails. */
+interface Held {
+  proxy?: EgressProxy | undefined;
+  cgroupDirs: string[];
+  child?: ChildProcess;
+}
+
 export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSandbox> {
   if (!NAME_RE.test(options.name))
     throw new InvalidArgumentError(
       `Sandbox name ${JSON.stringify(options.name)} is invalid; use a-z, 0-9 and '-'.`,
     );
   const dirs = sandboxDirs(options.baseDir);
-  const isolated = options.level !== 'none';
+  await prepareDirs(options.baseDir, dirs, options.uid);
+  const { inPaths, roBinds } = sandboxView(options, dirs);
+  const held: Held = { cgroupDirs: [] };
+  try {
+    return await launchWith(options, dirs, inPaths, roBinds, held);
+  } catch (error) {
+    await cleanupPartial(held, options.baseDir);
+    throw error;
+  }
+}
+
+/** Every step after the directories; what each makes goes into `held` as soon as it exists. */
+async function launchWith(
+  options: LaunchOptions,
+  dirs: SandboxDirs,
+  inPaths: SandboxPaths,
+  roBinds: { source: string; dest: string }[],
+  held: Held,
+): Promise<LaunchedSandbox> {
+  const { level, uid } = options;
+  const network = options.network.mode;
   const warnings: string[] = [];
-  const uid = options.uid;
+  const disk = await workDiskLimit(options.limits, options.baseDir, dirs.work, uid, warnings);
+  held.proxy = await startNetwork(options, dirs);
+  checkNetworkForLevel(network, level);
+  const limits = await cgroupLimits(options.cgroups, options.name, options.limits, level, warnings);
+  held.cgroupDirs = limits.dirs;
+  addDiskLimit(limits, disk);
+
+  const env = sandboxEnv(options, inPaths);
+  const tokenOnPipe = await placeToken(options, dirs.run, inPaths);
+  const command = sandboxCommand(options, inPaths);
+  const { argv, data, detail } = await launcherArgv({
+    level,
+    name: options.name,
+    dirs,
+    network,
+    roBinds,
+    env,
+    uid,
+    command,
+    warnings,
+    ...(options.seccomp === undefined ? {} : { seccomp: options.seccomp }),
+    ...(options.tmpBytes === undefined ? {} : { tmpBytes: options.tmpBytes }),
+  });
+
+  const wrapper = wrapperSpawn({
+    level,
+    uid,
+    cgroupDirs: held.cgroupDirs,
+    argv,
+    data,
+    env,
+    workDir: dirs.work,
+    pipeToken: tokenOnPipe ? options.token : undefined,
+  });
+  const child = spawn(wrapper.file, wrapper.args, wrapper.options);
+  held.child = child;
+  feedData(child, wrapper.data);
+  const pid = await spawnedPid(child);
+  const exited = childExit(child);
+  const { cgroupDirs, proxy } = held;
+  return {
+    child,
+    pid,
+    paths: inPaths,
+    cgroupDirs,
+    limitsApplied: limits.applied,
+    limitsNotApplied: limits.notApplied,
+    warnings,
+    detail,
+    exited,
+    stop: stopper({
+      level,
+      name: options.name,
+      pid,
+      exited,
+      cgroupDirs,
+      uid,
+      runscRoot: dirs.runscRoot,
+      proxy,
+      baseDir: options.baseDir,
+    }),
+  };
+}
+
+/** Undoes a launch that failed part-way, newest first. */
+async function cleanupPartial(held: Held, baseDir: string): Promise<void> {
+  const { child, cgroupDirs, proxy } = held;
+  if (child) {
+    signal(child.pid ?? -1, 'SIGKILL');
+    await childExit(child);
+  }
+  await killCgroup(cgroupDirs);
+  await removeSandboxCgroup(cgroupDirs);
+  await proxy?.close();
+  await releaseWorkDisk(baseDir);
+}
+
+async function prepareDirs(
+  baseDir: string,
+  dirs: SandboxDirs,
+  uid: number | undefined,
+): Promise<void> {
   // 0711: the sandbox uid must traverse the base dir to reach its binds, but not list it
-  await mkdir(options.baseDir, { recursive: true, mode: 0o711 });
-  await chmod(options.baseDir, 0o711);
+  await mkdir(baseDir, { recursive: true, mode: 0o711 });
+  await chmod(baseDir, 0o711);
   await mkdir(dirs.work, { recursive: true, mode: 0o700 });
   await mkdir(dirs.run, { recursive: true, mode: 0o700 });
   if (uid !== undefined) {
     await chown(dirs.work, uid, uid);
     await chown(dirs.run, uid, uid);
   }
+}
 
+/** The paths as the sandboxed process sees them, and the read-only binds that put them there. */
+function sandboxView(
+  options: LaunchOptions,
+  dirs: SandboxDirs,
+): { inPaths: SandboxPaths; roBinds: { source: string; dest: string }[] } {
+  const isolated = options.level !== 'none';
   const inPaths: SandboxPaths = isolated
     ? { work: INSIDE.work, run: INSIDE.run, files: {}, node: process.execPath }
     : { work: dirs.work, run: dirs.run, files: {}, node: process.execPath };
@@ -169,241 +262,86 @@ export async function launchSandbox(options: LaunchOptions): Promise<LaunchedSan
     inPaths.node = `${INSIDE.opt}/node`;
     roBinds.push({ source: process.execPath, dest: inPaths.node });
   }
+  return { inPaths, roBinds };
+}
 
-  const network = options.network.mode;
-  let proxy: EgressProxy | undefined;
-  let cgroupDirs: string[] = [];
-  let child: ChildProcess | undefined;
-  const cleanupPartial = async () => {
-    if (child) {
-      signal(child.pid ?? -1, 'SIGKILL');
-      await childExit(child);
-    }
-    await killCgroup(cgroupDirs);
-    await removeSandboxCgroup(cgroupDirs);
-    await proxy?.close();
-    await releaseWorkDisk(options.baseDir);
-  };
-
-  try {
-    // the work dir's own size-limited file system (root only; otherwise a warning)
-    let diskBytes: number | undefined;
-    let diskWarning: string | undefined;
-    if (options.limits.diskBytes !== undefined) {
-      const disk = await mountWorkDisk({
-        baseDir: options.baseDir,
-        workDir: dirs.work,
-        bytes: options.limits.diskBytes,
-        uid,
-      });
-      diskBytes = disk.appliedBytes;
-      if (disk.warning) {
-        warnings.push(disk.warning);
-        diskWarning = disk.warning;
-      }
-    }
-    if (network === 'allow') {
-      if (options.level !== 'bubblewrap') {
-        throw new InvalidArgumentError(
-          `Network mode 'allow' needs bubblewrap isolation (got '${options.level}'); use isolation 'bubblewrap'.`,
-        );
-      }
-      await mkdir(dirs.net, { recursive: true, mode: 0o755 });
-      await writeFile(join(dirs.net, BRIDGE_FILE), BRIDGE_SOURCE, { mode: 0o644 });
-      await writeFile(join(dirs.net, NODE_PROXY_PRELOAD_FILE), NODE_PROXY_PRELOAD_SOURCE, {
-        mode: 0o644,
-      });
-      proxy = await startEgressProxy({
-        socketPath: join(dirs.net, PROXY_SOCKET_FILE),
-        domains: options.network.mode === 'allow' ? options.network.domains : [],
-        ...(options.proxyHosts ? { hosts: options.proxyHosts } : {}),
-      });
-    }
-    if (network !== 'full' && !isolated) {
-      throw new InvalidArgumentError(
-        `isolation 'none' cannot keep network mode '${network}' (the host network is shared); ask for network 'full'`,
-      );
-    }
-
-    if (options.level === 'gvisor' && network !== 'none') {
-      throw new InvalidArgumentError(
-        `network mode '${network}' is not offered with gVisor (runsc always runs with --network=none here)`,
-      );
-    }
-    let limitsApplied: ResourceLimits = {};
-    let limitsNotApplied: LimitsNotApplied = {};
-    if (options.cgroups.writable) {
-      const gvisorPids = options.level === 'gvisor' && options.limits.maxProcesses !== undefined;
-      const cgroupLimits = gvisorPids
-        ? { ...options.limits, maxProcesses: GVISOR_PIDS_BACKSTOP }
-        : options.limits;
-      const cgroup = await createSandboxCgroup(options.cgroups, options.name, cgroupLimits);
-      cgroupDirs = cgroup.dirs;
-      limitsApplied = cgroup.applied;
-      limitsNotApplied = cgroup.notApplied;
-      warnings.push(...cgroup.warnings);
-      if (gvisorPids) {
-        delete limitsApplied.maxProcesses;
-        const reason = `not enforced exactly under gVisor: host pids.max counts the Sentry's threads; a backstop of ${GVISOR_PIDS_BACKSTOP} host tasks applies`;
-        limitsNotApplied.maxProcesses = reason;
-        warnings.push(`maxProcesses ${reason}`);
-      }
-    } else if (Object.keys(options.limits).some((k) => k !== 'diskBytes')) {
-      limitsNotApplied = limitsWithoutCgroups(options.cgroups, options.limits);
-      warnings.push(
-        `resource limits not applied (${Object.keys(limitsNotApplied).join(', ')}): cgroups unavailable (${options.cgroups.reason ?? 'not writable'}); \`corral doctor\` says how to delegate a cgroup`,
-      );
-    }
-
-    if (diskBytes !== undefined) limitsApplied.diskBytes = diskBytes;
-    else if (diskWarning !== undefined) limitsNotApplied.diskBytes = diskWarning;
-
-    const env: Record<string, string> = {
-      PATH: '/usr/local/bin:/usr/bin:/bin',
-      HOME: inPaths.work,
-      TMPDIR: '/tmp',
-      LANG: 'C.UTF-8',
-      USER: 'sandbox',
-      ...(network === 'allow' ? proxyEnv() : {}),
-      ...options.env,
-      // node programs that ignore HTTP_PROXY (fetch, http.get) still find the proxy
-      ...(network === 'allow' ? { NODE_OPTIONS: nodeProxyOptions(options.env?.NODE_OPTIONS) } : {}),
-    };
-    // runsc passes no extra fds into the sandbox: there the token is a file in the run dir the
-    // runner removes before it listens (never in the environment: /proc/1/environ is readable)
-    const tokenOnPipe = options.token !== undefined && options.level !== 'gvisor';
-    if (options.token !== undefined && !tokenOnPipe)
-      await writeTokenFile(dirs.run, inPaths, options.token, uid);
-    if (tokenOnPipe) inPaths.tokenFile = `/dev/fd/${TOKEN_FD}`;
-    let command = options.command(inPaths);
-    if (network === 'allow') {
-      const bridge = `${INSIDE.net}/${BRIDGE_FILE}`;
-      command =
-        command[0] === inPaths.node || command[0] === 'node'
-          ? [command[0], '--import', bridge, ...command.slice(1)]
-          : [inPaths.node, bridge, '--exec', ...command];
-    }
-
-    const { argv, data, detail } = await launcherArgv({
-      level: options.level,
-      name: options.name,
-      dirs,
-      network,
-      roBinds,
-      env,
-      uid,
-      command,
-      warnings,
-      ...(options.seccomp === undefined ? {} : { seccomp: options.seccomp }),
-      ...(options.tmpBytes === undefined ? {} : { tmpBytes: options.tmpBytes }),
-    });
-
-    // the wrapper: join cgroups, close fds we did not mean to pass, drop uid, exec
-    // our fds: stdio, the data fds bwrap reads, the token pipe; everything else inherited from
-    // the caller is closed (the token slot makes `data` sparse, so its length is not a count)
-    const ours = new Set([
-      ...[0, 1, 2],
-      ...data.flatMap((_, i) => [3 + i]),
-      ...(tokenOnPipe ? [TOKEN_FD] : []),
-    ]);
-    const stray = inheritableFds().filter((fd) => !ours.has(fd));
-    const steps: string[] = [];
-    if (cgroupDirs.length) {
-      steps.push(
-        `for f in ${cgroupDirs.map((d) => `'${d}/cgroup.procs'`).join(' ')}; do echo $$ > "$f" || exit 111; done`,
-      );
-    }
-    const closeRedirs = stray.map((fd) => `${fd}>&-`).join(' ');
-    // runsc stays root (rootful runsc drops privileges itself); everything else drops to the uid
-    const drop =
-      uid === undefined || options.level === 'gvisor'
-        ? ''
-        : `setpriv --reuid=${uid} --regid=${uid} --clear-groups --inh-caps=-all --bounding-set=-all -- `;
-    steps.push(`exec ${drop}"$@" ${closeRedirs}`.trimEnd());
-    const shell = stray.some((fd) => fd > 9) ? '/bin/bash' : '/bin/sh';
-    const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', ...data.map(() => 'pipe' as const)];
-    if (tokenOnPipe) {
-      while (stdio.length < TOKEN_FD) stdio.push('ignore');
-      stdio[TOKEN_FD] = 'pipe';
-      data[TOKEN_FD - 3] = Buffer.from(options.token ?? '');
-    }
-    const spawnEnv =
-      options.level === 'none'
-        ? env
-        : options.level === 'unshare'
-          ? { PATH: '/usr/bin:/bin', ...unshareEnv(env) }
-          : { PATH: '/usr/bin:/bin' };
-    child = spawn(shell, ['-c', steps.join('\n'), 'corral-launch', ...argv], {
-      stdio,
-      env: spawnEnv,
-      detached: true,
-      // not the caller's cwd: the sandbox's pid 1 would show it as PWD
-      cwd: options.level === 'none' ? dirs.work : '/',
-    });
-    const started = child;
-    // sparse: the slots between the data fds and the token pipe are unused
-    data.forEach((buffer, i) => {
-      const stream = started.stdio[3 + i] as NodeJS.WritableStream & {
-        on(e: 'error', f: () => void): void;
-      };
-      stream.on('error', () => undefined);
-      stream.end(buffer);
-    });
-    const spawned = await new Promise<number>((resolve, reject) => {
-      started.once('spawn', () => resolve(started.pid ?? -1));
-      started.once('error', reject);
-    });
-    const exited = childExit(started);
-    const dirsForStop = cgroupDirs;
-    const proxyForStop = proxy;
-    let stopping: Promise<void> | undefined;
-    const stop = (graceMs = 500): Promise<void> =>
-      (stopping ??= (async () => {
-        const done = exited.then(() => undefined);
-        if (options.level === 'gvisor') {
-          // runsc forwards signals to the sandboxed command; the Sentry and Gofer must not get them
-          signal(spawned, 'SIGTERM');
-        } else if (dirsForStop.length) {
-          // SIGTERM the sandboxed processes so the command can exit cleanly; the outermost bwrap or
-          // unshare is spared (it would SIGKILL everything at once), pid-namespace inits ignore it
-          for (const pid of await cgroupPids(dirsForStop)) {
-            if (pid !== spawned || options.level === 'none') signal(pid, 'SIGTERM');
-          }
-        } else {
-          signal(-spawned, 'SIGTERM');
-        }
-        if (!(await within(done, graceMs))) {
-          signal(-spawned, 'SIGKILL');
-          signal(spawned, 'SIGKILL');
-        }
-        await killCgroup(dirsForStop);
-        await done;
-        if (uid !== undefined && dirsForStop.length === 0) {
-          // without cgroups, the uid (this sandbox's alone) is the list of its processes
-          for (const pid of await pidsOfUid(uid)) signal(pid, 'SIGKILL');
-        }
-        if (options.level === 'gvisor')
-          await runQuietly('runsc', gvisorDeleteArgs(dirs.runscRoot, options.name));
-        await removeSandboxCgroup(dirsForStop);
-        await proxyForStop?.close();
-        await releaseWorkDisk(options.baseDir);
-      })());
-    return {
-      child: started,
-      pid: spawned,
-      paths: inPaths,
-      cgroupDirs,
-      limitsApplied,
-      limitsNotApplied,
-      warnings,
-      detail,
-      exited,
-      stop,
-    };
-  } catch (error) {
-    await cleanupPartial();
-    throw error;
+/** Network 'allow': the bridge and preload the sandbox runs with, and the egress proxy. */
+async function startNetwork(
+  options: LaunchOptions,
+  dirs: SandboxDirs,
+): Promise<EgressProxy | undefined> {
+  if (options.network.mode !== 'allow') return undefined;
+  if (options.level !== 'bubblewrap') {
+    throw new InvalidArgumentError(
+      `Network mode 'allow' needs bubblewrap isolation (got '${options.level}'); use isolation 'bubblewrap'.`,
+    );
   }
+  await mkdir(dirs.net, { recursive: true, mode: 0o755 });
+  await writeFile(join(dirs.net, BRIDGE_FILE), BRIDGE_SOURCE, { mode: 0o644 });
+  await writeFile(join(dirs.net, NODE_PROXY_PRELOAD_FILE), NODE_PROXY_PRELOAD_SOURCE, {
+    mode: 0o644,
+  });
+  return startEgressProxy({
+    socketPath: join(dirs.net, PROXY_SOCKET_FILE),
+    domains: options.network.domains,
+    ...(options.proxyHosts ? { hosts: options.proxyHosts } : {}),
+  });
+}
+
+/** The network modes an isolation level cannot keep. */
+function checkNetworkForLevel(network: NetworkMode['mode'], level: LaunchLevel): void {
+  if (network !== 'full' && level === 'none') {
+    throw new InvalidArgumentError(
+      `isolation 'none' cannot keep network mode '${network}' (the host network is shared); ask for network 'full'`,
+    );
+  }
+  if (level === 'gvisor' && network !== 'none') {
+    throw new InvalidArgumentError(
+      `network mode '${network}' is not offered with gVisor (runsc always runs with --network=none here)`,
+    );
+  }
+}
+
+function sandboxEnv(options: LaunchOptions, inPaths: SandboxPaths): Record<string, string> {
+  const allow = options.network.mode === 'allow';
+  return {
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+    HOME: inPaths.work,
+    TMPDIR: '/tmp',
+    LANG: 'C.UTF-8',
+    USER: 'sandbox',
+    ...(allow ? proxyEnv() : {}),
+    ...options.env,
+    // node programs that ignore HTTP_PROXY (fetch, http.get) still find the proxy
+    ...(allow ? { NODE_OPTIONS: nodeProxyOptions(options.env?.NODE_OPTIONS) } : {}),
+  };
+}
+
+/**
+ * Says in `inPaths` where the process reads its token; true when it goes on a pipe. runsc passes
+ * no extra fds into the sandbox: there the token is a file in the run dir the runner removes
+ * before it listens (never in the environment: /proc/1/environ is readable).
+ */
+async function placeToken(
+  options: LaunchOptions,
+  runDir: string,
+  inPaths: SandboxPaths,
+): Promise<boolean> {
+  const tokenOnPipe = options.token !== undefined && options.level !== 'gvisor';
+  if (options.token !== undefined && !tokenOnPipe)
+    await writeTokenFile(runDir, inPaths, options.token, options.uid);
+  if (tokenOnPipe) inPaths.tokenFile = `/dev/fd/${TOKEN_FD}`;
+  return tokenOnPipe;
+}
+
+/** The caller's command; under network 'allow', started through the bridge to the proxy. */
+function sandboxCommand(options: LaunchOptions, inPaths: SandboxPaths): string[] {
+  const command = options.command(inPaths);
+  if (options.network.mode !== 'allow') return command;
+  const bridge = `${INSIDE.net}/${BRIDGE_FILE}`;
+  return command[0] === inPaths.node || command[0] === 'node'
+    ? [command[0], '--import', bridge, ...command.slice(1)]
+    : [inPaths.node, bridge, '--exec', ...command];
 }
 
 /** The token as a 0400 file of the sandbox uid in its 0700 run dir, read once by the runner. */
