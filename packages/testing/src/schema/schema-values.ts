@@ -1,0 +1,22 @@
+/** Value helpers shared by pruning and validation, worded as the apiextensions-apiserver words them. */
+
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The JSON type of a value, as the apiserver names it in messages. */
+export function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}
+
+/** Go's `%v`-ish rendering used after `Invalid value:`. */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null) return '"null"';
+  if (typeof value === 'object') return `"${jsonType(value)}"`;
+  return JSON.stringify(value);
+}
+
+export const join = (path: string, key: string): string => (path === '' ? key : `${path}.${key}`);
