@@ -1,4 +1,5 @@
 /** Value helpers shared by pruning and validation, worded as the apiextensions-apiserver words them. */
+import type { FieldError } from '../store/status-error.js';
 
 export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -20,3 +21,17 @@ export function show(value: unknown): string {
 }
 
 export const join = (path: string, key: string): string => (path === '' ? key : `${path}.${key}`);
+
+/** Adds a `FieldValueInvalid` error worded `Invalid value: <shown>: <detail>`. */
+export function pushInvalid(
+  errors: FieldError[],
+  path: string,
+  shown: string,
+  detail: string,
+): void {
+  errors.push({
+    type: 'FieldValueInvalid',
+    field: path,
+    detail: `Invalid value: ${shown}: ${detail}`,
+  });
+}

@@ -1,5 +1,6 @@
 /** kube-openapi's `numberValidator`: minimum, maximum (each optionally exclusive) and multipleOf. */
 import type { FieldError } from '../../store/status-error.js';
+import { pushInvalid } from '../schema-values.js';
 import type { JsonSchemaProps } from '../types.js';
 
 export function validateNumber(
@@ -8,13 +9,7 @@ export function validateNumber(
   path: string,
   errors: FieldError[],
 ): void {
-  const invalid = (detail: string): void => {
-    errors.push({
-      type: 'FieldValueInvalid',
-      field: path,
-      detail: `Invalid value: ${value}: ${detail}`,
-    });
-  };
+  const invalid = (detail: string): void => pushInvalid(errors, path, String(value), detail);
   if (schema.minimum !== undefined) {
     const exclusive = schema.exclusiveMinimum === true;
     if (exclusive ? value <= schema.minimum : value < schema.minimum)

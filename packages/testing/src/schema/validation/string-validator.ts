@@ -1,6 +1,6 @@
 /** kube-openapi's `stringValidator` (maxLength, minLength, pattern) followed by its format check. */
 import type { FieldError } from '../../store/status-error.js';
-import { show } from '../schema-values.js';
+import { pushInvalid, show } from '../schema-values.js';
 import type { JsonSchemaProps } from '../types.js';
 import { isValidFormat } from './format-validator.js';
 
@@ -26,13 +26,7 @@ export function validateString(
   path: string,
   errors: FieldError[],
 ): void {
-  const invalid = (detail: string): void => {
-    errors.push({
-      type: 'FieldValueInvalid',
-      field: path,
-      detail: `Invalid value: ${show(value)}: ${detail}`,
-    });
-  };
+  const invalid = (detail: string): void => pushInvalid(errors, path, show(value), detail);
   // Lengths count code points, as Go's utf8.RuneCountInString does.
   const length = [...value].length;
   if (schema.maxLength !== undefined && length > schema.maxLength) {
