@@ -9,6 +9,7 @@ import {
   truncateText,
 } from '@corral/sdk/tools';
 import type { OutputLimits } from '@corral/sdk/tools';
+import { compact } from '@corral/sdk';
 
 export interface SandboxToolsOptions {
   /** Output and file text shown to the model. @default 16 KiB / 400 lines */
@@ -43,11 +44,15 @@ export function sandboxTools(
       }),
       execute: async ({ command, timeoutSeconds }, { abortSignal }) => {
         const timeoutMs = timeoutSeconds === undefined ? defaultTimeoutMs : timeoutSeconds * 1000;
-        const result = await runBounded(sandbox.commands, command, {
-          timeoutMs,
-          limits,
-          ...(abortSignal ? { signal: abortSignal } : {}),
-        });
+        const result = await runBounded(
+          sandbox.commands,
+          command,
+          compact({
+            timeoutMs,
+            limits,
+            signal: abortSignal,
+          }),
+        );
         return {
           exitCode: result.exitCode,
           timedOut: result.timedOut,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Sandbox } from '@corral/sdk';
+import { Sandbox, compact } from '@corral/sdk';
 import type { NetworkOption, SandboxInfo } from '@corral/sdk';
 import { LimitExceededError, McpServerError, SandboxNotOwnedError } from './errors.js';
 import type { ResolvedMcpOptions } from './options.js';
@@ -73,13 +73,13 @@ export class ClientSession {
         ...defaults,
         provider: this.#options.provider,
         labels: { ...request.labels, ...defaults.labels, [SESSION_LABEL]: this.id },
-        ...(request.network === undefined ? {} : { network: request.network }),
+        ...compact({ network: request.network }),
         maxLifetimeMs: lifetimeMs,
         timeoutMs: Math.min(
           request.timeoutMs ?? this.#options.createTimeoutMs,
           this.#options.createTimeoutMs,
         ),
-        ...(request.signal ? { signal: request.signal } : {}),
+        ...compact({ signal: request.signal }),
       });
     } finally {
       this.#pending--;

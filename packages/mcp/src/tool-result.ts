@@ -1,10 +1,11 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { compact } from '@corral/sdk';
 
 /** A successful result: human-readable text plus, for tools with an output schema, the data. */
 export function ok(text: string, structured?: Record<string, unknown>): CallToolResult {
   return {
     content: [{ type: 'text', text }],
-    ...(structured === undefined ? {} : { structuredContent: structured }),
+    ...compact({ structuredContent: structured }),
   };
 }
 
@@ -13,7 +14,7 @@ export function failed(error: unknown, structured?: Record<string, unknown>): Ca
   return {
     isError: true,
     content: [{ type: 'text', text: describeError(error) }],
-    ...(structured === undefined ? {} : { structuredContent: structured }),
+    ...compact({ structuredContent: structured }),
   };
 }
 

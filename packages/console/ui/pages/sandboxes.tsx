@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorText } from '../api.js';
 import { CommandBox } from '../components/command-box.js';
+import { ListPage } from '../components/list-page.js';
 import { age } from '../format.js';
 import type { SandboxView } from '../types.js';
 
@@ -34,74 +35,55 @@ export function SandboxesPage() {
   };
 
   return (
-    <section class="page" aria-labelledby="sandboxes-title">
-      <div class="page-head">
-        <h1 id="sandboxes-title">Sandboxes</h1>
-        <button type="button" onClick={load}>
-          Refresh
-        </button>
-      </div>
-      <p class="message" role="status" aria-live="polite">
-        {message ?? ''}
-      </p>
-      {items === null ? (
-        <p role="status">Loading sandboxes…</p>
-      ) : items.length === 0 ? (
-        <p>No live sandboxes.</p>
-      ) : (
-        <div class="table-wrap">
-          <table aria-label="Live sandboxes">
-            <thead>
-              <tr>
-                <th scope="col">ID</th>
-                <th scope="col">State</th>
-                <th scope="col">Isolation</th>
-                <th scope="col">Age</th>
-                <th scope="col">Labels</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((s) => (
-                <tr key={s.id} data-sandbox={s.id} class={s.id === selected ? 'selected' : ''}>
-                  <td class="mono">{s.id}</td>
-                  <td>
-                    <span class={`state state-${s.state}`}>{s.state}</span>
-                  </td>
-                  <td>{s.isolation ?? s.provider}</td>
-                  <td title={s.createdAt}>{age(s.createdAt, now)}</td>
-                  <td>
-                    {Object.entries(s.labels).map(([k, v]) => (
-                      <span key={k} class="label">
-                        {k}={v}
-                      </span>
-                    ))}
-                  </td>
-                  <td class="row-actions">
-                    <button
-                      type="button"
-                      aria-label={`Open a command box for ${s.id}`}
-                      aria-pressed={s.id === selected}
-                      onClick={() => setSelected(s.id === selected ? null : s.id)}
-                    >
-                      Command
-                    </button>
-                    <button
-                      type="button"
-                      class="danger"
-                      aria-label={`Kill sandbox ${s.id}`}
-                      onClick={() => kill(s.id)}
-                    >
-                      Kill
-                    </button>
-                  </td>
-                </tr>
+    <ListPage
+      titleId="sandboxes-title"
+      title="Sandboxes"
+      onRefresh={load}
+      message={message}
+      items={items}
+      loading="Loading sandboxes…"
+      empty="No live sandboxes."
+      tableLabel="Live sandboxes"
+      columns={['ID', 'State', 'Isolation', 'Age', 'Labels', 'Actions']}
+      rows={(list) =>
+        list.map((s) => (
+          <tr key={s.id} data-sandbox={s.id} class={s.id === selected ? 'selected' : ''}>
+            <td class="mono">{s.id}</td>
+            <td>
+              <span class={`state state-${s.state}`}>{s.state}</span>
+            </td>
+            <td>{s.isolation ?? s.provider}</td>
+            <td title={s.createdAt}>{age(s.createdAt, now)}</td>
+            <td>
+              {Object.entries(s.labels).map(([k, v]) => (
+                <span key={k} class="label">
+                  {k}={v}
+                </span>
               ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            </td>
+            <td class="row-actions">
+              <button
+                type="button"
+                aria-label={`Open a command box for ${s.id}`}
+                aria-pressed={s.id === selected}
+                onClick={() => setSelected(s.id === selected ? null : s.id)}
+              >
+                Command
+              </button>
+              <button
+                type="button"
+                class="danger"
+                aria-label={`Kill sandbox ${s.id}`}
+                onClick={() => kill(s.id)}
+              >
+                Kill
+              </button>
+            </td>
+          </tr>
+        ))
+      }
+    >
       {selected !== null && <CommandBox key={selected} sandboxId={selected} />}
-    </section>
+    </ListPage>
   );
 }

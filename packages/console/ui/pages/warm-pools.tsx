@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorText } from '../api.js';
+import { ListPage } from '../components/list-page.js';
 import type { WarmPool } from '../types.js';
 
 function PoolRow(props: {
@@ -66,48 +67,29 @@ export function WarmPoolsPage() {
   };
   useEffect(load, []);
   return (
-    <section class="page" aria-labelledby="pools-title">
-      <div class="page-head">
-        <h1 id="pools-title">Warm pools</h1>
-        <button type="button" onClick={load}>
-          Refresh
-        </button>
-      </div>
-      <p class="message" role="status" aria-live="polite">
-        {message ?? ''}
-      </p>
-      {items === null ? (
-        <p role="status">Loading warm pools…</p>
-      ) : items.length === 0 ? (
-        <p>No warm pools (they exist on the Kubernetes provider: see Settings).</p>
-      ) : (
-        <div class="table-wrap">
-          <table aria-label="Warm pools">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Namespace</th>
-                <th scope="col">Template</th>
-                <th scope="col">Ready / desired</th>
-                <th scope="col">Scale</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((p) => (
-                <PoolRow
-                  key={`${p.namespace}/${p.name}`}
-                  pool={p}
-                  onError={setMessage}
-                  onScaled={(pool) => {
-                    setItems((list) => (list ?? []).map((x) => (x.name === pool.name ? pool : x)));
-                    setMessage(`Scaled ${pool.name} to ${pool.desired}.`);
-                  }}
-                />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </section>
+    <ListPage
+      titleId="pools-title"
+      title="Warm pools"
+      onRefresh={load}
+      message={message}
+      items={items}
+      loading="Loading warm pools…"
+      empty="No warm pools (they exist on the Kubernetes provider: see Settings)."
+      tableLabel="Warm pools"
+      columns={['Name', 'Namespace', 'Template', 'Ready / desired', 'Scale']}
+      rows={(list) =>
+        list.map((p) => (
+          <PoolRow
+            key={`${p.namespace}/${p.name}`}
+            pool={p}
+            onError={setMessage}
+            onScaled={(pool) => {
+              setItems((list) => (list ?? []).map((x) => (x.name === pool.name ? pool : x)));
+              setMessage(`Scaled ${pool.name} to ${pool.desired}.`);
+            }}
+          />
+        ))
+      }
+    />
   );
 }

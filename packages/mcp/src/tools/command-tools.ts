@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { checkWorkPath, describeRun, runBounded } from '@corral/sdk/tools';
 import type { BoundedRunResult } from '@corral/sdk/tools';
+import { compact } from '@corral/sdk';
 import { failed, guarded, ok } from '../tool-result.js';
 import type { ToolContext } from './context.js';
 import { namespaceArg, sandboxArg, timeoutArg, timeoutMsOf } from './context.js';
@@ -86,7 +87,7 @@ export function registerCommandTools(server: McpServer, ctx: ToolContext): void 
           limits,
           signal: extra.signal,
           ...(args.cwd === undefined ? {} : { cwd: checkWorkPath(args.cwd, 'cwd') }),
-          ...(args.env === undefined ? {} : { env: args.env }),
+          ...compact({ env: args.env }),
           ...(token === undefined
             ? {}
             : {

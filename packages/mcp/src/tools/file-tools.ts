@@ -6,46 +6,23 @@ import { LimitExceededError } from '../errors.js';
 import { guarded, ok } from '../tool-result.js';
 import type { ToolContext } from './context.js';
 import { namespaceArg, sandboxArg, timeoutArg, timeoutMsOf } from './context.js';
-
-const pathArg = z
-  .string()
-  .describe('Path relative to the sandbox work directory (absolute paths must stay inside it).');
+import { callSignal, decodeUpload, pathArg } from './file-tool-args.js';
+import { registerTextFileTools } from './text-file-tools.js';
 
 const DEFAULT_MAX_ENTRIES = 1000;
 const MAX_ENTRIES_LIMIT = 10_000;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-function callSignal(extra: { signal: AbortSignal }, timeoutMs: number): AbortSignal {
-  return AbortSignal.any([extra.signal, AbortSignal.timeout(timeoutMs)]);
-}
-
-/** Bytes of `content` as upload_file receives it, refusing anything over the operator's limit. */
-function decodeUpload(content: string, binary: boolean, maxBytes: number): Buffer {
-  const tooLarge = (size: number): LimitExceededError =>
-    new LimitExceededError(
-      `The file is ${size} bytes; this server accepts at most ${maxBytes} bytes per upload. Split it, or generate it inside the sandbox with a command.`,
-    );
-  if (!binary) {
-    const size = Buffer.byteLength(content);
-    if (size > maxBytes) throw tooLarge(size);
-    return Buffer.from(content, 'utf8');
-  }
-  const compact = content.replace(/\s+/g, '');
-  if (!BASE64.test(compact) || compact.length % 4 === 1) {
-    throw new InvalidArgumentError(
-      'content is not valid base64 (with binary: true it must be base64); send text with binary: false.',
-    );
-  }
-  // Refuse before decoding, so an oversized upload costs no more memory than it already did.
-  const estimated = Math.floor((compact.length * 3) / 4);
-  if (estimated - 2 > maxBytes) throw tooLarge(estimated);
-  const bytes = Buffer.from(compact, 'base64');
-  if (bytes.length > maxBytes) throw tooLarge(bytes.length);
-  return bytes;
-}
 
 /** upstream's `upload_file`, `download_file`, `list_files`, `file_exists`; Corral's `write_file`, `read_file`. */
 export function registerFileTools(server: McpServer, ctx: ToolContext): void {
+  registerUploadFile(server, ctx);
+  registerDownloadFile(server, ctx);
+  registerListFiles(server, ctx);
+  registerFileExists(server, ctx);
+  registerTextFileTools(server, ctx);
+}
+
+/** upstream's `upload_file`: text, or base64 bytes, bounded by `maxUploadBytes`. */
+function registerUploadFile(server: McpServer, ctx: ToolContext): void {
   const { options } = ctx;
   server.registerTool(
     'upload_file',
@@ -73,7 +50,11 @@ export function registerFileTools(server: McpServer, ctx: ToolContext): void {
         return ok(`Wrote ${bytes.length} bytes to ${args.path}.`, { bytes_written: bytes.length });
       }),
   );
+}
 
+/** upstream's `download_file`: a whole file, bounded by `maxDownloadBytes`, refused when it is not UTF-8 text unless `binary`. */
+function registerDownloadFile(server: McpServer, ctx: ToolContext): void {
+  const { options } = ctx;
   server.registerTool(
     'download_file',
     {
@@ -125,7 +106,10 @@ export function registerFileTools(server: McpServer, ctx: ToolContext): void {
         });
       }),
   );
+}
 
+/** upstream's `list_files`: one directory, at most `max_entries` entries. */
+function registerListFiles(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
     'list_files',
     {
@@ -181,7 +165,10 @@ export function registerFileTools(server: McpServer, ctx: ToolContext): void {
         });
       }),
   );
+}
 
+/** upstream's `file_exists`. */
+function registerFileExists(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
     'file_exists',
     {
@@ -204,134 +191,4 @@ export function registerFileTools(server: McpServer, ctx: ToolContext): void {
         return ok(exists ? `${args.path} exists.` : `${args.path} does not exist.`, { exists });
       }),
   );
-
-  registerTextFileTools(server, ctx);
-}
-
-/** Text in and out for models: write_file, and read_file in bounded pages. */
-function registerTextFileTools(server: McpServer, ctx: ToolContext): void {
-  const { options } = ctx;
-  const page = options.output;
-  server.registerTool(
-    'write_file',
-    {
-      title: 'Write text file',
-      description: `Write UTF-8 text to a file in a sandbox (replacing it), creating parent directories. At most ${options.maxUploadBytes} bytes.`,
-      inputSchema: { sandbox_claim_name: sandboxArg, path: pathArg, content: z.string() },
-      outputSchema: { bytes_written: z.number().int(), path: z.string() },
-    },
-    (args, extra) =>
-      guarded(async () => {
-        const sandbox = ctx.session.get(args.sandbox_claim_name);
-        const path = checkWorkPath(args.path);
-        const bytes = decodeUpload(args.content, false, options.maxUploadBytes);
-        const stat = await sandbox.files.write(path, bytes, {
-          signal: callSignal(extra, options.defaultCommandTimeoutMs),
-        });
-        return ok(`Wrote ${bytes.length} bytes to ${stat.path}.`, {
-          bytes_written: bytes.length,
-          path: stat.path,
-        });
-      }),
-  );
-
-  server.registerTool(
-    'read_file',
-    {
-      title: 'Read text file',
-      description: `Read a text file from a sandbox, one page of at most ${page.maxBytes} bytes / ${page.maxLines} lines at a time; the result says where the next page starts.`,
-      inputSchema: {
-        sandbox_claim_name: sandboxArg,
-        path: pathArg,
-        offset: z
-          .number()
-          .int()
-          .nonnegative()
-          .optional()
-          .describe('Byte offset to start at (default 0).'),
-      },
-      outputSchema: {
-        content: z.string(),
-        offset: z.number().int(),
-        bytes_read: z.number().int(),
-        total_bytes: z.number().int(),
-        next_offset: z
-          .number()
-          .int()
-          .nullable()
-          .describe('Where the next page starts; null at the end.'),
-      },
-    },
-    (args, extra) =>
-      guarded(async () => {
-        const sandbox = ctx.session.get(args.sandbox_claim_name);
-        const path = checkWorkPath(args.path);
-        const signal = callSignal(extra, options.defaultCommandTimeoutMs);
-        const stat = await sandbox.files.stat(path, { signal });
-        if (stat.type !== 'file') {
-          throw new InvalidArgumentError(
-            `${args.path} is a ${stat.type}, not a file; use list_files for directories.`,
-          );
-        }
-        const offset = args.offset ?? 0;
-        if (offset > stat.size) {
-          throw new InvalidArgumentError(
-            `offset ${offset} is past the end of ${args.path} (${stat.size} bytes).`,
-          );
-        }
-        const length = Math.min(page.maxBytes, stat.size - offset);
-        const raw =
-          length === 0
-            ? Buffer.alloc(0)
-            : Buffer.from(
-                await sandbox.files.read(path, {
-                  format: 'bytes',
-                  range: { offset, length },
-                  signal,
-                }),
-              );
-        const kept = cutPage(raw, page.maxLines, offset + raw.length < stat.size);
-        const content = kept.toString('utf8');
-        const end = offset + kept.length;
-        const next = end < stat.size ? end : null;
-        const note =
-          next === null
-            ? ''
-            : `\n[… showing bytes ${offset}–${end} of ${stat.size}; call read_file with offset ${next} for the rest]`;
-        return ok(content + note, {
-          content,
-          offset,
-          bytes_read: kept.length,
-          total_bytes: stat.size,
-          next_offset: next,
-        });
-      }),
-  );
-}
-
-/** A page ends at a line boundary (within `maxLines`) and never inside a UTF-8 character. */
-function cutPage(raw: Buffer, maxLines: number, more: boolean): Buffer {
-  let end = raw.length;
-  let lines = 0;
-  for (let i = 0; i < raw.length; i++) {
-    if (raw[i] === 0x0a && ++lines === maxLines) {
-      end = i + 1;
-      break;
-    }
-  }
-  if (more && end === raw.length) {
-    const lastNewline = raw.lastIndexOf(0x0a, end - 1);
-    if (lastNewline >= 0) end = lastNewline + 1;
-    else end = completeCharacters(raw, end);
-  }
-  return raw.subarray(0, end);
-}
-
-/** The longest prefix of `raw[0, end)` that does not end inside a multi-byte UTF-8 character. */
-function completeCharacters(raw: Buffer, end: number): number {
-  let start = end - 1;
-  while (start > 0 && (raw[start]! & 0xc0) === 0x80) start--;
-  const lead = raw[start] ?? 0;
-  const size = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-  return start + size > end ? start : end;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { InvalidArgumentError } from '@corral/sdk';
+import { InvalidArgumentError, compact } from '@corral/sdk';
 import type { NetworkOption } from '@corral/sdk';
 import { NotAllowedError } from '../errors.js';
 import { guarded, ok } from '../tool-result.js';
@@ -91,14 +91,14 @@ export function registerSandboxTools(server: McpServer, ctx: ToolContext): void 
           throw new NotAllowedError('The network policy is set by the server operator.');
         }
         const sandbox = await ctx.session.create({
-          ...(args.labels ? { labels: args.labels } : {}),
+          ...compact({ labels: args.labels }),
           ...(args.shutdown_after_seconds === undefined
             ? {}
             : { maxLifetimeMs: args.shutdown_after_seconds * 1000 }),
           ...(args.sandbox_ready_timeout === undefined
             ? {}
             : { timeoutMs: args.sandbox_ready_timeout * 1000 }),
-          ...(network === undefined ? {} : { network }),
+          ...compact({ network }),
           signal: extra.signal,
         });
         const info = ctx.session.list().find((s) => s.id === sandbox.id);

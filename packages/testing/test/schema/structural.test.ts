@@ -95,4 +95,69 @@ describe('structural schema', () => {
       validate({ spec: { name: 'ok', port: 'http', when: '2026-01-01T00:00:00Z' } }, schema),
     ).toEqual([]);
   });
+
+  it('checks ranges, list maps, property counts, combinators and nulls as the apiserver does', () => {
+    const wide: JsonSchemaProps = {
+      type: 'object',
+      properties: {
+        low: { type: 'integer', minimum: 1, multipleOf: 2 },
+        high: { type: 'number', maximum: 10, exclusiveMaximum: true },
+        above: { type: 'integer', minimum: 0, exclusiveMinimum: true },
+        short: { type: 'string', minLength: 3 },
+        few: { type: 'array', minItems: 2, items: { type: 'integer' } },
+        ports: {
+          type: 'array',
+          'x-kubernetes-list-type': 'map',
+          'x-kubernetes-list-map-keys': ['name'],
+          items: { type: 'object', properties: { name: { type: 'string' } } },
+        },
+        unique: { type: 'array', uniqueItems: true },
+        props: { type: 'object', minProperties: 2, maxProperties: 0 },
+        either: { anyOf: [{ type: 'string' }, { type: 'integer' }] },
+        one: { oneOf: [{ type: 'integer' }, { type: 'number' }] },
+        never: { not: { type: 'string' } },
+        both: { allOf: [{ type: 'string' }, { type: 'string', maxLength: 1 }] },
+        absent: { type: 'string' },
+        loose: { 'x-kubernetes-preserve-unknown-fields': true },
+      },
+    };
+    const errors = validate(
+      {
+        low: -1,
+        high: 10,
+        above: 0,
+        short: 'ab',
+        few: [1.5],
+        ports: [{ name: 'a' }, { name: 'a' }, 'x'],
+        unique: [{ a: 1 }, { a: 1 }],
+        props: { a: 1 },
+        either: true,
+        one: 2,
+        never: 'x',
+        both: 'xy',
+        absent: null,
+        loose: null,
+      },
+      wide,
+    );
+    expect(errors.map((e) => `${e.type} ${e.field}: ${e.detail}`)).toEqual([
+      'FieldValueInvalid low: Invalid value: -1: low in body should be greater than or equal to 1',
+      'FieldValueInvalid low: Invalid value: -1: low in body should be a multiple of 2',
+      'FieldValueInvalid high: Invalid value: 10: high in body should be less than 10',
+      'FieldValueInvalid above: Invalid value: 0: above in body should be greater than 0',
+      'FieldValueInvalid short: Invalid value: "ab": short in body should be at least 3 chars long',
+      'FieldValueInvalid few: Invalid value: 1: few in body should have at least 2 items',
+      'FieldValueTypeInvalid few[0]: Invalid value: "number": few[0] in body must be of type integer: "number"',
+      'FieldValueTypeInvalid ports[2]: Invalid value: "string": ports[2] in body must be of type object: "string"',
+      'FieldValueDuplicate ports[1]: Duplicate value: map[string]interface {}{"name":"a"}',
+      'FieldValueDuplicate unique[1]: Duplicate value: "object"',
+      'FieldValueTooLong props: Too many: 1: must have at most 0 items',
+      'FieldValueInvalid props: Invalid value: 1: props in body should have at least 2 properties',
+      'FieldValueInvalid either: Invalid value: true: either in body must match at least one schema (anyOf)',
+      'FieldValueInvalid one: Invalid value: 2: one in body must match exactly one schema (oneOf)',
+      'FieldValueInvalid never: Invalid value: "x": never in body should not be valid against schema (not)',
+      'FieldValueTooLong both: Too long: may not be more than 1 bytes',
+      'FieldValueTypeInvalid absent: Invalid value: "null": absent in body must be of type string: "null"',
+    ]);
+  });
 });
