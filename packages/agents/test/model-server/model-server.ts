@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** One step of the model's side of the conversation. */
-export type ScriptStep =
+export type ScriptStep = (
   | { text: string; thinking?: string }
   | { tool: string; input: Record<string, unknown>; text?: string }
   /** A freeform ("custom") tool call, e.g. Codex's `apply_patch` taking the patch text (OpenAI only). */
@@ -17,7 +17,14 @@ export type ScriptStep =
   /** An HTTP error answer (e.g. 500, 429 with retryAfterS, 401). */
   | { status: number; retryAfterS?: number; message?: string }
   /** Accept the request and never answer (the agent hangs waiting). */
-  | { hang: true };
+  | { hang: true }
+) & {
+  /**
+   * Awaited before the step is answered: the agent is then blocked on this request, so its
+   * whole process tree is alive and still (e.g. for a host-side look at the sandbox).
+   */
+  before?: (request: RecordedRequest) => Promise<void>;
+};
 
 export interface RecordedRequest {
   api: 'anthropic' | 'openai';
@@ -93,23 +100,40 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       const step: ScriptStep = scripted
         ? (steps.shift() ?? { text: 'Done.' })
         : { text: 'Corral test' };
-      if ('status' in step) {
-        const headers: Record<string, string> = {};
-        if (step.retryAfterS !== undefined) headers['retry-after'] = String(step.retryAfterS);
-        return sendError(res, api, step.status, step.message ?? `scripted ${step.status}`, headers);
+      if (step.before) {
+        step.before(recorded).then(
+          () => answer(res, api, step, body),
+          (error: unknown) =>
+            sendError(res, api, 500, `scripted before() failed: ${String(error)}`),
+        );
+      } else {
+        answer(res, api, step, body);
       }
-      if ('hang' in step) {
-        hanging.add(res);
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.on('close', () => hanging.delete(res));
-        return;
-      }
-      counter++;
-      if (api === 'openai') openaiStream(res, step, counter, usage);
-      else if ('custom' in step) sendError(res, api, 500, 'custom tool steps are OpenAI only');
-      else anthropicStream(res, step, counter, body, usage);
     });
   });
+
+  function answer(
+    res: http.ServerResponse,
+    api: 'anthropic' | 'openai',
+    step: ScriptStep,
+    body: Record<string, unknown>,
+  ) {
+    if ('status' in step) {
+      const headers: Record<string, string> = {};
+      if (step.retryAfterS !== undefined) headers['retry-after'] = String(step.retryAfterS);
+      return sendError(res, api, step.status, step.message ?? `scripted ${step.status}`, headers);
+    }
+    if ('hang' in step) {
+      hanging.add(res);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.on('close', () => hanging.delete(res));
+      return;
+    }
+    counter++;
+    if (api === 'openai') openaiStream(res, step, counter, usage);
+    else if ('custom' in step) sendError(res, api, 500, 'custom tool steps are OpenAI only');
+    else anthropicStream(res, step, counter, body, usage);
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
