@@ -36,7 +36,25 @@ export interface AgentRunRecord {
   usage: Usage & { costUsd: number; turns: number };
   error?: { code: string; message: string };
   /** Milliseconds: run() → first model request, agent result → record ready. */
-  timings: { toFirstModelRequestMs?: number; finishMs?: number; totalMs: number };
+  timings: {
+    toFirstModelRequestMs?: number;
+    finishMs?: number;
+    totalMs: number;
+    /** Corral's own steps before the agent starts: where run() → first model request goes. */
+    setup?: SetupTimings;
+  };
+}
+
+/** Milliseconds per step, each present once the step finished. */
+export interface SetupTimings {
+  /** Waiting for a concurrency slot. */
+  queueMs?: number;
+  gatewayStartMs?: number;
+  sandboxCreateMs?: number;
+  /** Copying (or cloning) the workspace in and recording its starting tree. */
+  workspaceMs?: number;
+  /** Writing the agent's configuration into its HOME. */
+  homeFilesMs?: number;
 }
 
 export interface RunContext {
@@ -181,7 +199,10 @@ export class AgentRun {
       ...this.record,
       files: [...this.record.files],
       usage: { ...this.record.usage },
-      timings: { ...this.record.timings },
+      timings: {
+        ...this.record.timings,
+        ...(this.record.timings.setup ? { setup: { ...this.record.timings.setup } } : {}),
+      },
     };
   }
 
@@ -197,8 +218,18 @@ export class AgentRun {
     let sandbox: ProvisionedSandbox | undefined;
     let client: RunnerClient | undefined;
     let agentEndedAt: number | undefined;
+    const setup: SetupTimings = {};
+    this.record.timings.setup = setup;
+    let lapFrom = performance.now();
+    const lap = () => {
+      const now = performance.now();
+      const ms = now - lapFrom;
+      lapFrom = now;
+      return ms;
+    };
     try {
       release = await ctx.acquire(signal);
+      setup.queueMs = lap();
       if (ctx.profile.api !== 'none') {
         gateway = await startGateway({
           parentDir: ctx.gatewayParentDir,
@@ -213,6 +244,7 @@ export class AgentRun {
           ...(ctx.pricing ? { pricing: ctx.pricing } : {}),
           onStop: (r) => this.stop(r.code, r.message),
         });
+        setup.gatewayStartMs = lap();
       }
       const binds: Record<string, string> = {};
       if (ctx.installed) binds.agent = ctx.installed.dir;
@@ -233,11 +265,14 @@ export class AgentRun {
         maxLifetimeMs: options.timeoutMs + options.approvalTimeoutMs + 60_000,
         signal,
       });
+      setup.sandboxCreateMs = lap();
       client = new RunnerClient(sandbox.endpoint);
       const startTree = await prepareWorkspace(client, workspace, signal);
       this.startTreeForCapture = startTree;
+      setup.workspaceMs = lap();
       const baseUrl = `http://127.0.0.1:${BRIDGE_PORT}`;
       await this.writeHomeFiles(client, baseUrl, signal);
+      setup.homeFilesMs = lap();
       this.setState('running');
 
       let phase = await this.runPhase(client, gateway, options.mode, options.prompt, undefined);
