@@ -11,13 +11,19 @@ import { sandboxIdFor } from '@corral/orchestrator';
 import { AgentError, AgentRunError } from './errors.js';
 import { EventLog } from './event-log.js';
 import type { AgentEvent, AgentEventBody, FileChange } from './events.js';
-import { BRIDGE_FILE, BRIDGE_PORT, GATEWAY_SOCKET } from './gateway/bridge.js';
+import { BRIDGE_FILE, BRIDGE_PORT, BRIDGE_READY, GATEWAY_SOCKET } from './gateway/bridge.js';
 import { startGateway, type ModelGateway } from './gateway/gateway.js';
 import type { Pricing, Usage } from './gateway/usage.js';
 import type { InstalledAgent } from './install.js';
 import type { AgentRunOptions } from './options.js';
 import type { AgentProfile, RunMode } from './profiles/types.js';
-import { collectChanges, prepareWorkspace, WORKSPACE_DIR, workspaceTar } from './workspace.js';
+import {
+  collectChanges,
+  packWorkspace,
+  prepareWorkspace,
+  WORKSPACE_DIR,
+  workspaceTar,
+} from './workspace.js';
 
 export type AgentRunState =
   'starting' | 'running' | 'awaiting-approval' | 'succeeded' | 'failed' | 'rejected' | 'cancelled';
@@ -55,6 +61,8 @@ export interface SetupTimings {
   workspaceMs?: number;
   /** Writing the agent's configuration into its HOME. */
   homeFilesMs?: number;
+  /** Waiting for the in-sandbox bridge after the above (it starts beside the workspace copy). */
+  bridgeWaitMs?: number;
 }
 
 export interface RunContext {
@@ -255,6 +263,9 @@ export class AgentRun {
         workspace = { ...workspace, repo: IN_SANDBOX.source };
       }
       const hosts = [...options.allowHosts];
+      // the host side of the copy runs while the sandbox starts
+      const packed = 'dir' in workspace ? packWorkspace(workspace.dir, signal) : undefined;
+      packed?.catch(() => undefined); // awaited (and reported) by prepareWorkspace
       sandbox = await ctx.provider.create({
         id: this.sandboxId,
         owner: ctx.owner,
@@ -267,12 +278,20 @@ export class AgentRun {
       });
       setup.sandboxCreateMs = lap();
       client = new RunnerClient(sandbox.endpoint);
-      const startTree = await prepareWorkspace(client, workspace, signal);
+      // started now, awaited just before the agent: node's start overlaps the workspace copy
+      const bridge = gateway ? startBridge(client, signal) : undefined;
+      // if the copy fails first, the bridge's own failure must not go unhandled
+      bridge?.catch(() => undefined);
+      const startTree = await prepareWorkspace(client, workspace, signal, packed);
       this.startTreeForCapture = startTree;
       setup.workspaceMs = lap();
       const baseUrl = `http://127.0.0.1:${BRIDGE_PORT}`;
       await this.writeHomeFiles(client, baseUrl, signal);
       setup.homeFilesMs = lap();
+      if (bridge) {
+        await bridge;
+        setup.bridgeWaitMs = lap();
+      }
       this.setState('running');
 
       let phase = await this.runPhase(client, gateway, options.mode, options.prompt, undefined);
@@ -405,15 +424,7 @@ export class AgentRun {
       ...(this.options.maxTurns === undefined ? {} : { maxTurns: this.options.maxTurns }),
       ...(resumeSessionId ? { resumeSessionId } : {}),
     });
-    const argv = gateway
-      ? [
-          NODE_INSIDE,
-          `${IN_SANDBOX.gateway}/${BRIDGE_FILE}`,
-          `${IN_SANDBOX.gateway}/${GATEWAY_SOCKET}`,
-          String(BRIDGE_PORT),
-          ...agentArgv,
-        ]
-      : agentArgv;
+    const argv = agentArgv;
     const home = `/work/${HOME}`;
     const env = {
       HOME: home,
@@ -480,6 +491,42 @@ export class AgentRun {
       ...(error ? { error } : {}),
     };
   }
+}
+
+/**
+ * Starts the in-sandbox half of the gateway (loopback → the gateway's socket) as a background
+ * command that lives as long as the sandbox; resolves once it accepts connections.
+ */
+async function startBridge(client: RunnerClient, signal: AbortSignal): Promise<void> {
+  let ready: () => void = () => undefined;
+  const listening = new Promise<void>((resolve) => (ready = resolve));
+  let out = '';
+  const handle = await client.commands.run(
+    [
+      NODE_INSIDE,
+      `${IN_SANDBOX.gateway}/${BRIDGE_FILE}`,
+      `${IN_SANDBOX.gateway}/${GATEWAY_SOCKET}`,
+      String(BRIDGE_PORT),
+    ],
+    {
+      background: true,
+      keepStdinOpen: false,
+      signal,
+      onStdout: (text) => {
+        out += text;
+        if (out.includes(BRIDGE_READY)) ready();
+      },
+    },
+  );
+  const exited = handle.wait().then((r) => {
+    throw new AgentRunError(
+      `the model bridge in the sandbox exited with ${r.exitCode ?? 'a signal'} before it was ready: ${r.stderr.trim() || 'no output'}`,
+      { code: 'BRIDGE_FAILED' },
+    );
+  });
+  // after readiness the handle ends only with the sandbox; nothing waits for it then
+  exited.catch(() => undefined);
+  await Promise.race([listening, exited]);
 }
 
 function localRepoPath(repo: string): string | undefined {

@@ -60,48 +60,64 @@ export async function checkWorkspace(spec: WorkspaceSpec): Promise<void> {
   }
 }
 
-/** Copies or clones the workspace in; returns the starting tree's id. */
+/** Exit status of the copy step in the combined copy-and-snapshot script. */
+const COPY_FAILED = 97;
+
+/**
+ * Copies or clones the workspace in; returns the starting tree's id. `packed` is the local
+ * directory's tar from `packWorkspace()`, when the caller started it earlier (beside the
+ * sandbox's creation).
+ */
 export async function prepareWorkspace(
   client: RunnerClient,
   spec: WorkspaceSpec,
   signal?: AbortSignal,
+  packed?: Promise<Buffer>,
 ): Promise<string> {
   await checkWorkspace(spec);
   if ('dir' in spec) {
-    const tar = await hostTar(spec.dir, signal);
-    const r = await sh(client, `mkdir -p ${WORKSPACE_DIR} && tar -x -C ${WORKSPACE_DIR}`, {
-      stdin: tar,
-      ...(signal ? { signal } : {}),
-    });
-    if (r.exitCode !== 0)
+    const tar = await (packed ?? packWorkspace(spec.dir, signal));
+    // one command for copy and snapshot: each runner exec is a round trip plus a shell start
+    const r = await sh(
+      client,
+      `{ mkdir -p ${WORKSPACE_DIR} && tar -x -C ${WORKSPACE_DIR}; } || exit ${COPY_FAILED}\n` +
+        snapshotScript('start'),
+      { stdin: tar, ...(signal ? { signal } : {}) },
+    );
+    if (r.exitCode === COPY_FAILED)
       throw new WorkspaceError(`copying ${spec.dir} into the sandbox failed: ${r.stderr.trim()}`);
-  } else {
-    const checkout = spec.ref ? ` && git -C ${WORKSPACE_DIR} checkout -q ${quote(spec.ref)}` : '';
-    const r = await sh(client, `git clone -q ${quote(spec.repo)} ${WORKSPACE_DIR}${checkout}`, {
-      ...(signal ? { signal } : {}),
-    });
-    if (r.exitCode !== 0)
-      throw new WorkspaceError(
-        `cannot clone ${spec.repo}${spec.ref ? ` at ${spec.ref}` : ''}: ${r.stderr.trim() || `exit ${r.exitCode}`}. ` +
-          'Check the URL and ref, and that the host is in the network allow-list.',
-        { code: 'REPO_CLONE_FAILED' },
-      );
+    return treeFrom(r);
   }
+  const checkout = spec.ref ? ` && git -C ${WORKSPACE_DIR} checkout -q ${quote(spec.ref)}` : '';
+  const r = await sh(client, `git clone -q ${quote(spec.repo)} ${WORKSPACE_DIR}${checkout}`, {
+    ...(signal ? { signal } : {}),
+  });
+  if (r.exitCode !== 0)
+    throw new WorkspaceError(
+      `cannot clone ${spec.repo}${spec.ref ? ` at ${spec.ref}` : ''}: ${r.stderr.trim() || `exit ${r.exitCode}`}. ` +
+        'Check the URL and ref, and that the host is in the network allow-list.',
+      { code: 'REPO_CLONE_FAILED' },
+    );
   return snapshotTree(client, 'start', signal);
 }
 
-async function snapshotTree(client: RunnerClient, name: string, signal?: AbortSignal) {
-  const r = await sh(
-    client,
+function snapshotScript(name: string): string {
+  return (
     `cd ${WORKSPACE_DIR} && { [ -e .git ] || git init -q; } && ` +
-      `export GIT_INDEX_FILE="$TMPDIR/corral-${name}.idx" && rm -f "$GIT_INDEX_FILE" && ` +
-      `git add -A && git write-tree`,
-    { ...(signal ? { signal } : {}) },
+    `export GIT_INDEX_FILE="$TMPDIR/corral-${name}.idx" && rm -f "$GIT_INDEX_FILE" && ` +
+    `git add -A && git write-tree`
   );
+}
+
+function treeFrom(r: { exitCode: number | null; stdout: string; stderr: string }): string {
   const tree = r.stdout.trim();
   if (r.exitCode !== 0 || !/^[0-9a-f]{40,64}$/.test(tree))
     throw new WorkspaceError(`cannot record the workspace state: ${r.stderr.trim()}`);
   return tree;
+}
+
+async function snapshotTree(client: RunnerClient, name: string, signal?: AbortSignal) {
+  return treeFrom(await sh(client, snapshotScript(name), { ...(signal ? { signal } : {}) }));
 }
 
 export async function collectChanges(
@@ -139,7 +155,8 @@ export async function workspaceTar(client: RunnerClient, signal?: AbortSignal): 
   return r.stdoutBytes;
 }
 
-function hostTar(dir: string, signal?: AbortSignal): Promise<Buffer> {
+/** A local workspace directory as a tar archive (`.git` included), read on the host. */
+export function packWorkspace(dir: string, signal?: AbortSignal): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = spawn('tar', ['-c', '-C', dir, '.'], {
       stdio: ['ignore', 'pipe', 'pipe'],
