@@ -57,10 +57,11 @@ export interface SetupTimings {
   queueMs?: number;
   gatewayStartMs?: number;
   sandboxCreateMs?: number;
-  /** Copying (or cloning) the workspace in and recording its starting tree. */
+  /**
+   * Copying (or cloning) the workspace in and recording its starting tree, and writing the
+   * agent's configuration into its HOME beside it.
+   */
   workspaceMs?: number;
-  /** Writing the agent's configuration into its HOME. */
-  homeFilesMs?: number;
   /** Waiting for the in-sandbox bridge after the above (it starts beside the workspace copy). */
   bridgeWaitMs?: number;
 }
@@ -282,12 +283,14 @@ export class AgentRun {
       const bridge = gateway ? startBridge(client, signal) : undefined;
       // if the copy fails first, the bridge's own failure must not go unhandled
       bridge?.catch(() => undefined);
-      const startTree = await prepareWorkspace(client, workspace, signal, packed);
+      const baseUrl = `http://127.0.0.1:${BRIDGE_PORT}`;
+      // independent directories (repo/ and home/): written side by side
+      const [startTree] = await Promise.all([
+        prepareWorkspace(client, workspace, signal, packed),
+        this.writeHomeFiles(client, baseUrl, signal),
+      ]);
       this.startTreeForCapture = startTree;
       setup.workspaceMs = lap();
-      const baseUrl = `http://127.0.0.1:${BRIDGE_PORT}`;
-      await this.writeHomeFiles(client, baseUrl, signal);
-      setup.homeFilesMs = lap();
       if (bridge) {
         await bridge;
         setup.bridgeWaitMs = lap();

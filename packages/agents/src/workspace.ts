@@ -62,6 +62,8 @@ export async function checkWorkspace(spec: WorkspaceSpec): Promise<void> {
 
 /** Exit status of the copy step in the combined copy-and-snapshot script. */
 const COPY_FAILED = 97;
+/** Exit status of the snapshot step in the combined snapshot-and-diff script. */
+const SNAPSHOT_FAILED = 98;
 
 /**
  * Copies or clones the workspace in; returns the starting tree's id. `packed` is the local
@@ -125,13 +127,16 @@ export async function collectChanges(
   startTree: string,
   signal?: AbortSignal,
 ): Promise<WorkspaceChanges> {
-  const end = await snapshotTree(client, 'end', signal);
+  // snapshot and diff in one command: this is on the path from the agent's end to the record
   const r = await sh(
     client,
-    `cd ${WORKSPACE_DIR} && git diff --no-renames --name-status ${startTree} ${end} && ` +
-      `printf '\\0' && git diff --no-renames --binary ${startTree} ${end}`,
+    `end=$(${snapshotScript('end')}) || exit ${SNAPSHOT_FAILED}\n` +
+      `cd ${WORKSPACE_DIR} && git diff --no-renames --name-status ${startTree} "$end" && ` +
+      `printf '\\0' && git diff --no-renames --binary ${startTree} "$end"`,
     { ...(signal ? { signal } : {}) },
   );
+  if (r.exitCode === SNAPSHOT_FAILED)
+    throw new WorkspaceError(`cannot record the workspace state: ${r.stderr.trim()}`);
   if (r.exitCode !== 0) throw new WorkspaceError(`cannot compute the diff: ${r.stderr.trim()}`);
   const at = r.stdout.indexOf('\0');
   const files = r.stdout
