@@ -2,7 +2,7 @@
 export { AgentRunner } from './runner.js';
 export type { AgentRunnerOptions, AgentRunRequest } from './runner.js';
 export { AgentRun } from './run.js';
-export type { AgentRunRecord, AgentRunState } from './run.js';
+export type { AgentRunRecord, AgentRunState, SetupTimings } from './run.js';
 export type { AgentRunInput, AgentRunOptions } from './options.js';
 export { AGENT_DIR, POD_MODEL_ENV } from './placement.js';
 export type { AgentPlacement } from './placement.js';

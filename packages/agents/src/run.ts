@@ -19,7 +19,7 @@ import {
 import { AgentError, AgentRunError } from './errors.js';
 import { EventLog } from './event-log.js';
 import type { AgentEvent, AgentEventBody, FileChange } from './events.js';
-import { BRIDGE_FILE, BRIDGE_PORT, GATEWAY_SOCKET } from './gateway/bridge.js';
+import { BRIDGE_FILE, BRIDGE_PORT, BRIDGE_READY, GATEWAY_SOCKET } from './gateway/bridge.js';
 import { startGateway, type ModelGateway } from './gateway/gateway.js';
 import type { Pricing, Usage } from './gateway/usage.js';
 import type { InstalledAgent } from './install.js';
@@ -32,7 +32,13 @@ import {
   type AgentPlacement,
 } from './placement.js';
 import type { AgentProfile, RunMode } from './profiles/types.js';
-import { collectChanges, prepareWorkspace, WORKSPACE_DIR, workspaceTar } from './workspace.js';
+import {
+  collectChanges,
+  packWorkspace,
+  prepareWorkspace,
+  WORKSPACE_DIR,
+  workspaceTar,
+} from './workspace.js';
 
 export type AgentRunState =
   'starting' | 'running' | 'awaiting-approval' | 'succeeded' | 'failed' | 'rejected' | 'cancelled';
@@ -51,7 +57,28 @@ export interface AgentRunRecord {
   usage: Usage & { costUsd: number; turns: number };
   error?: { code: string; message: string };
   /** Milliseconds: run() → first model request, agent result → record ready. */
-  timings: { toFirstModelRequestMs?: number; finishMs?: number; totalMs: number };
+  timings: {
+    toFirstModelRequestMs?: number;
+    finishMs?: number;
+    totalMs: number;
+    /** Corral's own steps before the agent starts: where run() → first model request goes. */
+    setup?: SetupTimings;
+  };
+}
+
+/** Milliseconds per step, each present once the step finished. */
+export interface SetupTimings {
+  /** Waiting for a concurrency slot. */
+  queueMs?: number;
+  gatewayStartMs?: number;
+  sandboxCreateMs?: number;
+  /**
+   * Copying (or cloning) the workspace in and recording its starting tree, and writing the
+   * agent's configuration into its HOME beside it.
+   */
+  workspaceMs?: number;
+  /** Waiting for the in-sandbox bridge after the above (it starts beside the workspace copy). */
+  bridgeWaitMs?: number;
 }
 
 export interface RunContext {
@@ -238,7 +265,10 @@ export class AgentRun {
       ...this.record,
       files: [...this.record.files],
       usage: { ...this.record.usage },
-      timings: { ...this.record.timings },
+      timings: {
+        ...this.record.timings,
+        ...(this.record.timings.setup ? { setup: { ...this.record.timings.setup } } : {}),
+      },
     };
   }
 
@@ -256,6 +286,15 @@ export class AgentRun {
     let agentEndedAt: number | undefined;
     const resumed = ctx.resumeFrom;
     let decision: Decision | undefined;
+    const setup: SetupTimings = {};
+    this.record.timings.setup = setup;
+    let lapFrom = performance.now();
+    const lap = () => {
+      const now = performance.now();
+      const ms = now - lapFrom;
+      lapFrom = now;
+      return ms;
+    };
     try {
       if (resumed) {
         // resumed after a restart: no slot, gateway or sandbox is held while a person decides
@@ -265,6 +304,7 @@ export class AgentRun {
         timer.refresh();
       }
       release = await ctx.acquire(signal);
+      setup.queueMs = lap();
       if (ctx.profile.api !== 'none' && ctx.placement === 'host') {
         gateway = await startGateway({
           parentDir: ctx.gatewayParentDir,
@@ -279,6 +319,7 @@ export class AgentRun {
           ...(ctx.pricing ? { pricing: ctx.pricing } : {}),
           onStop: (r) => this.stop(r.code, r.message),
         });
+        setup.gatewayStartMs = lap();
       }
       const binds: Record<string, string> = {};
       if (ctx.installed && ctx.placement === 'host') binds.agent = ctx.installed.dir;
@@ -289,6 +330,9 @@ export class AgentRun {
         workspace = { ...workspace, repo: IN_SANDBOX.source };
       }
       const hosts = [...options.allowHosts];
+      // the host side of the copy runs while the sandbox starts
+      const packed = 'dir' in workspace ? packWorkspace(workspace.dir, signal) : undefined;
+      packed?.catch(() => undefined); // awaited (and reported) by prepareWorkspace
       sandbox = await ctx.provider.create({
         id: this.sandboxId,
         owner: ctx.owner,
@@ -302,13 +346,31 @@ export class AgentRun {
         maxLifetimeMs: options.timeoutMs + options.approvalTimeoutMs + 60_000,
         signal,
       });
+      setup.sandboxCreateMs = lap();
       client = new RunnerClient(sandbox.endpoint);
+      // started now, awaited just before the agent: node's start overlaps the workspace copy
+      const bridge = gateway ? startBridge(client, signal) : undefined;
+      // if the copy fails first, the bridge's own failure must not go unhandled
+      bridge?.catch(() => undefined);
       const shownAs = 'repo' in options.workspace ? options.workspace.repo : undefined;
-      const startTree = resumed
-        ? await restoreCheckpoint(client, resumed, signal)
-        : await prepareWorkspace(client, workspace, signal, shownAs);
+      let startTree: string;
+      if (resumed) {
+        // the checkpoint restores $HOME too: its files first, then the profile's over them
+        startTree = await restoreCheckpoint(client, resumed, signal);
+        await this.prepareHome(client, signal);
+      } else {
+        // independent directories (repo/ and home/): written side by side
+        [startTree] = await Promise.all([
+          prepareWorkspace(client, workspace, signal, shownAs, packed),
+          this.prepareHome(client, signal),
+        ]);
+      }
       this.startTreeForCapture = startTree;
-      await this.prepareHome(client, signal);
+      setup.workspaceMs = lap();
+      if (bridge) {
+        await bridge;
+        setup.bridgeWaitMs = lap();
+      }
       this.setState('running');
 
       let phase = resumed
@@ -485,17 +547,8 @@ export class AgentRun {
       this.ctx.placement === 'image'
         ? imageAgentLaunch(profile, { baseUrl, home }, agentArgv)
         : undefined;
-    const argv = launch
-      ? launch.argv
-      : gateway
-        ? [
-            NODE_INSIDE,
-            `${IN_SANDBOX.gateway}/${BRIDGE_FILE}`,
-            `${IN_SANDBOX.gateway}/${GATEWAY_SOCKET}`,
-            String(BRIDGE_PORT),
-            ...agentArgv,
-          ]
-        : agentArgv;
+    // the bridge (with a gateway) is a command of its own, started with the sandbox
+    const argv = launch ? launch.argv : agentArgv;
     const env = {
       HOME: home,
       ...(launch?.env ?? profile.env({ baseUrl, token: gateway?.token ?? '', home })),
@@ -564,6 +617,42 @@ export class AgentRun {
       ...(error ? { error } : {}),
     };
   }
+}
+
+/**
+ * Starts the in-sandbox half of the gateway (loopback → the gateway's socket) as a background
+ * command that lives as long as the sandbox; resolves once it accepts connections.
+ */
+async function startBridge(client: RunnerClient, signal: AbortSignal): Promise<void> {
+  let ready: () => void = () => undefined;
+  const listening = new Promise<void>((resolve) => (ready = resolve));
+  let out = '';
+  const handle = await client.commands.run(
+    [
+      NODE_INSIDE,
+      `${IN_SANDBOX.gateway}/${BRIDGE_FILE}`,
+      `${IN_SANDBOX.gateway}/${GATEWAY_SOCKET}`,
+      String(BRIDGE_PORT),
+    ],
+    {
+      background: true,
+      keepStdinOpen: false,
+      signal,
+      onStdout: (text) => {
+        out += text;
+        if (out.includes(BRIDGE_READY)) ready();
+      },
+    },
+  );
+  const exited = handle.wait().then((r) => {
+    throw new AgentRunError(
+      `the model bridge in the sandbox exited with ${r.exitCode ?? 'a signal'} before it was ready: ${r.stderr.trim() || 'no output'}`,
+      { code: 'BRIDGE_FAILED' },
+    );
+  });
+  // after readiness the handle ends only with the sandbox; nothing waits for it then
+  exited.catch(() => undefined);
+  await Promise.race([listening, exited]);
 }
 
 function localRepoPath(repo: string): string | undefined {

@@ -60,60 +60,80 @@ export async function checkWorkspace(spec: WorkspaceSpec): Promise<void> {
   }
 }
 
-/** Copies or clones the workspace in; returns the starting tree's id. */
+/** Exit status of the copy step in the combined copy-and-snapshot script. */
+const COPY_FAILED = 97;
+/** Exit status of the snapshot step in the combined snapshot-and-diff script. */
+const SNAPSHOT_FAILED = 98;
+
+/**
+ * Copies or clones the workspace in; returns the starting tree's id. `packed` is the local
+ * directory's tar from `packWorkspace()`, when the caller started it earlier (beside the
+ * sandbox's creation).
+ */
 export async function prepareWorkspace(
   client: RunnerClient,
   spec: WorkspaceSpec,
   signal?: AbortSignal,
   /** The repo as the caller named it, when `spec.repo` is its in-sandbox bind path. */
   shownAs?: string,
+  packed?: Promise<Buffer>,
 ): Promise<string> {
   // a repo path is the sandbox's (a bind of the host path checked in `checkWorkspace` before)
   if ('dir' in spec) await checkWorkspace(spec);
   if ('dir' in spec) {
-    const tar = await hostTar(spec.dir, signal);
-    const r = await sh(client, `mkdir -p ${WORKSPACE_DIR} && tar -x -C ${WORKSPACE_DIR}`, {
-      stdin: tar,
-      ...(signal ? { signal } : {}),
-    });
-    if (r.exitCode !== 0)
-      throw new WorkspaceError(`copying ${spec.dir} into the sandbox failed: ${r.stderr.trim()}`);
-  } else {
-    const checkout = spec.ref ? ` && git -C ${WORKSPACE_DIR} checkout -q ${quote(spec.ref)}` : '';
-    // a local repo is a read-only bind owned by the host's uid, not the sandbox's: git refuses
-    // it as "dubious ownership" unless it is named safe, and git 2.39 honours that only from
-    // the system or global config (not `-c`), so this one clone gets a global config naming it
-    const safe = spec.repo.startsWith('/')
-      ? `export GIT_CONFIG_GLOBAL="$TMPDIR/corral-clone.gitconfig" && ` +
-        `git config --global safe.directory ${quote(spec.repo)} && `
-      : '';
+    const tar = await (packed ?? packWorkspace(spec.dir, signal));
+    // one command for copy and snapshot: each runner exec is a round trip plus a shell start
     const r = await sh(
       client,
-      `${safe}git clone -q ${quote(spec.repo)} ${WORKSPACE_DIR}${checkout}`,
-      { ...(signal ? { signal } : {}) },
+      `{ mkdir -p ${WORKSPACE_DIR} && tar -x -C ${WORKSPACE_DIR}; } || exit ${COPY_FAILED}\n` +
+        snapshotScript('start'),
+      { stdin: tar, ...(signal ? { signal } : {}) },
     );
-    if (r.exitCode !== 0)
-      throw new WorkspaceError(
-        `cannot clone ${shownAs ?? spec.repo}${spec.ref ? ` at ${spec.ref}` : ''}: ${r.stderr.trim() || `exit ${r.exitCode}`}. ` +
-          'Check the URL and ref, and that the host is in the network allow-list.',
-        { code: 'REPO_CLONE_FAILED' },
-      );
+    if (r.exitCode === COPY_FAILED)
+      throw new WorkspaceError(`copying ${spec.dir} into the sandbox failed: ${r.stderr.trim()}`);
+    return treeFrom(r);
   }
+  const checkout = spec.ref ? ` && git -C ${WORKSPACE_DIR} checkout -q ${quote(spec.ref)}` : '';
+  // a local repo is a read-only bind owned by the host's uid, not the sandbox's: git refuses
+  // it as "dubious ownership" unless it is named safe, and git 2.39 honours that only from
+  // the system or global config (not `-c`), so this one clone gets a global config naming it
+  const safe = spec.repo.startsWith('/')
+    ? `export GIT_CONFIG_GLOBAL="$TMPDIR/corral-clone.gitconfig" && ` +
+      `git config --global safe.directory ${quote(spec.repo)} && `
+    : '';
+  const r = await sh(
+    client,
+    `${safe}git clone -q ${quote(spec.repo)} ${WORKSPACE_DIR}${checkout}`,
+    {
+      ...(signal ? { signal } : {}),
+    },
+  );
+  if (r.exitCode !== 0)
+    throw new WorkspaceError(
+      `cannot clone ${shownAs ?? spec.repo}${spec.ref ? ` at ${spec.ref}` : ''}: ${r.stderr.trim() || `exit ${r.exitCode}`}. ` +
+        'Check the URL and ref, and that the host is in the network allow-list.',
+      { code: 'REPO_CLONE_FAILED' },
+    );
   return snapshotTree(client, 'start', signal);
 }
 
-async function snapshotTree(client: RunnerClient, name: string, signal?: AbortSignal) {
-  const r = await sh(
-    client,
+function snapshotScript(name: string): string {
+  return (
     `cd ${WORKSPACE_DIR} && { [ -e .git ] || git init -q; } && ` +
-      `export GIT_INDEX_FILE="$TMPDIR/corral-${name}.idx" && rm -f "$GIT_INDEX_FILE" && ` +
-      `git add -A && git write-tree`,
-    { ...(signal ? { signal } : {}) },
+    `export GIT_INDEX_FILE="$TMPDIR/corral-${name}.idx" && rm -f "$GIT_INDEX_FILE" && ` +
+    `git add -A && git write-tree`
   );
+}
+
+function treeFrom(r: { exitCode: number | null; stdout: string; stderr: string }): string {
   const tree = r.stdout.trim();
   if (r.exitCode !== 0 || !/^[0-9a-f]{40,64}$/.test(tree))
     throw new WorkspaceError(`cannot record the workspace state: ${r.stderr.trim()}`);
   return tree;
+}
+
+async function snapshotTree(client: RunnerClient, name: string, signal?: AbortSignal) {
+  return treeFrom(await sh(client, snapshotScript(name), { ...(signal ? { signal } : {}) }));
 }
 
 export async function collectChanges(
@@ -121,13 +141,16 @@ export async function collectChanges(
   startTree: string,
   signal?: AbortSignal,
 ): Promise<WorkspaceChanges> {
-  const end = await snapshotTree(client, 'end', signal);
+  // snapshot and diff in one command: this is on the path from the agent's end to the record
   const r = await sh(
     client,
-    `cd ${WORKSPACE_DIR} && git diff --no-renames --name-status ${startTree} ${end} && ` +
-      `printf '\\0' && git diff --no-renames --binary ${startTree} ${end}`,
+    `end=$(${snapshotScript('end')}) || exit ${SNAPSHOT_FAILED}\n` +
+      `cd ${WORKSPACE_DIR} && git diff --no-renames --name-status ${startTree} "$end" && ` +
+      `printf '\\0' && git diff --no-renames --binary ${startTree} "$end"`,
     { ...(signal ? { signal } : {}) },
   );
+  if (r.exitCode === SNAPSHOT_FAILED)
+    throw new WorkspaceError(`cannot record the workspace state: ${r.stderr.trim()}`);
   if (r.exitCode !== 0) throw new WorkspaceError(`cannot compute the diff: ${r.stderr.trim()}`);
   const at = r.stdout.indexOf('\0');
   const files = r.stdout
@@ -151,7 +174,8 @@ export async function workspaceTar(client: RunnerClient, signal?: AbortSignal): 
   return r.stdoutBytes;
 }
 
-function hostTar(dir: string, signal?: AbortSignal): Promise<Buffer> {
+/** A local workspace directory as a tar archive (`.git` included), read on the host. */
+export function packWorkspace(dir: string, signal?: AbortSignal): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = spawn('tar', ['-c', '-C', dir, '.'], {
       stdio: ['ignore', 'pipe', 'pipe'],

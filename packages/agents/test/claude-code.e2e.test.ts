@@ -9,6 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalProvider, type LocalProvider } from '@corral/sdk';
 import { AgentRunner, claudeCode, findInstalled, type AgentEvent } from '@corral/agents';
 import { startModelServer, type ModelServer } from './model-server/model-server.js';
+import {
+  pidNamespaceIn,
+  processesInPidNamespace,
+  type SandboxProcess,
+} from './support/sandbox-processes.js';
 
 const CACHE = process.env.CORRAL_AGENT_CACHE ?? '/var/cache/corral-agents';
 const installed = await findInstalled(claudeCode, { cacheDir: CACHE });
@@ -79,7 +84,11 @@ describe.skipIf(!installed)(
       const scan =
         `printf %s '${reversed}' | rev | grep -rlaF -f - /proc/[0-9]*/environ /proc/[0-9]*/cmdline ` +
         `/work /tmp /etc /opt/corral/gateway 2>/dev/null; echo SCAN-DONE; ` +
-        `grep -laF ANTHROPIC_BASE_URL= /proc/[0-9]*/environ 2>/dev/null | wc -l`;
+        `grep -laF ANTHROPIC_BASE_URL= /proc/[0-9]*/environ 2>/dev/null | wc -l; ` +
+        `readlink /proc/self/ns/pid`;
+      // While the agent waits for the answer to the scan's output, its whole process tree is
+      // alive: the host reads every process of the sandbox, the ones the scan inside cannot too.
+      let fromHost: SandboxProcess[] = [];
       server.setScript([
         { tool: 'Read', input: { file_path: '/work/repo/hello.txt' } },
         {
@@ -87,7 +96,14 @@ describe.skipIf(!installed)(
           input: { file_path: '/work/repo/hello.txt', old_string: 'hello', new_string: 'goodbye' },
         },
         { tool: 'Bash', input: { command: scan, description: 'scan' } },
-        { tool: 'Bash', input: { command: 'cat hello.txt', description: 'show' } },
+        {
+          tool: 'Bash',
+          input: { command: 'cat hello.txt', description: 'show' },
+          before: async (request) => {
+            const ns = pidNamespaceIn(JSON.stringify(request.body.messages));
+            if (ns) fromHost = await processesInPidNamespace(ns);
+          },
+        },
         { text: 'All done.' },
       ]);
       const before = server.requests.length;
@@ -121,6 +137,13 @@ describe.skipIf(!installed)(
       const scanOut = results[2]!.output.trim().split('\n');
       expect(scanOut[0]).toBe('SCAN-DONE'); // no file, environ or cmdline holds the key
       expect(Number(scanOut[1])).toBeGreaterThan(0); // ... and the scan could read environments
+      // the host saw the sandbox (the agent, the bridge and the runner) and could read them
+      expect(fromHost.length).toBeGreaterThanOrEqual(3);
+      expect(fromHost.some((p) => p.environ.includes('ANTHROPIC_BASE_URL='))).toBe(true);
+      for (const p of fromHost) {
+        expect(p.environ.includes(KEY), `environ of ${p.comm} (${p.pid})`).toBe(false);
+        expect(p.cmdline.includes(KEY), `cmdline of ${p.comm} (${p.pid})`).toBe(false);
+      }
       expect(results[3]!.output.trim()).toBe('goodbye');
       // the agent authenticated: every request reached the "real API" with the key the gateway added
       const made = server.requests.slice(before);

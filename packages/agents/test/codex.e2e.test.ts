@@ -11,10 +11,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalProvider, type LocalProvider } from '@corral/sdk';
 import { AgentRunner, codex, codexProfile, findInstalled, type AgentEvent } from '@corral/agents';
 import { startModelServer, type ModelServer } from './model-server/model-server.js';
+import {
+  pidNamespaceIn,
+  processesInPidNamespace,
+  type SandboxProcess,
+} from './support/sandbox-processes.js';
 
 const CACHE = process.env.CORRAL_AGENT_CACHE ?? '/var/cache/corral-agents';
 const installed = await findInstalled(codex, { cacheDir: CACHE });
-const KEY = `sk-openai-test-${Math.random().toString(36).slice(2)}`;
+const KEY = `sk-openai-test-${Math.random().toString(36).slice(2)}-KNOWNKEY`;
+const reversed = [...KEY].reverse().join('');
 const MODEL = 'corral-scripted'; // the catalog's one slug
 const SKIP_REASON = installed
   ? ''
@@ -137,6 +143,66 @@ describe.skipIf(!installed)(
       expect(made.every((r) => r.headers.authorization === `Bearer ${KEY}`)).toBe(true);
       expect(record.usage).toMatchObject({ inputTokens: 400, outputTokens: 80, turns: 4 });
       expect(await readFile(join(dir, 'hello.txt'), 'utf8')).toBe('hello\n'); // host copy untouched
+      await expectNothingLeaked();
+    });
+
+    it('the key never enters the sandbox, yet Codex authenticates', async () => {
+      const dir = await workspace();
+      // The same scan as the Claude Code test: the key comes from a pipe (never an argv or env)
+      // and is searched for in every process' environment and argv, and every file the sandbox
+      // can see except the agent binary and the host's read-only /usr (the workspace and HOME
+      // are under /work). After SCAN-DONE come the positive control (how many environments
+      // hold Codex's configuration: they could be read) and the sandbox's pid namespace.
+      const scan =
+        `printf %s '${reversed}' | rev | grep -rlaF -f - /proc/[0-9]*/environ /proc/[0-9]*/cmdline ` +
+        `/work /tmp /etc /opt/corral/gateway 2>/dev/null; echo SCAN-DONE; ` +
+        `grep -laF CODEX_HOME= /proc/[0-9]*/environ 2>/dev/null | wc -l; readlink /proc/self/ns/pid`;
+      // While Codex waits for the answer to the scan's output, its whole process tree is alive:
+      // the host reads every process of the sandbox, the ones the scan inside cannot read too.
+      let fromHost: SandboxProcess[] = [];
+      server.setScript([
+        { tool: 'exec_command', input: { cmd: scan, yield_time_ms: 30_000 } },
+        {
+          text: 'Scanned.',
+          before: async (request) => {
+            const ns = pidNamespaceIn(JSON.stringify(request.body.input));
+            if (ns) fromHost = await processesInPidNamespace(ns);
+          },
+        },
+      ]);
+      const before = server.requests.length;
+      const run = await runner.run({
+        agent: 'codex',
+        taskId: 'codex-key',
+        prompt: 'Scan the sandbox',
+        workspace: { dir },
+        model: MODEL,
+        timeoutMs: 140_000,
+      });
+      const events: AgentEvent[] = [];
+      for await (const e of run.events()) events.push(e);
+      const record = await run.finished();
+
+      expect(record.state, JSON.stringify(record.error)).toBe('succeeded');
+      expect(record.text).toBe('Scanned.');
+      const results = events.filter((e) => e.type === 'tool.result');
+      expect(results).toHaveLength(1);
+      const scanOut = results[0]!.output.trim().split('\n');
+      expect(scanOut[0]).toBe('SCAN-DONE'); // no file, environ or cmdline holds the key
+      expect(Number(scanOut[1])).toBeGreaterThan(0); // ... and the scan could read environments
+      // the host saw the sandbox (Codex, the bridge and the runner) and could read its environments
+      const comms = fromHost.map((p) => p.comm);
+      expect(comms).toContain('codex');
+      expect(comms.filter((c) => c === 'node').length).toBeGreaterThanOrEqual(2);
+      expect(fromHost.some((p) => p.environ.includes('CODEX_HOME='))).toBe(true);
+      for (const p of fromHost) {
+        expect(p.environ.includes(KEY), `environ of ${p.comm} (${p.pid})`).toBe(false);
+        expect(p.cmdline.includes(KEY), `cmdline of ${p.comm} (${p.pid})`).toBe(false);
+      }
+      // the gateway added the key on the way out: every request reached the "real API" with it
+      const made = server.requests.slice(before);
+      expect(made.filter((r) => r.scripted)).toHaveLength(2);
+      expect(made.every((r) => r.headers.authorization === `Bearer ${KEY}`)).toBe(true);
       await expectNothingLeaked();
     });
 

@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** One step of the model's side of the conversation. */
-export type ScriptStep =
+export type ScriptStep = (
   | { text: string; thinking?: string }
   | { tool: string; input: Record<string, unknown>; text?: string }
   /** A freeform ("custom") tool call, e.g. Codex's `apply_patch` taking the patch text (OpenAI only). */
@@ -19,7 +19,14 @@ export type ScriptStep =
   /** Accept the request and never answer (the agent hangs waiting). */
   | { hang: true }
   /** Start a streamed answer (Anthropic `message_start`, OpenAI `response.created`), then stall. */
-  | { stall: true };
+  | { stall: true }
+) & {
+  /**
+   * Awaited before the step is answered: the agent is then blocked on this request, so its
+   * whole process tree is alive and still (e.g. for a host-side look at the sandbox).
+   */
+  before?: (request: RecordedRequest) => Promise<void>;
+};
 
 export interface RecordedRequest {
   api: 'anthropic' | 'openai';
@@ -115,45 +122,62 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       }
       if (scripted) waiters.splice(0).forEach((w) => w(recorded));
       const step: ScriptStep = scripted ? (steps.shift() ?? then) : { text: 'Corral test' };
-      if ('status' in step) {
-        const headers: Record<string, string> = {};
-        if (step.retryAfterS !== undefined) headers['retry-after'] = String(step.retryAfterS);
-        return sendError(res, api, step.status, step.message ?? `scripted ${step.status}`, headers);
+      if (step.before) {
+        step.before(recorded).then(
+          () => answer(res, api, step, body),
+          (error: unknown) =>
+            sendError(res, api, 500, `scripted before() failed: ${String(error)}`),
+        );
+      } else {
+        answer(res, api, step, body);
       }
-      if ('hang' in step || 'stall' in step) {
-        hanging.add(res);
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.on('close', () => hanging.delete(res));
-        if ('stall' in step) {
-          if (api === 'openai')
-            sse(res, 'response.created', {
-              type: 'response.created',
-              sequence_number: 0,
-              response: { id: 'resp_stall', object: 'response', status: 'in_progress', output: [] },
-            });
-          else
-            sse(res, 'message_start', {
-              type: 'message_start',
-              message: {
-                id: 'msg_stall',
-                type: 'message',
-                role: 'assistant',
-                model: typeof body.model === 'string' ? body.model : 'claude-test',
-                content: [],
-                stop_reason: null,
-                stop_sequence: null,
-                usage: { input_tokens: usage.input, output_tokens: 1 },
-              },
-            });
-        }
-        return;
-      }
-      counter++;
-      if (api === 'openai') openaiStream(res, step, counter, usage);
-      else if ('custom' in step) sendError(res, api, 500, 'custom tool steps are OpenAI only');
-      else anthropicStream(res, step, counter, body, usage);
     });
   });
+
+  function answer(
+    res: http.ServerResponse,
+    api: 'anthropic' | 'openai',
+    step: ScriptStep,
+    body: Record<string, unknown>,
+  ) {
+    if ('status' in step) {
+      const headers: Record<string, string> = {};
+      if (step.retryAfterS !== undefined) headers['retry-after'] = String(step.retryAfterS);
+      return sendError(res, api, step.status, step.message ?? `scripted ${step.status}`, headers);
+    }
+    if ('hang' in step || 'stall' in step) {
+      hanging.add(res);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.on('close', () => hanging.delete(res));
+      if ('stall' in step) {
+        if (api === 'openai')
+          sse(res, 'response.created', {
+            type: 'response.created',
+            sequence_number: 0,
+            response: { id: 'resp_stall', object: 'response', status: 'in_progress', output: [] },
+          });
+        else
+          sse(res, 'message_start', {
+            type: 'message_start',
+            message: {
+              id: 'msg_stall',
+              type: 'message',
+              role: 'assistant',
+              model: typeof body.model === 'string' ? body.model : 'claude-test',
+              content: [],
+              stop_reason: null,
+              stop_sequence: null,
+              usage: { input_tokens: usage.input, output_tokens: 1 },
+            },
+          });
+      }
+      return;
+    }
+    counter++;
+    if (api === 'openai') openaiStream(res, step, counter, usage);
+    else if ('custom' in step) sendError(res, api, 500, 'custom tool steps are OpenAI only');
+    else anthropicStream(res, step, counter, body, usage);
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
