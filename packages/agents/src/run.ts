@@ -7,6 +7,7 @@
  * If the process holding the run goes away, `checkpoint()` (taken while waiting) lets another
  * one resume the run in a new sandbox (`ctx.resumeFrom`, checkpoint.ts).
  */
+import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { RunnerClient, type ProvisionedSandbox, type SandboxProvider } from '@corral/sdk';
 import { sandboxIdFor } from '@corral/orchestrator';
@@ -590,7 +591,10 @@ export class AgentRun {
           stderr = (stderr + text).slice(-4000);
         },
       });
-      exitCode = result.exitCode;
+      // killed by a signal: reported as a shell does (128 + n), as the agent's own exit code
+      exitCode =
+        result.exitCode ??
+        (result.signal ? 128 + (osConstants.signals[result.signal as NodeJS.Signals] ?? 0) : null);
     } catch (e) {
       if (!this.stopReason) throw e;
     }
