@@ -90,7 +90,8 @@ export class ManagedProcess {
     this.id = id;
     this.child = child;
     this.pid = child.pid!;
-    this.spec = spec;
+    // a copy: `stdin` and `onOutput` are dropped once used (see `finish`)
+    this.spec = { ...spec };
     this.bufferLimit = bufferLimit;
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
     this.push({ type: 'start', seq: 0, id, pid: this.pid });
@@ -123,6 +124,7 @@ export class ManagedProcess {
     child.on('close', finish);
 
     if (spec.stdin !== undefined && spec.stdin.length > 0) child.stdin!.write(spec.stdin);
+    delete this.spec.stdin;
     if (!spec.keepStdinOpen) child.stdin!.end();
     if (spec.timeoutMs !== undefined) {
       this.timeoutTimer = setTimeout(() => {
@@ -266,6 +268,12 @@ export class ManagedProcess {
       durationMs: Math.round((performance.now() - this.t0) * 1000) / 1000,
     };
     this.push(event);
+    // No output follows the exit. The listeners are closures of the requests that started the
+    // command (the legacy /execute one holds its whole output): an exited command is kept for
+    // listing (MAX_RETAINED_EXITED), and must not keep those alive — 256 of them were ~12 MB of
+    // the runner's RSS after a few thousand commands (docs/decisions/0048).
+    this.outputListeners.clear();
+    delete this.spec.onOutput;
     this.resolveExited({ ...event, seq: this.nextSeqValue - 1 });
   }
 
