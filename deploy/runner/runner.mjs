@@ -1134,7 +1134,7 @@ var ManagedProcess = class {
     this.id = id;
     this.child = child;
     this.pid = child.pid;
-    this.spec = spec;
+    this.spec = { ...spec };
     this.bufferLimit = bufferLimit;
     this.exited = new Promise((resolve2) => this.resolveExited = resolve2);
     this.push({ type: "start", seq: 0, id, pid: this.pid });
@@ -1163,6 +1163,7 @@ var ManagedProcess = class {
     });
     child.on("close", finish);
     if (spec.stdin !== void 0 && spec.stdin.length > 0) child.stdin.write(spec.stdin);
+    delete this.spec.stdin;
     if (!spec.keepStdinOpen) child.stdin.end();
     if (spec.timeoutMs !== void 0) {
       this.timeoutTimer = setTimeout(() => {
@@ -1289,6 +1290,8 @@ var ManagedProcess = class {
       durationMs: Math.round((performance.now() - this.t0) * 1e3) / 1e3
     };
     this.push(event);
+    this.outputListeners.clear();
+    delete this.spec.onOutput;
     this.resolveExited({ ...event, seq: this.nextSeqValue - 1 });
   }
   push(event) {
@@ -2639,10 +2642,9 @@ function sendError(res, error, logger2) {
 }
 async function createRunnerServer(options) {
   const fsRoot = await FsRoot.open(options.root);
-  const procs = new ProcessManager(
-    options.outputBufferBytes,
-    new Spawner(options.execHelper ?? "auto", options.logger)
-  );
+  const spawner = new Spawner(options.execHelper ?? "auto", options.logger);
+  void spawner.warm();
+  const procs = new ProcessManager(options.outputBufferBytes, spawner);
   const deps = {
     fsRoot,
     procs,
@@ -2698,7 +2700,6 @@ async function createRunnerServer(options) {
     deps,
     routes: router.definitions(),
     async listen(target) {
-      server.once("listening", () => setImmediate(() => void procs.spawner.warm()));
       if ("socket" in target) {
         await unlink3(target.socket).catch(() => {
         });
