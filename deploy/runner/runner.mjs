@@ -991,6 +991,32 @@ import { randomBytes } from "node:crypto";
 import { isUtf8 } from "node:buffer";
 import { constants as constants2 } from "node:os";
 
+// src/idle-gc.ts
+var COMMANDS_PER_GC = 500;
+var IDLE_GC_MS = 2e3;
+var IdleGc = class {
+  constructor(gc = globalThis.gc, clock = globalThis) {
+    this.gc = gc;
+    this.clock = clock;
+  }
+  gc;
+  clock;
+  exited = 0;
+  timer;
+  /** Called when a command exited. */
+  commandExited() {
+    const gc = this.gc;
+    if (gc === void 0) return;
+    if (++this.exited % COMMANDS_PER_GC === 0) setImmediate(gc);
+    if (this.timer !== void 0) this.clock.clearTimeout(this.timer);
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = void 0;
+      gc();
+    }, IDLE_GC_MS);
+    this.timer.unref();
+  }
+};
+
 // src/oom.ts
 import { writeFileSync } from "node:fs";
 var COMMAND_OOM_SCORE_ADJ = 1e3;
@@ -1318,12 +1344,14 @@ var ManagedProcess = class {
   }
 };
 var ProcessManager = class {
-  constructor(bufferLimit = DEFAULT_OUTPUT_BUFFER_BYTES, spawner = new Spawner()) {
+  constructor(bufferLimit = DEFAULT_OUTPUT_BUFFER_BYTES, spawner = new Spawner(), idleGc = new IdleGc()) {
     this.bufferLimit = bufferLimit;
     this.spawner = spawner;
+    this.idleGc = idleGc;
   }
   bufferLimit;
   spawner;
+  idleGc;
   procs = /* @__PURE__ */ new Map();
   /** Starts a process; rejects with the spawn error (e.g. ENOENT) if it could not start. */
   async start(spec) {
@@ -1345,7 +1373,10 @@ var ProcessManager = class {
         spawned = true;
         const proc = new ManagedProcess(id, child, spec, this.bufferLimit);
         this.procs.set(id, proc);
-        void proc.exited.then(() => this.evictExited());
+        void proc.exited.then(() => {
+          this.evictExited();
+          this.idleGc.commandExited();
+        });
         resolve2(proc);
       });
     });

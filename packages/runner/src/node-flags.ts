@@ -10,4 +10,6 @@ export const RUNNER_NODE_FLAGS: readonly string[] = [
   '--lite-mode',
   // lite mode turns WebAssembly off and says so on stderr at every start (the runner uses none)
   '--no-expose-wasm',
+  // lets the runner collect at quiet moments (idle-gc.ts); the global is the runner's alone
+  '--expose-gc',
 ];

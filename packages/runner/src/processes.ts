@@ -11,6 +11,7 @@ import type { CommandEvent, CommandExitEvent, CommandInfo } from './wire.js';
 import { Spawner, type ChildLike } from './exec-helper/spawner.js';
 
 import { DEFAULT_OUTPUT_BUFFER_BYTES } from './constants.js';
+import { IdleGc } from './idle-gc.js';
 import { raiseOomScore } from './oom.js';
 import { ptyChildPid, ptyLaunch, ptyOf, type PtySize } from './pty.js';
 /** Exited commands kept for `GET /v1/commands`; older ones are forgotten first. */
@@ -307,6 +308,7 @@ export class ProcessManager {
   constructor(
     private readonly bufferLimit = DEFAULT_OUTPUT_BUFFER_BYTES,
     readonly spawner = new Spawner(),
+    private readonly idleGc = new IdleGc(),
   ) {}
 
   /** Starts a process; rejects with the spawn error (e.g. ENOENT) if it could not start. */
@@ -334,7 +336,10 @@ export class ProcessManager {
         spawned = true;
         const proc = new ManagedProcess(id, child, spec, this.bufferLimit);
         this.procs.set(id, proc);
-        void proc.exited.then(() => this.evictExited());
+        void proc.exited.then(() => {
+          this.evictExited();
+          this.idleGc.commandExited();
+        });
         resolve(proc);
       });
     });
