@@ -12,7 +12,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { RUNNER_NODE_FLAGS } from '../../packages/runner/src/node-flags.js';
+import { RUNNER_LITE_NODE_FLAGS, RUNNER_NODE_FLAGS } from '../../packages/runner/src/node-flags.js';
 import { startRunner } from '../../packages/runner/test/helpers.js';
 import { nowMs, percentile, type Benchmark, type BenchRow } from '../lib.js';
 
@@ -152,9 +152,10 @@ const bench: Benchmark = {
         : 'no python3 with fastapi, uvicorn and python-multipart (apt: python3-fastapi python3-uvicorn python3-multipart)';
       rows.push({ name: `upstream baseline SKIPPED: ${why}`, value: 0, unit: 'count' });
     }
-    // the local provider's node flags (RUNNER_NODE_FLAGS), and node's defaults beside them
+    // the local provider's node flags (with and without lite mode), and node's defaults beside them
     for (const [label, nodeArgs] of [
-      ['', RUNNER_NODE_FLAGS],
+      ['', [...RUNNER_NODE_FLAGS, ...RUNNER_LITE_NODE_FLAGS]],
+      [' (no lite mode)', RUNNER_NODE_FLAGS],
       [' (node defaults)', []],
     ] as const) {
       const runner = await startRunner({ nodeArgs });

@@ -1154,6 +1154,9 @@ var ManagedProcess = class {
   waiters = /* @__PURE__ */ new Set();
   outputListeners = /* @__PURE__ */ new Set();
   timeoutTimer;
+  drainTimer;
+  drainGraceOver = () => void 0;
+  outputPaused = false;
   resolveExited;
   t0 = performance.now();
   constructor(id, child, spec, bufferLimit) {
@@ -1176,18 +1179,20 @@ var ManagedProcess = class {
       if (finished || !exitInfo) return;
       finished = true;
       clearTimeout(this.timeoutTimer);
+      clearTimeout(this.drainTimer);
       this.finish(exitInfo.code, exitInfo.signal);
     };
     child.on("exit", (code, signal) => {
       exitInfo = { code, signal };
-      setTimeout(() => {
-        if (finished) return;
-        child.stdout.destroy();
-        child.stderr.destroy();
-        finish();
-      }, PIPE_DRAIN_GRACE_MS).unref();
+      this.armDrainGrace();
     });
     child.on("close", finish);
+    this.drainGraceOver = () => {
+      if (finished) return;
+      child.stdout.destroy();
+      child.stderr.destroy();
+      finish();
+    };
     if (spec.stdin !== void 0 && spec.stdin.length > 0) child.stdin.write(spec.stdin);
     delete this.spec.stdin;
     if (!spec.keepStdinOpen) child.stdin.end();
@@ -1247,12 +1252,24 @@ var ManagedProcess = class {
   }
   /** Stops reading output so the child blocks on a full pipe (backpressure from a slow reader). */
   pauseOutput() {
+    this.outputPaused = true;
+    clearTimeout(this.drainTimer);
     this.child.stdout.pause();
     this.child.stderr.pause();
   }
   resumeOutput() {
+    this.outputPaused = false;
+    if (this.drainTimer !== void 0) this.armDrainGrace();
     this.child.stdout.resume();
     this.child.stderr.resume();
+  }
+  /** (Re)starts the wait for the pipes after the exit; held while the output is paused. */
+  armDrainGrace() {
+    clearTimeout(this.drainTimer);
+    this.drainTimer = setTimeout(() => {
+      if (!this.outputPaused) this.drainGraceOver();
+    }, PIPE_DRAIN_GRACE_MS);
+    this.drainTimer.unref();
   }
   /**
    * The command on the pty and its terminal (`script` is our pid; the command is its child, in a

@@ -84,6 +84,9 @@ export class ManagedProcess {
   private waiters = new Set<() => void>();
   private outputListeners = new Set<OutputListener>();
   private timeoutTimer: NodeJS.Timeout | undefined;
+  private drainTimer: NodeJS.Timeout | undefined;
+  private drainGraceOver: () => void = () => undefined;
+  private outputPaused = false;
   private resolveExited!: (e: CommandExitEvent) => void;
   private readonly t0 = performance.now();
 
@@ -110,19 +113,23 @@ export class ManagedProcess {
       if (finished || !exitInfo) return;
       finished = true;
       clearTimeout(this.timeoutTimer);
+      clearTimeout(this.drainTimer);
       this.finish(exitInfo.code, exitInfo.signal);
     };
     child.on('exit', (code, signal) => {
       exitInfo = { code, signal };
-      // Descendants may keep the pipes open; do not wait for them forever.
-      setTimeout(() => {
-        if (finished) return;
-        child.stdout!.destroy();
-        child.stderr!.destroy();
-        finish();
-      }, PIPE_DRAIN_GRACE_MS).unref();
+      this.armDrainGrace();
     });
     child.on('close', finish);
+    // Descendants may keep the pipes open; do not wait for them forever. The grace does not run
+    // while a slow reader holds the output back (pauseOutput): the exited command's last pipeful,
+    // still unread, was lost that way under load (the W3 test saw 20 MB arrive short by <64 KiB).
+    this.drainGraceOver = () => {
+      if (finished) return;
+      child.stdout!.destroy();
+      child.stderr!.destroy();
+      finish();
+    };
 
     if (spec.stdin !== undefined && spec.stdin.length > 0) child.stdin!.write(spec.stdin);
     delete this.spec.stdin;
@@ -191,13 +198,26 @@ export class ManagedProcess {
 
   /** Stops reading output so the child blocks on a full pipe (backpressure from a slow reader). */
   pauseOutput(): void {
+    this.outputPaused = true;
+    clearTimeout(this.drainTimer);
     this.child.stdout!.pause();
     this.child.stderr!.pause();
   }
 
   resumeOutput(): void {
+    this.outputPaused = false;
+    if (this.drainTimer !== undefined) this.armDrainGrace();
     this.child.stdout!.resume();
     this.child.stderr!.resume();
+  }
+
+  /** (Re)starts the wait for the pipes after the exit; held while the output is paused. */
+  private armDrainGrace(): void {
+    clearTimeout(this.drainTimer);
+    this.drainTimer = setTimeout(() => {
+      if (!this.outputPaused) this.drainGraceOver();
+    }, PIPE_DRAIN_GRACE_MS);
+    this.drainTimer.unref();
   }
 
   /**

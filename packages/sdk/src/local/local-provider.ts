@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
-import { RUNNER_NODE_FLAGS, runnerBundlePath } from '@corral/runner';
+import { RUNNER_LITE_NODE_FLAGS, RUNNER_NODE_FLAGS, runnerBundlePath } from '@corral/runner';
 import { ConflictError, InvalidArgumentError, ProviderClosedError } from '../errors.js';
 import type {
   IsolationLevel,
@@ -337,6 +337,11 @@ export class LocalProvider implements SandboxProvider {
         command: (p) => [
           p.node,
           ...RUNNER_NODE_FLAGS,
+          // the allow-list bridge and a caller's NODE_OPTIONS run in the runner's process and
+          // may need WebAssembly (undici), which lite mode turns off
+          ...(spec.network.mode === 'allow' || spec.env.NODE_OPTIONS !== undefined
+            ? []
+            : RUNNER_LITE_NODE_FLAGS),
           p.files['runner.mjs']!,
           '--mode',
           'serve',
