@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { RunnerClient } from '../../packages/sdk/src/runner-client/index.js';
+import { RUNNER_LITE_NODE_FLAGS, RUNNER_NODE_FLAGS } from '../../packages/runner/src/node-flags.js';
 import { startRunner } from '../../packages/runner/test/helpers.js';
 import { nowMs, percentile, type Benchmark } from '../lib.js';
 
@@ -25,7 +26,10 @@ async function rssMb(pid: number): Promise<number> {
 const bench: Benchmark = {
   title: 'runner (RunnerClient over a unix socket)',
   async run({ quick }) {
-    const runner = await startRunner({ socket: true });
+    const runner = await startRunner({
+      socket: true,
+      nodeArgs: [...RUNNER_NODE_FLAGS, ...RUNNER_LITE_NODE_FLAGS],
+    });
     const socketPath = (runner.target as { socketPath: string }).socketPath;
     const client = new RunnerClient({ baseUrl: 'http://localhost', socketPath });
     try {

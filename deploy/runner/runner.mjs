@@ -991,6 +991,32 @@ import { randomBytes } from "node:crypto";
 import { isUtf8 } from "node:buffer";
 import { constants as constants2 } from "node:os";
 
+// src/idle-gc.ts
+var COMMANDS_PER_GC = 500;
+var IDLE_GC_MS = 2e3;
+var IdleGc = class {
+  constructor(gc = globalThis.gc, clock = globalThis) {
+    this.gc = gc;
+    this.clock = clock;
+  }
+  gc;
+  clock;
+  exited = 0;
+  timer;
+  /** Called when a command exited. */
+  commandExited() {
+    const gc = this.gc;
+    if (gc === void 0) return;
+    if (++this.exited % COMMANDS_PER_GC === 0) setImmediate(gc);
+    if (this.timer !== void 0) this.clock.clearTimeout(this.timer);
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = void 0;
+      gc();
+    }, IDLE_GC_MS);
+    this.timer.unref();
+  }
+};
+
 // src/oom.ts
 import { writeFileSync } from "node:fs";
 var COMMAND_OOM_SCORE_ADJ = 1e3;
@@ -1128,15 +1154,16 @@ var ManagedProcess = class {
   waiters = /* @__PURE__ */ new Set();
   outputListeners = /* @__PURE__ */ new Set();
   timeoutTimer;
+  drainTimer;
+  drainGraceOver = () => void 0;
   outputPaused = false;
-  onOutputResumed;
   resolveExited;
   t0 = performance.now();
   constructor(id, child, spec, bufferLimit) {
     this.id = id;
     this.child = child;
     this.pid = child.pid;
-    this.spec = spec;
+    this.spec = { ...spec };
     this.bufferLimit = bufferLimit;
     this.exited = new Promise((resolve2) => this.resolveExited = resolve2);
     this.push({ type: "start", seq: 0, id, pid: this.pid });
@@ -1152,19 +1179,22 @@ var ManagedProcess = class {
       if (finished || !exitInfo) return;
       finished = true;
       clearTimeout(this.timeoutTimer);
+      clearTimeout(this.drainTimer);
       this.finish(exitInfo.code, exitInfo.signal);
     };
     child.on("exit", (code, signal) => {
       exitInfo = { code, signal };
-      this.afterDrainGrace(() => {
-        if (finished) return;
-        child.stdout.destroy();
-        child.stderr.destroy();
-        finish();
-      });
+      this.armDrainGrace();
     });
     child.on("close", finish);
+    this.drainGraceOver = () => {
+      if (finished) return;
+      child.stdout.destroy();
+      child.stderr.destroy();
+      finish();
+    };
     if (spec.stdin !== void 0 && spec.stdin.length > 0) child.stdin.write(spec.stdin);
+    delete this.spec.stdin;
     if (!spec.keepStdinOpen) child.stdin.end();
     if (spec.timeoutMs !== void 0) {
       this.timeoutTimer = setTimeout(() => {
@@ -1223,30 +1253,23 @@ var ManagedProcess = class {
   /** Stops reading output so the child blocks on a full pipe (backpressure from a slow reader). */
   pauseOutput() {
     this.outputPaused = true;
+    clearTimeout(this.drainTimer);
     this.child.stdout.pause();
     this.child.stderr.pause();
   }
   resumeOutput() {
     this.outputPaused = false;
+    if (this.drainTimer !== void 0) this.armDrainGrace();
     this.child.stdout.resume();
     this.child.stderr.resume();
-    const rearm = this.onOutputResumed;
-    this.onOutputResumed = void 0;
-    rearm?.();
   }
-  /**
-   * Runs `expired` once the pipes stayed open PIPE_DRAIN_GRACE_MS past the leader's exit. Time
-   * spent paused by a slow reader does not count: that output is the command's, still unread,
-   * not a descendant holding the pipes (destroying the pipes then would drop it).
-   */
-  afterDrainGrace(expired) {
-    const arm = () => {
-      setTimeout(() => {
-        if (this.outputPaused) this.onOutputResumed = arm;
-        else expired();
-      }, PIPE_DRAIN_GRACE_MS).unref();
-    };
-    arm();
+  /** (Re)starts the wait for the pipes after the exit; held while the output is paused. */
+  armDrainGrace() {
+    clearTimeout(this.drainTimer);
+    this.drainTimer = setTimeout(() => {
+      if (!this.outputPaused) this.drainGraceOver();
+    }, PIPE_DRAIN_GRACE_MS);
+    this.drainTimer.unref();
   }
   /**
    * The command on the pty and its terminal (`script` is our pid; the command is its child, in a
@@ -1310,6 +1333,8 @@ var ManagedProcess = class {
       durationMs: Math.round((performance.now() - this.t0) * 1e3) / 1e3
     };
     this.push(event);
+    this.outputListeners.clear();
+    delete this.spec.onOutput;
     this.resolveExited({ ...event, seq: this.nextSeqValue - 1 });
   }
   push(event) {
@@ -1336,12 +1361,14 @@ var ManagedProcess = class {
   }
 };
 var ProcessManager = class {
-  constructor(bufferLimit = DEFAULT_OUTPUT_BUFFER_BYTES, spawner = new Spawner()) {
+  constructor(bufferLimit = DEFAULT_OUTPUT_BUFFER_BYTES, spawner = new Spawner(), idleGc = new IdleGc()) {
     this.bufferLimit = bufferLimit;
     this.spawner = spawner;
+    this.idleGc = idleGc;
   }
   bufferLimit;
   spawner;
+  idleGc;
   procs = /* @__PURE__ */ new Map();
   /** Starts a process; rejects with the spawn error (e.g. ENOENT) if it could not start. */
   async start(spec) {
@@ -1363,7 +1390,10 @@ var ProcessManager = class {
         spawned = true;
         const proc = new ManagedProcess(id, child, spec, this.bufferLimit);
         this.procs.set(id, proc);
-        void proc.exited.then(() => this.evictExited());
+        void proc.exited.then(() => {
+          this.evictExited();
+          this.idleGc.commandExited();
+        });
         resolve2(proc);
       });
     });
@@ -2660,10 +2690,9 @@ function sendError(res, error, logger2) {
 }
 async function createRunnerServer(options) {
   const fsRoot = await FsRoot.open(options.root);
-  const procs = new ProcessManager(
-    options.outputBufferBytes,
-    new Spawner(options.execHelper ?? "auto", options.logger)
-  );
+  const spawner = new Spawner(options.execHelper ?? "auto", options.logger);
+  void spawner.warm();
+  const procs = new ProcessManager(options.outputBufferBytes, spawner);
   const deps = {
     fsRoot,
     procs,
@@ -2719,7 +2748,6 @@ async function createRunnerServer(options) {
     deps,
     routes: router.definitions(),
     async listen(target) {
-      server.once("listening", () => setImmediate(() => void procs.spawner.warm()));
       if ("socket" in target) {
         await unlink3(target.socket).catch(() => {
         });

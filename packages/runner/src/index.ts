@@ -8,6 +8,7 @@ export {
   TASK_OUTPUT_TAIL_BYTES,
 } from './constants.js';
 export { runnerBundlePath } from './bundle-path.js';
+export { RUNNER_LITE_NODE_FLAGS, RUNNER_NODE_FLAGS } from './node-flags.js';
 export { RUNNER_VERSION } from './version.js';
 export type {
   CommandEvent,

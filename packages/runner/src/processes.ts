@@ -11,6 +11,7 @@ import type { CommandEvent, CommandExitEvent, CommandInfo } from './wire.js';
 import { Spawner, type ChildLike } from './exec-helper/spawner.js';
 
 import { DEFAULT_OUTPUT_BUFFER_BYTES } from './constants.js';
+import { IdleGc } from './idle-gc.js';
 import { raiseOomScore } from './oom.js';
 import { ptyChildPid, ptyLaunch, ptyOf, type PtySize } from './pty.js';
 /** Exited commands kept for `GET /v1/commands`; older ones are forgotten first. */
@@ -83,8 +84,9 @@ export class ManagedProcess {
   private waiters = new Set<() => void>();
   private outputListeners = new Set<OutputListener>();
   private timeoutTimer: NodeJS.Timeout | undefined;
+  private drainTimer: NodeJS.Timeout | undefined;
+  private drainGraceOver: () => void = () => undefined;
   private outputPaused = false;
-  private onOutputResumed: (() => void) | undefined;
   private resolveExited!: (e: CommandExitEvent) => void;
   private readonly t0 = performance.now();
 
@@ -92,7 +94,8 @@ export class ManagedProcess {
     this.id = id;
     this.child = child;
     this.pid = child.pid!;
-    this.spec = spec;
+    // a copy: `stdin` and `onOutput` are dropped once used (see `finish`)
+    this.spec = { ...spec };
     this.bufferLimit = bufferLimit;
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
     this.push({ type: 'start', seq: 0, id, pid: this.pid });
@@ -110,21 +113,26 @@ export class ManagedProcess {
       if (finished || !exitInfo) return;
       finished = true;
       clearTimeout(this.timeoutTimer);
+      clearTimeout(this.drainTimer);
       this.finish(exitInfo.code, exitInfo.signal);
     };
     child.on('exit', (code, signal) => {
       exitInfo = { code, signal };
-      // Descendants may keep the pipes open; do not wait for them forever.
-      this.afterDrainGrace(() => {
-        if (finished) return;
-        child.stdout!.destroy();
-        child.stderr!.destroy();
-        finish();
-      });
+      this.armDrainGrace();
     });
     child.on('close', finish);
+    // Descendants may keep the pipes open; do not wait for them forever. The grace does not run
+    // while a slow reader holds the output back (pauseOutput): the exited command's last pipeful,
+    // still unread, was lost that way under load (the W3 test saw 20 MB arrive short by <64 KiB).
+    this.drainGraceOver = () => {
+      if (finished) return;
+      child.stdout!.destroy();
+      child.stderr!.destroy();
+      finish();
+    };
 
     if (spec.stdin !== undefined && spec.stdin.length > 0) child.stdin!.write(spec.stdin);
+    delete this.spec.stdin;
     if (!spec.keepStdinOpen) child.stdin!.end();
     if (spec.timeoutMs !== undefined) {
       this.timeoutTimer = setTimeout(() => {
@@ -191,32 +199,25 @@ export class ManagedProcess {
   /** Stops reading output so the child blocks on a full pipe (backpressure from a slow reader). */
   pauseOutput(): void {
     this.outputPaused = true;
+    clearTimeout(this.drainTimer);
     this.child.stdout!.pause();
     this.child.stderr!.pause();
   }
 
   resumeOutput(): void {
     this.outputPaused = false;
+    if (this.drainTimer !== undefined) this.armDrainGrace();
     this.child.stdout!.resume();
     this.child.stderr!.resume();
-    const rearm = this.onOutputResumed;
-    this.onOutputResumed = undefined;
-    rearm?.();
   }
 
-  /**
-   * Runs `expired` once the pipes stayed open PIPE_DRAIN_GRACE_MS past the leader's exit. Time
-   * spent paused by a slow reader does not count: that output is the command's, still unread,
-   * not a descendant holding the pipes (destroying the pipes then would drop it).
-   */
-  private afterDrainGrace(expired: () => void): void {
-    const arm = (): void => {
-      setTimeout(() => {
-        if (this.outputPaused) this.onOutputResumed = arm;
-        else expired();
-      }, PIPE_DRAIN_GRACE_MS).unref();
-    };
-    arm();
+  /** (Re)starts the wait for the pipes after the exit; held while the output is paused. */
+  private armDrainGrace(): void {
+    clearTimeout(this.drainTimer);
+    this.drainTimer = setTimeout(() => {
+      if (!this.outputPaused) this.drainGraceOver();
+    }, PIPE_DRAIN_GRACE_MS);
+    this.drainTimer.unref();
   }
 
   /**
@@ -288,6 +289,12 @@ export class ManagedProcess {
       durationMs: Math.round((performance.now() - this.t0) * 1000) / 1000,
     };
     this.push(event);
+    // No output follows the exit. The listeners are closures of the requests that started the
+    // command (the legacy /execute one holds its whole output): an exited command is kept for
+    // listing (MAX_RETAINED_EXITED), and must not keep those alive — 256 of them were ~12 MB of
+    // the runner's RSS after a few thousand commands (docs/decisions/0048).
+    this.outputListeners.clear();
+    delete this.spec.onOutput;
     this.resolveExited({ ...event, seq: this.nextSeqValue - 1 });
   }
 
@@ -321,6 +328,7 @@ export class ProcessManager {
   constructor(
     private readonly bufferLimit = DEFAULT_OUTPUT_BUFFER_BYTES,
     readonly spawner = new Spawner(),
+    private readonly idleGc = new IdleGc(),
   ) {}
 
   /** Starts a process; rejects with the spawn error (e.g. ENOENT) if it could not start. */
@@ -348,7 +356,10 @@ export class ProcessManager {
         spawned = true;
         const proc = new ManagedProcess(id, child, spec, this.bufferLimit);
         this.procs.set(id, proc);
-        void proc.exited.then(() => this.evictExited());
+        void proc.exited.then(() => {
+          this.evictExited();
+          this.idleGc.commandExited();
+        });
         resolve(proc);
       });
     });

@@ -83,10 +83,12 @@ function sendError(res: ServerResponse, error: unknown, logger: Logger): void {
 
 export async function createRunnerServer(options: RunnerOptions): Promise<RunnerServer> {
   const fsRoot = await FsRoot.open(options.root);
-  const procs = new ProcessManager(
-    options.outputBufferBytes,
-    new Spawner(options.execHelper ?? 'auto', options.logger),
-  );
+  const spawner = new Spawner(options.execHelper ?? 'auto', options.logger);
+  // Python starts while node still builds the server and listens: the first command of a cold
+  // sandbox waits for the helper (Spawner.settled), so starting it after `listening` put the
+  // helper's whole start in series with the runner's (docs/decisions/0048).
+  void spawner.warm();
+  const procs = new ProcessManager(options.outputBufferBytes, spawner);
   const deps: Deps = {
     fsRoot,
     procs,
@@ -146,8 +148,6 @@ export async function createRunnerServer(options: RunnerOptions): Promise<Runner
     deps,
     routes: router.definitions(),
     async listen(target) {
-      // after the runner is reachable, so it never delays the first answer
-      server.once('listening', () => setImmediate(() => void procs.spawner.warm()));
       if ('socket' in target) {
         await unlink(target.socket).catch(() => {});
         await new Promise<void>((resolve, reject) => {

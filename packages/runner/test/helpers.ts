@@ -22,11 +22,19 @@ export async function tempDir(prefix = 'corral-runner-'): Promise<string> {
 
 /** Spawns the bundled runner and resolves once it logged `"msg":"listening"`. */
 export async function startRunner(
-  options: { args?: string[]; env?: Record<string, string>; root?: string; socket?: boolean } = {},
+  options: {
+    args?: string[];
+    env?: Record<string, string>;
+    root?: string;
+    socket?: boolean;
+    /** Options for node itself, before the bundle (e.g. `RUNNER_NODE_FLAGS`). */
+    nodeArgs?: readonly string[];
+  } = {},
 ): Promise<StartedRunner> {
   const root = options.root ?? (await tempDir());
   const socketPath = options.socket ? join(root, '..', `${root.split('/').pop()}.sock`) : undefined;
   const args = [
+    ...(options.nodeArgs ?? []),
     runnerBundlePath(),
     '--root',
     root,

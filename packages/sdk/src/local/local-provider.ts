@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
-import { runnerBundlePath } from '@corral/runner';
+import { RUNNER_LITE_NODE_FLAGS, RUNNER_NODE_FLAGS, runnerBundlePath } from '@corral/runner';
 import { ConflictError, InvalidArgumentError, ProviderClosedError } from '../errors.js';
 import type {
   IsolationLevel,
@@ -56,6 +56,13 @@ import {
 
 export type { LocalProviderOptions } from './local-options.js';
 export { DEFAULT_LIMITS } from './local-options.js';
+
+/**
+ * The replacement for a sandbox taken from the pool starts this long after the take, so its
+ * start does not compete for CPU with the handed-over sandbox's first commands
+ * (docs/decisions/0048).
+ */
+const POOL_REFILL_DELAY_MS = 250;
 
 interface Live {
   record: SandboxRecord;
@@ -107,6 +114,7 @@ export class LocalProvider implements SandboxProvider {
         },
         alive: (l) => l.launched.child.exitCode === null && l.launched.child.signalCode === null,
         destroy: (l) => this.delete(l.record.id),
+        refillDelayMs: POOL_REFILL_DELAY_MS,
       });
       this.pool.fill();
     }
@@ -328,6 +336,12 @@ export class LocalProvider implements SandboxProvider {
         ...(protectedNode ? { protectedNode } : {}),
         command: (p) => [
           p.node,
+          ...RUNNER_NODE_FLAGS,
+          // the allow-list bridge and a caller's NODE_OPTIONS run in the runner's process and
+          // may need WebAssembly (undici), which lite mode turns off
+          ...(spec.network.mode === 'allow' || spec.env.NODE_OPTIONS !== undefined
+            ? []
+            : RUNNER_LITE_NODE_FLAGS),
           p.files['runner.mjs']!,
           '--mode',
           'serve',

@@ -12,6 +12,12 @@ export interface WarmPoolOptions<T> {
   /** Whether a ready item is still usable (e.g. its process has not died). */
   alive(item: T): boolean;
   destroy(item: T): Promise<void>;
+  /**
+   * How long after a `take()` the replacement starts (default 0: at once). Starting a sandbox
+   * is a burst of CPU (bwrap, node, Python); on a small machine it slowed the first command of
+   * the sandbox just handed over several-fold. `whenReady()` starts it at once.
+   */
+  refillDelayMs?: number;
 }
 
 export class WarmPool<T> {
@@ -20,6 +26,7 @@ export class WarmPool<T> {
   private readonly events = new EventEmitter();
   private closed = false;
   private failures = 0;
+  private refillTimer: NodeJS.Timeout | undefined;
   lastError: unknown;
 
   constructor(private readonly options: WarmPoolOptions<T>) {
@@ -32,6 +39,8 @@ export class WarmPool<T> {
 
   /** Starts filling up to `size`. */
   fill(): void {
+    clearTimeout(this.refillTimer);
+    this.refillTimer = undefined;
     while (
       !this.closed &&
       this.failures === 0 &&
@@ -65,7 +74,12 @@ export class WarmPool<T> {
       if (this.options.alive(item)) break;
       void this.options.destroy(item).catch(() => undefined);
     }
-    this.fill();
+    const delayMs = this.options.refillDelayMs ?? 0;
+    if (item === undefined || delayMs <= 0) this.fill();
+    else if (this.refillTimer === undefined) {
+      this.refillTimer = setTimeout(() => this.fill(), delayMs);
+      this.refillTimer.unref();
+    }
     return item;
   }
 
@@ -83,6 +97,7 @@ export class WarmPool<T> {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.refillTimer);
     this.events.emit('change');
     await Promise.allSettled([...this.inFlight]);
     const items = this.ready.splice(0);

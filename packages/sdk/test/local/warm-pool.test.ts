@@ -82,4 +82,33 @@ describe('local warm pool', () => {
     expect(pool.readyCount).toBe(0);
     expect(destroyed.length).toBeGreaterThanOrEqual(3);
   });
+
+  it('WarmPool with refillDelayMs starts the replacement later, or at once when someone waits for it', async () => {
+    let started = 0;
+    const destroyed: number[] = [];
+    const pool = new WarmPool<number>({
+      size: 1,
+      start: () => Promise.resolve(++started),
+      alive: () => true,
+      destroy: (i) => {
+        destroyed.push(i);
+        return Promise.resolve();
+      },
+      // far longer than the test: only whenReady() can start the replacement here
+      refillDelayMs: 600_000,
+    });
+    await pool.whenReady();
+    expect(pool.take()).toBe(1);
+    expect(started).toBe(1); // the handed-over item has the machine to itself
+    expect(pool.take()).toBeUndefined(); // nothing ready: the caller starts its own...
+    expect(started).toBe(2); // ...and the pool refills at once
+    await pool.whenReady();
+    expect(pool.readyCount).toBe(1);
+    expect(pool.take()).toBe(2);
+    expect(started).toBe(2);
+    await pool.whenReady(); // cancels the pending timer and starts now
+    expect(started).toBe(3);
+    await pool.close();
+    expect(destroyed).toEqual([3]);
+  });
 });
