@@ -7,80 +7,31 @@
  * If the process holding the run goes away, `checkpoint()` (taken while waiting) lets another
  * one resume the run in a new sandbox (`ctx.resumeFrom`, checkpoint.ts).
  */
-import { constants as osConstants } from 'node:os';
-import { join } from 'node:path';
 import { RunnerClient, type ProvisionedSandbox, type SandboxProvider } from '@corral/sdk';
 import { sandboxIdFor } from '@corral/orchestrator';
-import {
-  captureCheckpoint,
-  HOME_DIR,
-  restoreCheckpoint,
-  type RunCheckpoint,
-} from './checkpoint.js';
+import { prepareAgentHome } from './agent-home.js';
+import { runAgentPhase, type PhaseOutcome } from './agent-phase.js';
+import { captureCheckpoint, restoreCheckpoint, type RunCheckpoint } from './checkpoint.js';
 import { AgentError, AgentRunError } from './errors.js';
 import { EventLog } from './event-log.js';
-import type { AgentEvent, AgentEventBody, FileChange } from './events.js';
-import { BRIDGE_FILE, BRIDGE_PORT, BRIDGE_READY, GATEWAY_SOCKET } from './gateway/bridge.js';
+import type { AgentEvent, AgentEventBody } from './events.js';
+import { BRIDGE_PORT } from './gateway/bridge.js';
 import { startGateway, type ModelGateway } from './gateway/gateway.js';
-import type { Pricing, Usage } from './gateway/usage.js';
+import type { Pricing } from './gateway/usage.js';
+import { IN_SANDBOX, startBridge } from './in-sandbox.js';
 import type { InstalledAgent } from './install.js';
 import type { AgentRunOptions } from './options.js';
-import {
-  AGENT_DIR,
-  imageAgentLaunch,
-  podBaseUrl,
-  POD_MODEL_ENV,
-  type AgentPlacement,
-} from './placement.js';
+import type { AgentPlacement } from './placement.js';
 import type { AgentProfile, RunMode } from './profiles/types.js';
 import {
-  collectChanges,
-  packWorkspace,
-  prepareWorkspace,
-  WORKSPACE_DIR,
-  workspaceTar,
-} from './workspace.js';
+  TERMINAL,
+  type AgentRunRecord,
+  type AgentRunState,
+  type SetupTimings,
+} from './run-record.js';
+import { collectChanges, packWorkspace, prepareWorkspace, workspaceTar } from './workspace.js';
 
-export type AgentRunState =
-  'starting' | 'running' | 'awaiting-approval' | 'succeeded' | 'failed' | 'rejected' | 'cancelled';
-
-export interface AgentRunRecord {
-  taskId: string;
-  agent: string;
-  state: AgentRunState;
-  /** The agent's final text (or the plan while awaiting approval). */
-  text: string;
-  plan?: string;
-  sessionId?: string;
-  diff: string;
-  files: { path: string; change: FileChange }[];
-  archive?: Buffer;
-  usage: Usage & { costUsd: number; turns: number };
-  error?: { code: string; message: string };
-  /** Milliseconds: run() → first model request, agent result → record ready. */
-  timings: {
-    toFirstModelRequestMs?: number;
-    finishMs?: number;
-    totalMs: number;
-    /** Corral's own steps before the agent starts: where run() → first model request goes. */
-    setup?: SetupTimings;
-  };
-}
-
-/** Milliseconds per step, each present once the step finished. */
-export interface SetupTimings {
-  /** Waiting for a concurrency slot. */
-  queueMs?: number;
-  gatewayStartMs?: number;
-  sandboxCreateMs?: number;
-  /**
-   * Copying (or cloning) the workspace in and recording its starting tree, and writing the
-   * agent's configuration into its HOME beside it.
-   */
-  workspaceMs?: number;
-  /** Waiting for the in-sandbox bridge after the above (it starts beside the workspace copy). */
-  bridgeWaitMs?: number;
-}
+export type { AgentRunRecord, AgentRunState, SetupTimings } from './run-record.js';
 
 export interface RunContext {
   provider: SandboxProvider;
@@ -98,20 +49,6 @@ export interface RunContext {
   resumeFrom?: RunCheckpoint;
 }
 
-const HOME = HOME_DIR;
-const IN_SANDBOX = {
-  agent: AGENT_DIR,
-  gateway: '/opt/corral/gateway',
-  source: '/opt/corral/source',
-};
-const NODE_INSIDE = process.execPath.startsWith('/usr/') ? process.execPath : '/opt/corral/node';
-const TERMINAL: ReadonlySet<AgentRunState> = new Set([
-  'succeeded',
-  'failed',
-  'rejected',
-  'cancelled',
-]);
-
 type Decision = { approve: true; feedback?: string } | { approve: false };
 
 export class AgentRun {
@@ -120,7 +57,7 @@ export class AgentRun {
   private readonly log = new EventLog();
   private readonly agentUsage = { inputTokens: 0, outputTokens: 0, costUsd: 0, turns: 0 };
   /** The agent's `$HOME` and model base URL inside the sandbox (set by `prepareHome`). */
-  private home = `/work/${HOME}`;
+  private home = '/work/home';
   private baseUrl = `http://127.0.0.1:${BRIDGE_PORT}`;
   private readonly abort = new AbortController();
   private stopReason: { code: string; message: string } | undefined;
@@ -306,47 +243,11 @@ export class AgentRun {
       }
       release = await ctx.acquire(signal);
       setup.queueMs = lap();
-      if (ctx.profile.api !== 'none' && ctx.placement === 'host') {
-        gateway = await startGateway({
-          parentDir: ctx.gatewayParentDir,
-          api: ctx.profile.api,
-          upstreamUrl: ctx.upstream.url,
-          apiKey: ctx.upstream.apiKey,
-          limits: {
-            ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
-            ...(options.maxCostUsd === undefined ? {} : { maxCostUsd: options.maxCostUsd }),
-            ...(options.maxTurns === undefined ? {} : { maxTurns: options.maxTurns }),
-          },
-          ...(ctx.pricing ? { pricing: ctx.pricing } : {}),
-          onStop: (r) => this.stop(r.code, r.message),
-        });
-        setup.gatewayStartMs = lap();
-      }
-      const binds: Record<string, string> = {};
-      if (ctx.installed && ctx.placement === 'host') binds.agent = ctx.installed.dir;
-      if (gateway) binds.gateway = gateway.dir;
-      let workspace = options.workspace;
-      if (!resumed && 'repo' in workspace && localRepoPath(workspace.repo)) {
-        binds.source = localRepoPath(workspace.repo)!;
-        workspace = { ...workspace, repo: IN_SANDBOX.source };
-      }
-      const hosts = [...options.allowHosts];
-      // the host side of the copy runs while the sandbox starts
-      const packed = 'dir' in workspace ? packWorkspace(workspace.dir, signal) : undefined;
-      packed?.catch(() => undefined); // awaited (and reported) by prepareWorkspace
-      sandbox = await ctx.provider.create({
-        id: this.sandboxId,
-        owner: ctx.owner,
-        taskId: options.taskId,
-        labels: { 'agent-profile': ctx.profile.name },
-        // on `image` the template's NetworkPolicy decides the pod's egress
-        ...(ctx.placement === 'host'
-          ? { network: hosts.length ? { mode: 'allow', domains: hosts } : { mode: 'none' } }
-          : {}),
-        readOnlyBinds: binds,
-        maxLifetimeMs: options.timeoutMs + options.approvalTimeoutMs + 60_000,
-        signal,
-      });
+      gateway = await this.startRunGateway();
+      if (gateway) setup.gatewayStartMs = lap();
+      const made = await this.createSandbox(gateway, signal);
+      sandbox = made.sandbox;
+      const { workspace, packed } = made;
       setup.sandboxCreateMs = lap();
       client = new RunnerClient(sandbox.endpoint);
       // started now, awaited just before the agent: node's start overlaps the workspace copy
@@ -436,18 +337,7 @@ export class AgentRun {
       this.setState(reason.code === 'CANCELLED' ? 'cancelled' : 'failed');
     } finally {
       clearTimeout(timer);
-      if (!gateway) {
-        this.record.usage = { ...this.agentUsage };
-      } else {
-        this.record.usage = {
-          inputTokens: gateway.usage.inputTokens,
-          outputTokens: gateway.usage.outputTokens,
-          costUsd: gateway.costUsd(),
-          turns: gateway.turns,
-        };
-        if (gateway.firstRequestAt !== undefined)
-          this.record.timings.toFirstModelRequestMs = gateway.firstRequestAt - this.startedAt;
-      }
+      this.recordUsage(gateway);
       client?.close();
       if (sandbox) await ctx.provider.delete(sandbox.info.id).catch(() => undefined);
       await gateway?.close().catch(() => undefined);
@@ -458,6 +348,71 @@ export class AgentRun {
       if (!TERMINAL.has(this.record.state)) this.setState('failed');
       this.log.close();
       ctx.onDone(this);
+    }
+  }
+
+  /** The host-side model gateway (local placement): the key is added on the way out there. */
+  private async startRunGateway(): Promise<ModelGateway | undefined> {
+    const { ctx, options } = this;
+    if (ctx.profile.api === 'none' || ctx.placement !== 'host') return undefined;
+    return startGateway({
+      parentDir: ctx.gatewayParentDir,
+      api: ctx.profile.api,
+      upstreamUrl: ctx.upstream.url,
+      apiKey: ctx.upstream.apiKey,
+      limits: {
+        ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
+        ...(options.maxCostUsd === undefined ? {} : { maxCostUsd: options.maxCostUsd }),
+        ...(options.maxTurns === undefined ? {} : { maxTurns: options.maxTurns }),
+      },
+      ...(ctx.pricing ? { pricing: ctx.pricing } : {}),
+      onStop: (r) => this.stop(r.code, r.message),
+    });
+  }
+
+  /** The run's sandbox, with the agent, the gateway and a local repo bound in read-only. */
+  private async createSandbox(gateway: ModelGateway | undefined, signal: AbortSignal) {
+    const { ctx, options } = this;
+    const binds: Record<string, string> = {};
+    if (ctx.installed && ctx.placement === 'host') binds.agent = ctx.installed.dir;
+    if (gateway) binds.gateway = gateway.dir;
+    let workspace = options.workspace;
+    if (!ctx.resumeFrom && 'repo' in workspace && localRepoPath(workspace.repo)) {
+      binds.source = localRepoPath(workspace.repo)!;
+      workspace = { ...workspace, repo: IN_SANDBOX.source };
+    }
+    const hosts = [...options.allowHosts];
+    // the host side of the copy runs while the sandbox starts
+    const packed = 'dir' in workspace ? packWorkspace(workspace.dir, signal) : undefined;
+    packed?.catch(() => undefined); // awaited (and reported) by prepareWorkspace
+    const sandbox = await ctx.provider.create({
+      id: this.sandboxId,
+      owner: ctx.owner,
+      taskId: options.taskId,
+      labels: { 'agent-profile': ctx.profile.name },
+      // on `image` the template's NetworkPolicy decides the pod's egress
+      ...(ctx.placement === 'host'
+        ? { network: hosts.length ? { mode: 'allow', domains: hosts } : { mode: 'none' } }
+        : {}),
+      readOnlyBinds: binds,
+      maxLifetimeMs: options.timeoutMs + options.approvalTimeoutMs + 60_000,
+      signal,
+    });
+    return { sandbox, workspace, packed };
+  }
+
+  private recordUsage(gateway: ModelGateway | undefined) {
+    if (!gateway) {
+      this.record.usage = { ...this.agentUsage };
+    } else {
+      this.record.usage = {
+        inputTokens: gateway.usage.inputTokens,
+        outputTokens: gateway.usage.outputTokens,
+        costUsd: gateway.costUsd(),
+        turns: gateway.turns,
+      };
+      if (gateway.firstRequestAt !== undefined)
+        this.record.timings.toFirstModelRequestMs = gateway.firstRequestAt - this.startedAt;
     }
   }
 
@@ -490,173 +445,35 @@ export class AgentRun {
     });
   }
 
-  /**
-   * Makes `$HOME` under the runner's root (which the image decides: `/work` locally and in the
-   * fake cluster, `/workspace` in Corral's runner image) and, on `image`, reads the model base
-   * URL from the pod's environment (the profile's config files need it; the key stays there).
-   */
   private async prepareHome(client: RunnerClient, signal: AbortSignal) {
-    const { profile, placement } = this.ctx;
-    const urlVar =
-      placement === 'image' && profile.api !== 'none' ? POD_MODEL_ENV[profile.api].baseUrl : '';
-    const probe = await client.commands.run(
-      [
-        '/bin/sh',
-        '-c',
-        `mkdir -p ${HOME} && pwd && printf '%s' "\${${urlVar || 'CORRAL_NONE'}:-}"`,
-      ],
-      { signal },
-    );
-    const [root = '', podUrl = ''] = probe.stdout.split('\n');
-    if (probe.exitCode !== 0 || !root.startsWith('/'))
-      throw new AgentRunError(
-        `cannot prepare the agent's home in the sandbox: ${probe.stderr.trim()}`,
-      );
-    this.home = `${root}/${HOME}`;
-    if (placement === 'image')
-      this.baseUrl = podBaseUrl(profile.api, podUrl || profile.upstreamUrl || '');
-    const files = profile.homeFiles?.({
-      baseUrl: this.baseUrl,
-      home: this.home,
-      ...(this.options.model ? { model: this.options.model } : {}),
-    });
-    for (const [path, content] of Object.entries(files ?? {})) {
-      await client.files.write(join(HOME, path), content, { signal });
-    }
+    const prepared = await prepareAgentHome(client, this.ctx, this.options.model, signal);
+    this.home = prepared.home;
+    if (prepared.baseUrl !== undefined) this.baseUrl = prepared.baseUrl;
   }
 
-  private async runPhase(
+  private runPhase(
     client: RunnerClient,
     gateway: ModelGateway | undefined,
     mode: RunMode,
     prompt: string,
     resumeSessionId: string | undefined,
-  ) {
-    const { profile } = this.ctx;
-    const { baseUrl, home } = this;
-    const bin = this.ctx.installed ? `${IN_SANDBOX.agent}/${this.ctx.installed.binary}` : '';
-    const agentArgv = profile.command({
-      bin,
-      prompt,
+  ): Promise<PhaseOutcome> {
+    return runAgentPhase({
+      client,
+      gateway,
+      ctx: this.ctx,
+      options: this.options,
+      home: this.home,
+      baseUrl: this.baseUrl,
       mode,
-      baseUrl,
-      ...(this.options.model ? { model: this.options.model } : {}),
-      ...(this.options.maxTurns === undefined ? {} : { maxTurns: this.options.maxTurns }),
-      ...(resumeSessionId ? { resumeSessionId } : {}),
+      prompt,
+      resumeSessionId,
+      signal: this.abort.signal,
+      emit: (body, rawIndex) => this.emit(body, rawIndex),
+      addRaw: (line) => this.log.addRaw(line),
+      stopReason: () => this.stopReason,
     });
-    const launch =
-      this.ctx.placement === 'image'
-        ? imageAgentLaunch(profile, { baseUrl, home }, agentArgv)
-        : undefined;
-    // the bridge (with a gateway) is a command of its own, started with the sandbox
-    const argv = launch ? launch.argv : agentArgv;
-    const env = {
-      HOME: home,
-      ...(launch?.env ?? profile.env({ baseUrl, token: gateway?.token ?? '', home })),
-    };
-    const parser = profile.parser(mode);
-    let pending = '';
-    let stderr = '';
-    let sessionId: string | undefined;
-    let plan: string | undefined;
-    let resultText = '';
-    let error: { code: string; message: string } | undefined;
-    const handle = (bodies: AgentEventBody[], rawIndex?: number) => {
-      for (const body of bodies) {
-        if (body.type === 'session.started' && body.sessionId) sessionId = body.sessionId;
-        if (body.type === 'plan.ready') plan = body.plan;
-        if (body.type === 'result') resultText = body.text;
-        if (body.type === 'error' && body.fatal)
-          error ??= { code: body.code, message: body.message };
-        this.emit(body, rawIndex);
-      }
-    };
-    const onLine = (line: string) => handle(parser.line(line), this.log.addRaw(line));
-    const started = performance.now();
-    let exitCode: number | null = null;
-    try {
-      const result = await client.commands.run(argv, {
-        cwd: WORKSPACE_DIR,
-        env,
-        signal: this.abort.signal,
-        onStdout: (text) => {
-          pending += text;
-          let at: number;
-          while ((at = pending.indexOf('\n')) >= 0) {
-            onLine(pending.slice(0, at));
-            pending = pending.slice(at + 1);
-          }
-        },
-        onStderr: (text) => {
-          stderr = (stderr + text).slice(-4000);
-        },
-      });
-      // killed by a signal: reported as a shell does (128 + n), as the agent's own exit code
-      exitCode =
-        result.exitCode ??
-        (result.signal ? 128 + (osConstants.signals[result.signal as NodeJS.Signals] ?? 0) : null);
-    } catch (e) {
-      if (!this.stopReason) throw e;
-    }
-    if (pending) onLine(pending);
-    handle(parser.end({ exitCode, durationMs: performance.now() - started }));
-    if (this.stopReason) {
-      error = this.stopReason;
-    } else if (exitCode !== 0 && !error) {
-      error = {
-        code: 'AGENT_CRASHED',
-        message:
-          `${profile.name} exited with ${exitCode ?? 'a signal'} before its result: ` +
-          `${stderr.trim().split('\n').slice(-5).join(' | ') || 'no output on stderr'}. ` +
-          'The events so far (and rawLines) show its last steps; rerun the task to retry.',
-      };
-      this.emit({ type: 'error', ...error, fatal: true });
-    }
-    const ok = !error && exitCode === 0;
-    return {
-      ok,
-      text: resultText,
-      ...(plan ? { plan } : {}),
-      ...(sessionId ? { sessionId } : {}),
-      ...(error ? { error } : {}),
-    };
   }
-}
-
-/**
- * Starts the in-sandbox half of the gateway (loopback → the gateway's socket) as a background
- * command that lives as long as the sandbox; resolves once it accepts connections.
- */
-async function startBridge(client: RunnerClient, signal: AbortSignal): Promise<void> {
-  let ready: () => void = () => undefined;
-  const listening = new Promise<void>((resolve) => (ready = resolve));
-  let out = '';
-  const handle = await client.commands.run(
-    [
-      NODE_INSIDE,
-      `${IN_SANDBOX.gateway}/${BRIDGE_FILE}`,
-      `${IN_SANDBOX.gateway}/${GATEWAY_SOCKET}`,
-      String(BRIDGE_PORT),
-    ],
-    {
-      background: true,
-      keepStdinOpen: false,
-      signal,
-      onStdout: (text) => {
-        out += text;
-        if (out.includes(BRIDGE_READY)) ready();
-      },
-    },
-  );
-  const exited = handle.wait().then((r) => {
-    throw new AgentRunError(
-      `the model bridge in the sandbox exited with ${r.exitCode ?? 'a signal'} before it was ready: ${r.stderr.trim() || 'no output'}`,
-      { code: 'BRIDGE_FAILED' },
-    );
-  });
-  // after readiness the handle ends only with the sandbox; nothing waits for it then
-  exited.catch(() => undefined);
-  await Promise.race([listening, exited]);
 }
 
 function localRepoPath(repo: string): string | undefined {

@@ -81,12 +81,39 @@ function upstreamMessage(body: string): string {
   return body.trim().slice(0, 300) || 'no message';
 }
 
-export async function startGateway(options: GatewayOptions): Promise<ModelGateway> {
-  await mkdir(options.parentDir, { recursive: true, mode: 0o711 });
-  await chmod(options.parentDir, 0o711);
-  const dir = join(options.parentDir, randomBytes(18).toString('base64url'));
+/** A fresh directory for one gateway (its socket and the bridge's source), under `parentDir`. */
+async function makeGatewayDir(parentDir: string): Promise<string> {
+  await mkdir(parentDir, { recursive: true, mode: 0o711 });
+  await chmod(parentDir, 0o711);
+  const dir = join(parentDir, randomBytes(18).toString('base64url'));
   await mkdir(dir, { mode: 0o755 });
   await writeFile(join(dir, BRIDGE_FILE), BRIDGE_SOURCE, { mode: 0o644 });
+  return dir;
+}
+
+/** The agent's headers without hop-by-hop ones and its placeholder token, with the real key. */
+function upstreamHeaders(
+  req: http.IncomingMessage,
+  options: Pick<GatewayOptions, 'api' | 'apiKey'>,
+  length: number,
+): http.OutgoingHttpHeaders {
+  const headers: http.OutgoingHttpHeaders = {};
+  for (const [k, v] of Object.entries(req.headers))
+    if (!HOP_BY_HOP.has(k) && v !== undefined) headers[k] = v;
+  if (options.api === 'anthropic') headers['x-api-key'] = options.apiKey;
+  else headers.authorization = `Bearer ${options.apiKey}`;
+  headers['content-length'] = String(length);
+  return headers;
+}
+
+/** A request Corral refuses (a limit reached): an API-shaped 400 the agent reports and stops on. */
+function refuse(res: http.ServerResponse, message: string): void {
+  res.writeHead(400, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message } }));
+}
+
+export async function startGateway(options: GatewayOptions): Promise<ModelGateway> {
+  const dir = await makeGatewayDir(options.parentDir);
   const token = `corral-${randomBytes(24).toString('base64url')}`;
   const upstream = new URL(options.upstreamUrl);
   const client = upstream.protocol === 'https:' ? https : http;
@@ -142,36 +169,19 @@ export async function startGateway(options: GatewayOptions): Promise<ModelGatewa
       const over = overLimit();
       if (over || stopped) {
         stop('BUDGET_EXCEEDED', over ?? stopped!.message);
-        res.writeHead(400, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({
-            type: 'error',
-            error: {
-              type: 'invalid_request_error',
-              message: `Corral: ${over ?? stopped!.message}`,
-            },
-          }),
-        );
+        refuse(res, `Corral: ${over ?? stopped!.message}`);
         return;
       }
       if (conversational) {
         state.turns++;
         if (limits.maxTurns !== undefined && state.turns > limits.maxTurns) {
           stop('MAX_TURNS', `the agent exceeded maxTurns (${limits.maxTurns})`);
-          res.writeHead(400, { 'content-type': 'application/json' });
-          res.end(
-            JSON.stringify({ type: 'error', error: { message: 'Corral: maxTurns reached' } }),
-          );
+          refuse(res, 'Corral: maxTurns reached');
           return;
         }
       }
       state.firstRequestAt ??= performance.now();
-      const headers: http.OutgoingHttpHeaders = {};
-      for (const [k, v] of Object.entries(req.headers))
-        if (!HOP_BY_HOP.has(k) && v !== undefined) headers[k] = v;
-      if (options.api === 'anthropic') headers['x-api-key'] = options.apiKey;
-      else headers.authorization = `Bearer ${options.apiKey}`;
-      headers['content-length'] = String(body.length);
+      const headers = upstreamHeaders(req, options, body.length);
       const basePath = upstream.pathname.replace(/\/$/, '');
       const out = client.request(
         {
