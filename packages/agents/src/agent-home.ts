@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import type { RunnerClient } from '@corral/sdk';
+import { compact } from '@corral/sdk';
 import { HOME_DIR } from './checkpoint.js';
 import { AgentRunError } from './errors.js';
 import { BRIDGE_PORT } from './gateway/bridge.js';
@@ -47,5 +48,5 @@ export async function prepareAgentHome(
   for (const [path, content] of Object.entries(files ?? {})) {
     await client.files.write(join(HOME_DIR, path), content, { signal });
   }
-  return { home, ...(podUrlUsed === undefined ? {} : { baseUrl: podUrlUsed }) };
+  return compact({ home, baseUrl: podUrlUsed });
 }

@@ -4,6 +4,7 @@
  */
 import { constants as osConstants } from 'node:os';
 import type { RunnerClient } from '@corral/sdk';
+import { compact } from '@corral/sdk';
 import type { AgentEventBody } from './events.js';
 import type { ModelGateway } from './gateway/gateway.js';
 import type { InstalledAgent } from './install.js';
@@ -48,7 +49,7 @@ export async function runAgentPhase(input: PhaseInput): Promise<PhaseOutcome> {
     mode,
     baseUrl,
     ...(options.model ? { model: options.model } : {}),
-    ...(options.maxTurns === undefined ? {} : { maxTurns: options.maxTurns }),
+    ...compact({ maxTurns: options.maxTurns }),
     ...(resumeSessionId ? { resumeSessionId } : {}),
   });
   const launch =
@@ -122,6 +123,6 @@ export async function runAgentPhase(input: PhaseInput): Promise<PhaseOutcome> {
     text: resultText,
     ...(plan ? { plan } : {}),
     ...(sessionId ? { sessionId } : {}),
-    ...(error ? { error } : {}),
+    ...compact({ error }),
   };
 }

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import type { RunnerClient } from '@corral/sdk';
+import { compact } from '@corral/sdk';
 import { AgentError, WorkspaceError } from './errors.js';
 import { runOptionsSchema, type AgentRunOptions } from './options.js';
 import { WORKSPACE_DIR } from './workspace.js';
@@ -60,7 +61,7 @@ async function tarOf(
       `{ tar -c -C ${dir} .; echo $? > "$TMPDIR/corral-ckpt.rc"; } | head -c ${limit + 1}; ` +
         `exit "$(cat "$TMPDIR/corral-ckpt.rc")"`,
     ],
-    { ...(signal ? { signal } : {}) },
+    compact({ signal }),
   );
   if (r.stdoutBytes.length > limit)
     throw new AgentError(
@@ -95,16 +96,19 @@ export async function restoreCheckpoint(
     [WORKSPACE_DIR, checkpoint.workspace],
     [HOME_DIR, checkpoint.home],
   ] as const) {
-    const r = await client.commands.run(['/bin/sh', '-c', `mkdir -p ${dir} && tar -x -C ${dir}`], {
-      stdin: tar,
-      ...(signal ? { signal } : {}),
-    });
+    const r = await client.commands.run(
+      ['/bin/sh', '-c', `mkdir -p ${dir} && tar -x -C ${dir}`],
+      compact({
+        stdin: tar,
+        signal,
+      }),
+    );
     if (r.exitCode !== 0)
       throw new WorkspaceError(`cannot restore ${dir} from the checkpoint: ${r.stderr.trim()}`);
   }
   const check = await client.commands.run(
     ['git', '-C', WORKSPACE_DIR, 'cat-file', '-e', `${checkpoint.startTree}^{tree}`],
-    { ...(signal ? { signal } : {}) },
+    compact({ signal }),
   );
   if (check.exitCode !== 0)
     throw new WorkspaceError(
@@ -140,15 +144,15 @@ export function decodeCheckpoint(data: Buffer): RunCheckpoint {
       { code: 'CHECKPOINT_INVALID' },
     );
   const { workspaceBytes, sessionId, ...meta } = parsed.data;
-  return {
+  return compact({
     version: meta.version,
     agent: meta.agent,
     options: meta.options,
     plan: meta.plan,
-    ...(sessionId === undefined ? {} : { sessionId }),
+    sessionId,
     startTree: meta.startTree,
     createdAt: meta.createdAt,
     workspace: Buffer.from(body.subarray(0, workspaceBytes)),
     home: Buffer.from(body.subarray(workspaceBytes)),
-  };
+  });
 }

@@ -2,6 +2,7 @@
  * The append-only log behind a run's event stream: events and raw lines in memory, readers as
  * async iterators that start at any cursor and wait for new events without polling.
  */
+import { compact } from '@corral/sdk';
 import type { AgentEvent, AgentEventBody } from './events.js';
 
 export class EventLog {
@@ -21,7 +22,7 @@ export class EventLog {
       ...body,
       seq: this.events.length,
       time: new Date().toISOString(),
-      ...(rawIndex === undefined ? {} : { rawIndex }),
+      ...compact({ rawIndex }),
     };
     this.events.push(event);
     for (const listener of this.listeners) listener(event);

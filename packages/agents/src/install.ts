@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { access, chmod, mkdir, rename, rm, writeFile, constants } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { compact } from '@corral/sdk';
 import { AgentError, AgentNotInstalledError } from './errors.js';
 import type { AgentProfile } from './profiles/types.js';
 
@@ -120,7 +121,7 @@ function npmInstall(npm: string, prefix: string, spec: string, signal?: AbortSig
         '--loglevel=error',
         spec,
       ],
-      { stdio: ['ignore', 'ignore', 'pipe'], ...(signal ? { signal } : {}) },
+      { stdio: ['ignore', 'ignore', 'pipe'], ...compact({ signal }) },
     );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));

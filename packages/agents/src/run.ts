@@ -7,7 +7,7 @@
  * If the process holding the run goes away, `checkpoint()` (taken while waiting) lets another
  * one resume the run in a new sandbox (`ctx.resumeFrom`, checkpoint.ts).
  */
-import { RunnerClient, type ProvisionedSandbox, type SandboxProvider } from '@corral/sdk';
+import { RunnerClient, type ProvisionedSandbox, type SandboxProvider, compact } from '@corral/sdk';
 import { sandboxIdFor } from '@corral/orchestrator';
 import { prepareAgentHome } from './agent-home.js';
 import { runAgentPhase, type PhaseOutcome } from './agent-phase.js';
@@ -360,12 +360,12 @@ export class AgentRun {
       api: ctx.profile.api,
       upstreamUrl: ctx.upstream.url,
       apiKey: ctx.upstream.apiKey,
-      limits: {
-        ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
-        ...(options.maxCostUsd === undefined ? {} : { maxCostUsd: options.maxCostUsd }),
-        ...(options.maxTurns === undefined ? {} : { maxTurns: options.maxTurns }),
-      },
-      ...(ctx.pricing ? { pricing: ctx.pricing } : {}),
+      limits: compact({
+        maxTokens: options.maxTokens,
+        maxCostUsd: options.maxCostUsd,
+        maxTurns: options.maxTurns,
+      }),
+      ...compact({ pricing: ctx.pricing }),
       onStop: (r) => this.stop(r.code, r.message),
     });
   }

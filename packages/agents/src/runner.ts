@@ -5,7 +5,12 @@
  * leaked. It drives any `SandboxProvider` (local by default).
  */
 import { join } from 'node:path';
-import { createLocalProvider, type LocalProvider, type SandboxProvider } from '@corral/sdk';
+import {
+  createLocalProvider,
+  type LocalProvider,
+  type SandboxProvider,
+  compact,
+} from '@corral/sdk';
 import { AgentError, InvalidAgentOptionsError } from './errors.js';
 import { defaultAgentCacheDir, requireInstalled } from './install.js';
 import { Limiter } from './limiter.js';
@@ -154,16 +159,16 @@ export class AgentRunner {
       provider: this.provider,
       profile,
       placement: this.placement,
-      ...(installed ? { installed } : {}),
+      ...compact({ installed }),
       upstream,
       gatewayParentDir: this.options.gatewayDir ?? join(this.stateDir(), 'agent-gateways'),
-      ...(this.options.pricing ? { pricing: this.options.pricing } : {}),
+      ...compact({ pricing: this.options.pricing }),
       owner: `agents-${process.pid}`,
       acquire: (signal) => this.limiter.acquire(signal),
       onDone: (r) => {
         if (this.runs.get(r.taskId)?.run === r) this.runs.delete(r.taskId);
       },
-      ...(resumeFrom ? { resumeFrom } : {}),
+      ...compact({ resumeFrom }),
     });
     this.runs.set(options.taskId, { run, key });
     return run;

@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import type { RunnerClient } from '@corral/sdk';
+import { compact } from '@corral/sdk';
 import { WorkspaceError } from './errors.js';
 import type { FileChange } from './events.js';
 
@@ -34,11 +35,14 @@ async function sh(
   script: string,
   options: { stdin?: Uint8Array; signal?: AbortSignal; env?: Record<string, string> } = {},
 ) {
-  return client.commands.run(['/bin/sh', '-c', script], {
-    env: { ...GIT_ENV, ...options.env },
-    ...(options.stdin ? { stdin: options.stdin } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  return client.commands.run(
+    ['/bin/sh', '-c', script],
+    compact({
+      env: { ...GIT_ENV, ...options.env },
+      stdin: options.stdin,
+      signal: options.signal,
+    }),
+  );
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -87,7 +91,7 @@ export async function prepareWorkspace(
       client,
       `{ mkdir -p ${WORKSPACE_DIR} && tar -x -C ${WORKSPACE_DIR}; } || exit ${COPY_FAILED}\n` +
         snapshotScript('start'),
-      { stdin: tar, ...(signal ? { signal } : {}) },
+      compact({ stdin: tar, signal }),
     );
     if (r.exitCode === COPY_FAILED)
       throw new WorkspaceError(`copying ${spec.dir} into the sandbox failed: ${r.stderr.trim()}`);
@@ -104,9 +108,9 @@ export async function prepareWorkspace(
   const r = await sh(
     client,
     `${safe}git clone -q ${quote(spec.repo)} ${WORKSPACE_DIR}${checkout}`,
-    {
-      ...(signal ? { signal } : {}),
-    },
+    compact({
+      signal,
+    }),
   );
   if (r.exitCode !== 0)
     throw new WorkspaceError(
@@ -133,7 +137,7 @@ function treeFrom(r: { exitCode: number | null; stdout: string; stderr: string }
 }
 
 async function snapshotTree(client: RunnerClient, name: string, signal?: AbortSignal) {
-  return treeFrom(await sh(client, snapshotScript(name), { ...(signal ? { signal } : {}) }));
+  return treeFrom(await sh(client, snapshotScript(name), compact({ signal })));
 }
 
 export async function collectChanges(
@@ -147,7 +151,7 @@ export async function collectChanges(
     `end=$(${snapshotScript('end')}) || exit ${SNAPSHOT_FAILED}\n` +
       `cd ${WORKSPACE_DIR} && git diff --no-renames --name-status ${startTree} "$end" && ` +
       `printf '\\0' && git diff --no-renames --binary ${startTree} "$end"`,
-    { ...(signal ? { signal } : {}) },
+    compact({ signal }),
   );
   if (r.exitCode === SNAPSHOT_FAILED)
     throw new WorkspaceError(`cannot record the workspace state: ${r.stderr.trim()}`);
@@ -167,9 +171,12 @@ export async function collectChanges(
 
 /** The workspace as a tar archive (`.git` included). */
 export async function workspaceTar(client: RunnerClient, signal?: AbortSignal): Promise<Buffer> {
-  const r = await client.commands.run(['tar', '-c', '-C', WORKSPACE_DIR, '.'], {
-    ...(signal ? { signal } : {}),
-  });
+  const r = await client.commands.run(
+    ['tar', '-c', '-C', WORKSPACE_DIR, '.'],
+    compact({
+      signal,
+    }),
+  );
   if (r.exitCode !== 0) throw new WorkspaceError(`cannot archive the workspace: ${r.stderr}`);
   return r.stdoutBytes;
 }
@@ -179,7 +186,7 @@ export function packWorkspace(dir: string, signal?: AbortSignal): Promise<Buffer
   return new Promise((resolve, reject) => {
     const child = spawn('tar', ['-c', '-C', dir, '.'], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      ...(signal ? { signal } : {}),
+      ...compact({ signal }),
     });
     const out: Buffer[] = [];
     let err = '';

@@ -1,4 +1,5 @@
 import type { IsolationLevel, SandboxInfo, SandboxProvider } from '@corral/sdk';
+import { compact } from '@corral/sdk';
 import type { CliContext, DetachedCreateOptions, Terminal } from './context.js';
 
 /**
@@ -35,7 +36,7 @@ async function openProvider(
   if (name === 'local') {
     return createLocalProvider({
       minReady: 0,
-      ...(variant.isolation === undefined ? {} : { isolation: variant.isolation }),
+      ...compact({ isolation: variant.isolation }),
       ...(env.CORRAL_STATE_DIR ? { stateDir: env.CORRAL_STATE_DIR } : {}),
     });
   }

@@ -7,6 +7,7 @@
  * docs/errors.md; messages say what is wrong, then how to fix it.
  */
 import type { RunnerErrorCode } from '@corral/runner';
+import { compact } from './compact.js';
 
 /** Codes of the SDK itself (providers, the facade, the transports). */
 export type SdkErrorCode =
@@ -97,13 +98,13 @@ export class CorralError extends Error {
     retryable: boolean;
     httpStatus?: number;
   } {
-    return {
+    return compact({
       name: this.name,
       code: this.code,
       message: this.message,
       retryable: this.retryable,
-      ...(this.httpStatus === undefined ? {} : { httpStatus: this.httpStatus }),
-    };
+      httpStatus: this.httpStatus,
+    });
   }
 }
 

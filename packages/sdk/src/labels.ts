@@ -8,6 +8,7 @@
  * apart so a cluster admin can tell who set what and select Corral's sandboxes alone.
  */
 import { hostname } from 'node:os';
+import { compact } from './compact.js';
 import { InvalidArgumentError } from './errors.js';
 
 export const CORRAL_LABELS = {
@@ -122,11 +123,11 @@ export function labelsToInfo(stored: Record<string, string>): {
   }
   const owner = stored[CORRAL_LABELS.owner];
   const taskId = stored[CORRAL_LABELS.taskId];
-  return {
+  return compact({
     labels,
-    ...(owner !== undefined ? { owner } : {}),
-    ...(taskId !== undefined ? { taskId } : {}),
-  };
+    owner,
+    taskId,
+  });
 }
 
 /** `<hostname>-<pid>` made label-safe: the default owner of what this process creates. */

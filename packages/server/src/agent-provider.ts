@@ -3,7 +3,12 @@
  * task-id labels itself, which providers refuse as reserved labels; this adapter turns them into
  * the `owner`/`taskId` options they stand for and passes everything else through unchanged.
  */
-import { CORRAL_LABELS, type ProviderCreateOptions, type SandboxProvider } from '@corral/sdk';
+import {
+  CORRAL_LABELS,
+  type ProviderCreateOptions,
+  type SandboxProvider,
+  compact,
+} from '@corral/sdk';
 
 export function agentProvider(provider: SandboxProvider, owner: string): SandboxProvider {
   const create = (options: ProviderCreateOptions) => {
@@ -15,7 +20,7 @@ export function agentProvider(provider: SandboxProvider, owner: string): Sandbox
       ...options,
       labels,
       owner,
-      ...(taskId === undefined ? {} : { taskId }),
+      ...compact({ taskId }),
     });
   };
   return new Proxy(provider, {

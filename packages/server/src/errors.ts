@@ -1,3 +1,4 @@
+import { compact } from '@corral/sdk';
 /**
  * The server's one error hierarchy. Every `ServerError` has a stable UPPER_SNAKE `code`, the
  * HTTP status it answers with, `retryable`, and for bad input the `field` it is about. Errors of
@@ -61,11 +62,11 @@ export class ServerError extends Error {
 
   toBody(): { error: { code: string; message: string; field?: string } } {
     return {
-      error: {
+      error: compact({
         code: this.code,
         message: this.message,
-        ...(this.field === undefined ? {} : { field: this.field }),
-      },
+        field: this.field,
+      }),
     };
   }
 }

@@ -4,6 +4,7 @@
  * both agree and that every route in it answers as documented).
  */
 import { z } from 'zod';
+import { compact } from '@corral/sdk';
 import {
   approveSchema,
   execSchema,
@@ -264,10 +265,10 @@ export function openapiDocument(): Record<string, unknown> {
         const c = content(body, Number(status));
         return [
           status,
-          {
+          compact({
             description: body === 'redirect' ? 'redirect to /' : body,
-            ...(c ? { content: c } : {}),
-          },
+            content: c,
+          }),
         ];
       }),
     );

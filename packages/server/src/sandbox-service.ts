@@ -10,6 +10,7 @@ import {
   type RunnerEndpoint,
   type SandboxInfo,
   type SandboxProvider,
+  compact,
 } from '@corral/sdk';
 import { ServerError } from './errors.js';
 import type { SandboxDetail, SandboxView } from './schemas.js';
@@ -117,28 +118,26 @@ export class SandboxService {
           ? { mode: options.network }
           : { mode: 'allow' as const, domains: options.network.allow };
     const limits = options.limits
-      ? {
-          ...(options.limits.memoryBytes === undefined
-            ? {}
-            : { memoryBytes: options.limits.memoryBytes }),
-          ...(options.limits.cpus === undefined ? {} : { cpus: options.limits.cpus }),
-          ...(options.limits.pids === undefined ? {} : { maxProcesses: options.limits.pids }),
-          ...(options.limits.diskBytes === undefined
-            ? {}
-            : { diskBytes: options.limits.diskBytes }),
-        }
+      ? compact({
+          memoryBytes: options.limits.memoryBytes,
+          cpus: options.limits.cpus,
+          maxProcesses: options.limits.pids,
+          diskBytes: options.limits.diskBytes,
+        })
       : undefined;
-    const made = await provider.create({
-      owner: this.owner,
-      ...(network ? { network } : {}),
-      ...(limits ? { limits } : {}),
-      ...(options.labels ? { labels: options.labels } : {}),
-      ...(options.lifetimeMs === undefined ? {} : { maxLifetimeMs: options.lifetimeMs }),
-      ...(options.env ? { env: options.env } : {}),
-      ...(options.taskId === undefined ? {} : { taskId: options.taskId }),
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-      ...(signal ? { signal } : {}),
-    });
+    const made = await provider.create(
+      compact({
+        owner: this.owner,
+        network,
+        limits,
+        labels: options.labels,
+        maxLifetimeMs: options.lifetimeMs,
+        env: options.env,
+        taskId: options.taskId,
+        timeoutMs: options.timeoutMs,
+        signal,
+      }),
+    );
     try {
       await this.store.putSandbox({
         id: made.info.id,

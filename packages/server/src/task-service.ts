@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentRun, AgentRunner, AgentRunRecord } from '@corral/agents';
+import { compact } from '@corral/sdk';
 import type { CheckpointFiles } from './checkpoint-files.js';
 import { ServerError } from './errors.js';
 import type { EventHub } from './event-hub.js';
@@ -128,8 +129,7 @@ export class TaskService {
       );
     const next: Task = {
       ...task,
-      ...(change.title === undefined ? {} : { title: change.title }),
-      ...(change.prompt === undefined ? {} : { prompt: change.prompt }),
+      ...compact({ title: change.title, prompt: change.prompt }),
       updatedAt: new Date().toISOString(),
     };
     await this.store.putTask(next);
@@ -358,11 +358,11 @@ export class TaskService {
    */
   private async keep(run: AgentRun): Promise<void> {
     try {
-      const checkpoint = await run.checkpoint({
-        ...(this.recovery.maxCheckpointBytes === undefined
-          ? {}
-          : { maxBytes: this.recovery.maxCheckpointBytes }),
-      });
+      const checkpoint = await run.checkpoint(
+        compact({
+          maxBytes: this.recovery.maxCheckpointBytes,
+        }),
+      );
       await this.recovery.checkpoints.save(run.taskId, checkpoint);
       this.checkpointed.add(run.taskId);
     } catch (error) {

@@ -7,6 +7,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { compact } from '@corral/sdk';
 import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';
 import { startAgentSandboxController } from './controller/index.js';
@@ -114,25 +115,27 @@ export interface FakeCluster extends AsyncDisposable {
 export async function startFakeCluster(options: FakeClusterOptions = {}): Promise<FakeCluster> {
   const clock = options.clock ?? systemClock;
   const namespaces = options.namespaces ?? ['default'];
-  const store = createObjectStore({
-    clock,
-    namespaces,
-    ...(options.crds !== undefined ? { crds: options.crds } : {}),
-    ...(options.watchHistorySize !== undefined
-      ? { watchHistorySize: options.watchHistorySize }
-      : {}),
-  });
+  const store = createObjectStore(
+    compact({
+      clock,
+      namespaces,
+      crds: options.crds,
+      watchHistorySize: options.watchHistorySize,
+    }),
+  );
   const faults = createFaults();
   const log = createRequestLog();
   let address = '127.0.0.1:0';
-  const api = createApiServer({
-    store,
-    faults,
-    log,
-    bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
-    serverAddress: () => address,
-    ...(options.token !== undefined ? { token: options.token } : {}),
-  });
+  const api = createApiServer(
+    compact({
+      store,
+      faults,
+      log,
+      bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
+      serverAddress: () => address,
+      token: options.token,
+    }),
+  );
   // the runtime is made before the kubelet starts, so the pod subresources can reach it
   const kubeletOptions = options.kubelet === false ? undefined : (options.kubelet ?? {});
   const { runtime: runtimeOption, process: processOptions, ...kubeletRest } = kubeletOptions ?? {};
@@ -160,7 +163,7 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
         : runtimeOption;
   const lookup = (namespace: string, name: string) => runtime?.lookup?.(namespace, name);
   registerPodLog(api, { lookup });
-  registerPodExec(api, { lookup, ...(options.execV5 !== undefined ? { v5: options.execV5 } : {}) });
+  registerPodExec(api, compact({ lookup, v5: options.execV5 }));
   registerPodPortForward(api, { lookup });
 
   const tls = options.tls === true ? selfSignedCertificate() : undefined;
@@ -191,7 +194,7 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
     namespace: options.namespace ?? namespaces[0] ?? 'default',
     contextName: options.contextName ?? 'corral-fake',
     ...(tls ? { caPem: tls.cert } : {}),
-    ...(options.token !== undefined ? { token: options.token } : {}),
+    ...compact({ token: options.token }),
   };
 
   const controller =
@@ -204,7 +207,7 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
       : startKubelet(store, {
           ...kubeletRest,
           clock,
-          ...(runtime !== undefined ? { runtime } : {}),
+          ...compact({ runtime }),
         });
 
   const gateways: GatewayController | undefined =

@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { compact } from '@corral/sdk';
 import { startPlayground } from './playground.js';
 
 const USAGE =
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
   const kubeconfigPath = resolve(values.kubeconfig);
   const cluster = await startPlayground({
     kubeconfigPath,
-    ...(values.namespace === undefined ? {} : { namespaces: values.namespace }),
+    ...compact({ namespaces: values.namespace }),
     pods: values.pods,
   });
   process.stdout.write(

@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import { AbortedError, CorralError } from '@corral/sdk';
+import { AbortedError, CorralError, compact } from '@corral/sdk';
 import type { CommandResult, RunOptions, Sandbox } from '@corral/sdk';
 import type { CliContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
@@ -62,8 +62,7 @@ export async function runInSandbox(
           onStdout: (data: string) => void ctx.stdout.write(data),
           onStderr: (data: string) => void ctx.stderr.write(data),
         }),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    ...compact({ timeoutMs: options.timeoutMs, cwd: options.cwd }),
     ...(Object.keys(options.env).length > 0 ? { env: options.env } : {}),
     signal: ctx.signal,
   };

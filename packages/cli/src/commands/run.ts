@@ -1,4 +1,5 @@
 import type { Sandbox } from '@corral/sdk';
+import { compact } from '@corral/sdk';
 import type { CliContext } from '../context.js';
 import { createUi } from '../output/ui.js';
 import type { Ui } from '../output/ui.js';
@@ -40,7 +41,7 @@ export async function runCommand(
         timeoutMs,
         env: {},
         stdin,
-        ...(flags.cwd === undefined ? {} : { cwd: flags.cwd }),
+        ...compact({ cwd: flags.cwd }),
       };
       const outcome = terminal
         ? await runOnTerminal(sandbox, argv, { ...execOptions, interactive }, ctx, ui, terminal)

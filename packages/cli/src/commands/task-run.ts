@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { createOrchestrator, type TaskPhase, type TaskRecord } from '@corral/orchestrator';
-import { AbortedError, CorralError, providerCreateOptions, type TaskResult } from '@corral/sdk';
+import {
+  AbortedError,
+  CorralError,
+  providerCreateOptions,
+  type TaskResult,
+  compact,
+} from '@corral/sdk';
 import type { CliContext } from '../context.js';
 import { createUi } from '../output/ui.js';
 import type { Ui } from '../output/ui.js';
@@ -50,12 +56,12 @@ export async function taskRunCommand(flags: TaskRunFlags, ctx: CliContext): Prom
       let record: TaskRecord;
       try {
         record = await orchestrator.runTask(
-          {
+          compact({
             taskID,
             message: flags.message,
-            ...(flags.command === undefined ? {} : { command: flags.command }),
-            ...(timeoutMs === undefined ? {} : { timeoutMs }),
-          },
+            command: flags.command,
+            timeoutMs,
+          }),
           { signal: ctx.signal },
         );
       } finally {
@@ -75,16 +81,18 @@ export async function taskRunCommand(flags: TaskRunFlags, ctx: CliContext): Prom
         ? exitCodeOf(record.result)
         : (record.exitCode ?? (record.state === 'timed-out' ? ExitCode.TIMEOUT : ExitCode.FAILURE));
       if (ui.json) {
-        ui.result({
-          ok: true,
-          sandboxId: record.sandboxId,
-          taskID,
-          exitCode,
-          state: record.state,
-          ...(record.result ? { result: record.result } : {}),
-          phases: record.phases,
-          completedBy: record.completedBy,
-        });
+        ui.result(
+          compact({
+            ok: true,
+            sandboxId: record.sandboxId,
+            taskID,
+            exitCode,
+            state: record.state,
+            result: record.result,
+            phases: record.phases,
+            completedBy: record.completedBy,
+          }),
+        );
       } else {
         printRecord(ui, record, exitCode);
         if (flags.command === undefined) ui.status(NO_COMMAND_NOTE);

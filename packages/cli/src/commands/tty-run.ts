@@ -2,7 +2,7 @@
  * `-t`/`-i` on `run` and `sandbox exec`, as docker and kubectl spell them: `-t` gives the command
  * a terminal in the sandbox (docs/decisions/0029), `-i` keeps Corral's stdin connected to it.
  */
-import { AbortedError, CorralError, InvalidArgumentError } from '@corral/sdk';
+import { AbortedError, CorralError, InvalidArgumentError, compact } from '@corral/sdk';
 import type { Sandbox } from '@corral/sdk';
 import type { CliContext, Terminal } from '../context.js';
 import type { Ui } from '../output/ui.js';
@@ -59,8 +59,7 @@ export async function runOnTerminal(
     cmd: argv,
     ...initial,
     env: { ...options.env, ...(term ? { TERM: term } : {}) },
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    ...compact({ timeoutMs: options.timeoutMs, cwd: options.cwd }),
     onData: (data) => void ctx.stdout.write(data),
     signal: ctx.signal,
   });

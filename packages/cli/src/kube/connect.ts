@@ -1,5 +1,6 @@
 import { createAgentSandboxClient, loadKubeConfig } from '@corral/agent-sandbox';
 import type { AgentSandboxClient, LoadedKubeConfig } from '@corral/agent-sandbox';
+import { compact } from '@corral/sdk';
 import type { CliContext } from '../context.js';
 import { toCliError } from './errors.js';
 import type { KubeFlags } from './flags.js';
@@ -14,12 +15,14 @@ export interface KubeConnection {
 /** Loads the kubeconfig the way kubectl does, honouring `--kubeconfig`, `--context` and `-n`. */
 export function loadKube(flags: KubeFlags, ctx: Pick<CliContext, 'env'>): LoadedKubeConfig {
   try {
-    return loadKubeConfig({
-      env: { ...ctx.env },
-      ...(flags.kubeconfig === undefined ? {} : { kubeconfigPath: flags.kubeconfig }),
-      ...(flags.context === undefined ? {} : { context: flags.context }),
-      ...(flags.namespace === undefined ? {} : { namespace: flags.namespace }),
-    });
+    return loadKubeConfig(
+      compact({
+        env: { ...ctx.env },
+        kubeconfigPath: flags.kubeconfig,
+        context: flags.context,
+        namespace: flags.namespace,
+      }),
+    );
   } catch (error) {
     throw toCliError(error, 'Loading the Kubernetes configuration');
   }

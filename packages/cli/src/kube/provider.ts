@@ -1,4 +1,4 @@
-import { Sandbox } from '@corral/sdk';
+import { Sandbox, compact } from '@corral/sdk';
 import type { SandboxProvider } from '@corral/sdk';
 import type { CliContext } from '../context.js';
 import type { KubeFlags } from './flags.js';
@@ -20,13 +20,15 @@ export async function openKubernetesProvider(
     import('@corral/sdk/kubernetes'),
   ]);
   const loaded = loadKube(flags, ctx);
-  return createKubernetesProvider({
-    kubeConfig: loaded.kubeConfig,
-    namespace: loaded.namespace,
-    env: { ...ctx.env },
-    ...(flags.warmPool === undefined ? {} : { warmPool: flags.warmPool }),
-    ...(flags.template === undefined ? {} : { template: flags.template }),
-  });
+  return createKubernetesProvider(
+    compact({
+      kubeConfig: loaded.kubeConfig,
+      namespace: loaded.namespace,
+      env: { ...ctx.env },
+      warmPool: flags.warmPool,
+      template: flags.template,
+    }),
+  );
 }
 
 /**

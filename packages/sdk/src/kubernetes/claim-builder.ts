@@ -11,6 +11,7 @@ import {
   type ApiVersionName,
   type KubeObject,
 } from '@corral/agent-sandbox';
+import { compact } from '../compact.js';
 import { InvalidArgumentError } from '../errors.js';
 import { sandboxLabels } from '../labels.js';
 import { checkPlacementExists } from './placement-check.js';
@@ -42,32 +43,30 @@ export async function buildClaim(
   labels[LABELS.createdBy] = CORRAL_CREATED_BY;
   const version: ApiVersionName = await client.apiVersionFor('SandboxClaim');
   const fragment = await client.claimSpecFor(
-    {
-      ...(warmPool !== undefined ? { warmPool } : {}),
-      ...(template !== undefined ? { template } : {}),
-    },
-    {
+    compact({
+      warmPool,
+      template,
+    }),
+    compact({
       namespace: ref.namespace,
-      ...(options.signal !== undefined ? { signal: options.signal } : {}),
-    },
+      signal: options.signal,
+    }),
   );
   const target =
     'warmPoolRef' in fragment
       ? { warmPool: fragment.warmPoolRef.name }
-      : {
+      : compact({
           template: fragment.sandboxTemplateRef.name,
-          ...(fragment.warmpool !== undefined ? { warmPool: fragment.warmpool } : {}),
-        };
+          warmPool: fragment.warmpool,
+        });
   const now = new Date();
   const podMetadata =
     options.podLabels !== undefined || options.podAnnotations !== undefined
       ? {
-          additionalPodMetadata: {
-            ...(options.podLabels !== undefined ? { labels: options.podLabels } : {}),
-            ...(options.podAnnotations !== undefined
-              ? { annotations: options.podAnnotations }
-              : {}),
-          },
+          additionalPodMetadata: compact({
+            labels: options.podLabels,
+            annotations: options.podAnnotations,
+          }),
         }
       : {};
   return buildSandboxClaim({

@@ -1,5 +1,6 @@
 /** How a sandbox id names a claim, and the error shapes that mean "not there" or "may exist". */
 import { AgentSandboxError } from '@corral/agent-sandbox';
+import { compact } from '../compact.js';
 import { InvalidArgumentError, SandboxNotFoundError } from '../errors.js';
 import { checkClaimName } from './names.js';
 
@@ -38,7 +39,7 @@ export function requestFor(
   ref: Ref,
   signal: AbortSignal | undefined,
 ): { namespace: string; signal?: AbortSignal } {
-  return { namespace: ref.namespace, ...(signal !== undefined ? { signal } : {}) };
+  return compact({ namespace: ref.namespace, signal });
 }
 
 /** The object is not there: the API's 404 or the SDK's missing sandbox. */

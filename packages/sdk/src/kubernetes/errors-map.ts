@@ -7,6 +7,7 @@ import {
   translateError,
   type AgentSandboxErrorCode,
 } from '@corral/agent-sandbox';
+import { compact } from '../compact.js';
 import {
   AbortedError,
   AuthenticationError,
@@ -58,11 +59,11 @@ export function toSdkError(raw: unknown, context: ErrorContext = {}): CorralErro
   }
   const message = `${prefix}${e.message}`;
   const status = httpStatusOf(e);
-  const base = {
+  const base = compact({
     cause: e,
     retryable: e.retryable,
-    ...(status === undefined ? {} : { httpStatus: status }),
-  };
+    httpStatus: status,
+  });
   return BY_CODE[e.code](message, base, context);
 }
 

@@ -59,16 +59,12 @@ import {
 import { podTarget } from './pod-target.js';
 import { KubernetesTelemetry, type CreateTrace } from './telemetry.js';
 import { waitNameFree } from './wait-name-free.js';
-import {
-  installSignalCleanup,
-  type SignalCleanupDisposer,
-  type SignalCleanupOptions,
-} from './signal-cleanup.js';
+import type { SignalCleanupDisposer, SignalCleanupOptions } from './signal-cleanup.js';
+import { installSignalCleanup } from './signal-cleanup.js';
 import { setSandboxRunning, type SuspendOptions } from './suspend-resume.js';
 import { terminalWaitError, waitClaimTerminal } from './wait-terminal.js';
 
 export type { SuspendOptions } from './suspend-resume.js';
-
 export type { DeleteSandboxOptions } from './options.js';
 
 export class KubernetesProvider implements SandboxProvider {
@@ -169,10 +165,13 @@ export class KubernetesProvider implements SandboxProvider {
       });
     try {
       await traced.step('corral.claim.create', () =>
-        this.client.claims.create(claim as never, {
-          namespace: ref.namespace,
-          ...(signal !== undefined ? { signal } : {}),
-        }),
+        this.client.claims.create(
+          claim as never,
+          compact({
+            namespace: ref.namespace,
+            signal,
+          }),
+        ),
       );
     } catch (e) {
       if (createMayHaveLanded(e, signal)) await this.#rollback(ref);
@@ -182,12 +181,16 @@ export class KubernetesProvider implements SandboxProvider {
     if (options.network !== undefined) this.#requestedNetwork.set(ref.id, options.network);
     try {
       const ready = await traced.step('corral.claim.ready', () =>
-        waitForClaimReady(informers(this.client), ref.name, {
-          namespace: ref.namespace,
-          cache: asCache(caches.claims),
-          timeoutMs: options.timeoutMs ?? this.#options.readyTimeoutMs,
-          ...(signal !== undefined ? { signal } : {}),
-        }),
+        waitForClaimReady(
+          informers(this.client),
+          ref.name,
+          compact({
+            namespace: ref.namespace,
+            cache: asCache(caches.claims),
+            timeoutMs: options.timeoutMs ?? this.#options.readyTimeoutMs,
+            signal,
+          }),
+        ),
       );
       traced.ready(ref.name, ready.sandboxName);
       signal?.throwIfAborted();
@@ -268,7 +271,7 @@ export class KubernetesProvider implements SandboxProvider {
     const namespace = options.namespace ?? this.namespace;
     const { signal } = options;
     const selector = claimSelector(options.labels);
-    const request = { namespace, ...(signal !== undefined ? { signal } : {}) };
+    const request = compact({ namespace, signal });
     try {
       const found = await listClaimsWithSandboxes(this.client, request, selector);
       return found.map(({ claim, sandbox }) => {
@@ -308,7 +311,7 @@ export class KubernetesProvider implements SandboxProvider {
           namespace: ref.namespace,
           timeoutMs: options.timeoutMs ?? this.#options.cleanupTimeoutMs,
           ...(this.#closed ? {} : { cache: asCache(this.#caches.for(ref.namespace).claims) }),
-          ...(signal !== undefined ? { signal } : {}),
+          ...compact({ signal }),
         });
       }
     } catch (e) {

@@ -7,6 +7,7 @@ import { PassThrough } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { translateError } from '@corral/agent-sandbox';
 import { Log, type KubeConfig } from '@kubernetes/client-node';
+import { compact } from '../compact.js';
 import { AbortedError } from '../errors.js';
 import { toSdkError } from './errors-map.js';
 
@@ -40,13 +41,13 @@ export async function* podLogLines(
       target.pod,
       target.container,
       sink,
-      {
-        ...(options.follow !== undefined ? { follow: options.follow } : {}),
-        ...(options.tailLines !== undefined ? { tailLines: options.tailLines } : {}),
-        ...(options.sinceSeconds !== undefined ? { sinceSeconds: options.sinceSeconds } : {}),
-        ...(options.timestamps !== undefined ? { timestamps: options.timestamps } : {}),
-        ...(options.previous !== undefined ? { previous: options.previous } : {}),
-      },
+      compact({
+        follow: options.follow,
+        tailLines: options.tailLines,
+        sinceSeconds: options.sinceSeconds,
+        timestamps: options.timestamps,
+        previous: options.previous,
+      }),
     );
   } catch (e) {
     sink.destroy();

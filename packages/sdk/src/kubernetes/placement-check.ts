@@ -7,6 +7,7 @@
  */
 import { AgentSandboxError, callOptions, type AgentSandboxClient } from '@corral/agent-sandbox';
 import { CustomObjectsApi } from '@kubernetes/client-node';
+import { compact } from '../compact.js';
 import { PlacementNotFoundError } from '../errors.js';
 
 const GROUP = 'extensions.agents.x-k8s.io';
@@ -42,7 +43,7 @@ export async function checkPlacementExists(
   for (const [kind, name] of wanted) {
     const accessor = kind === 'SandboxWarmPool' ? client.warmPools : client.templates;
     try {
-      await accessor.get(name, { namespace, ...(signal !== undefined ? { signal } : {}) });
+      await accessor.get(name, compact({ namespace, signal }));
       continue;
     } catch (e) {
       if (!(e instanceof AgentSandboxError) || e.code !== 'NOT_FOUND') return;
@@ -84,10 +85,12 @@ async function whatExists(
   }
   try {
     const accessor = kind === 'SandboxWarmPool' ? client.warmPools : client.templates;
-    for await (const item of accessor.listAll({
-      namespace,
-      ...(signal !== undefined ? { signal } : {}),
-    })) {
+    for await (const item of accessor.listAll(
+      compact({
+        namespace,
+        signal,
+      }),
+    )) {
       if (item.metadata?.name !== undefined) found.here.push(item.metadata.name);
     }
   } catch {

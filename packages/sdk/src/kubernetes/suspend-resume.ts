@@ -9,6 +9,7 @@ import {
   type ApiVersionName,
   type KubeObject,
 } from '@corral/agent-sandbox';
+import { compact } from '../compact.js';
 import { SandboxNotFoundError } from '../errors.js';
 import type { Caches } from './claim-caches.js';
 import { requestFor, type Ref } from './claim-ref.js';
@@ -63,15 +64,15 @@ export async function setSandboxRunning(
       if ((object.metadata?.generation ?? 0) < generation) return false;
       return reachedRunning(object, running, version);
     },
-    {
+    compact({
       timeoutMs,
-      ...(signal !== undefined ? { signal } : {}),
+      signal,
       onTimeout: () =>
         new WaitTimeoutError({
           waitingFor: `Sandbox ${ref.namespace}/${sandboxName} to ${running ? 'become Ready again' : 'stop its pod'}`,
           timeoutMs,
           target: `Sandbox ${ref.namespace}/${sandboxName}`,
         }),
-    },
+    }),
   );
 }

@@ -13,6 +13,7 @@ import {
   type InformerProvider,
   type KubeObject,
 } from '@corral/agent-sandbox';
+import { compact } from '../compact.js';
 
 export interface WaitNameFreeOptions {
   namespace: string;
@@ -43,8 +44,8 @@ export async function waitNameFree(
   options: WaitNameFreeOptions,
 ): Promise<void> {
   const { namespace, timeoutMs, signal } = options;
-  const req = { namespace, ...(signal !== undefined ? { signal } : {}) };
-  const waitOptions = { namespace, timeoutMs, ...(signal !== undefined ? { signal } : {}) };
+  const req = compact({ namespace, signal });
+  const waitOptions = compact({ namespace, timeoutMs, signal });
   const informers = client as unknown as InformerProvider;
   let claim = await getOrUndefined(() => client.claims.get(name, req));
   if (claim?.metadata?.deletionTimestamp !== undefined) {

@@ -6,6 +6,7 @@ import {
   type KindObject,
   type SharedInformer,
 } from '@corral/agent-sandbox';
+import { compact } from '../compact.js';
 import { SandboxEndedError, SandboxNotFoundError, type CorralError } from '../errors.js';
 import { toSdkError } from './errors-map.js';
 import type { SandboxExit } from '../provider.js';
@@ -26,16 +27,21 @@ export async function waitClaimTerminal(
       `${doing}: there is no SandboxClaim ${ref.namespace}/${ref.name}. Check the id with list().`,
     );
   }
-  const finished = await waitForFinished(informers(client), 'SandboxClaim', ref.name, {
-    namespace: ref.namespace,
-    cache: asCache(claims),
-    ...(signal !== undefined ? { signal } : {}),
-  });
-  return {
+  const finished = await waitForFinished(
+    informers(client),
+    'SandboxClaim',
+    ref.name,
+    compact({
+      namespace: ref.namespace,
+      cache: asCache(claims),
+      signal,
+    }),
+  );
+  return compact({
     succeeded: finished.reason === 'PodSucceeded',
     reason: finished.reason,
-    ...(finished.message !== undefined ? { message: finished.message } : {}),
-  };
+    message: finished.message,
+  });
 }
 
 /** The SDK error of a failed terminal wait: a claim that can never finish is `SANDBOX_ENDED`. */

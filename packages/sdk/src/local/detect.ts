@@ -8,6 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { compact } from '../compact.js';
 import { AbortedError, IsolationUnavailableError } from '../errors.js';
 import type { IsolationLevel } from '../provider.js';
 import {
@@ -139,7 +140,7 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
 }
 
 const run = (file: string, args: string[], uid?: number) =>
-  runProbe(file, args, { timeoutMs: PROBE_TIMEOUT_MS, ...(uid === undefined ? {} : { uid }) });
+  runProbe(file, args, compact({ timeoutMs: PROBE_TIMEOUT_MS, uid }));
 
 /**
  * Probes that were killed (timed out on a loaded machine) rather than answered: their "no" is

@@ -10,6 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { compact } from '../compact.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { LimitsNotApplied, NetworkMode, ResourceLimits } from '../provider.js';
 import { proxyEnv } from './bwrap-args.js';
@@ -166,8 +167,7 @@ async function launchWith(
     uid,
     command,
     warnings,
-    ...(options.seccomp === undefined ? {} : { seccomp: options.seccomp }),
-    ...(options.tmpBytes === undefined ? {} : { tmpBytes: options.tmpBytes }),
+    ...compact({ seccomp: options.seccomp, tmpBytes: options.tmpBytes }),
   });
 
   const wrapper = wrapperSpawn({
@@ -281,11 +281,13 @@ async function startNetwork(
   await writeFile(join(dirs.net, NODE_PROXY_PRELOAD_FILE), NODE_PROXY_PRELOAD_SOURCE, {
     mode: 0o644,
   });
-  return startEgressProxy({
-    socketPath: join(dirs.net, PROXY_SOCKET_FILE),
-    domains: options.network.domains,
-    ...(options.proxyHosts ? { hosts: options.proxyHosts } : {}),
-  });
+  return startEgressProxy(
+    compact({
+      socketPath: join(dirs.net, PROXY_SOCKET_FILE),
+      domains: options.network.domains,
+      hosts: options.proxyHosts,
+    }),
+  );
 }
 
 /** The network modes an isolation level cannot keep. */

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { compact } from '../compact.js';
 import type { NetworkMode } from '../provider.js';
 import { bwrapArgs, bwrapEnvData, BWRAP_DATA } from './bwrap-args.js';
 import { writeGvisorBundle } from './gvisor-bundle.js';
@@ -69,7 +70,7 @@ export async function launcherArgv(input: LauncherInput): Promise<Launcher> {
           ...(wantSeccomp ? { seccomp: 6 } : {}),
           args: argsFd,
         },
-        ...(input.tmpBytes === undefined ? {} : { tmpBytes: input.tmpBytes }),
+        ...compact({ tmpBytes: input.tmpBytes }),
         hasEtcSsl: existsSync('/etc/ssl/certs'),
         hasResolvConf: existsSync('/etc/resolv.conf'),
         command,
@@ -107,7 +108,7 @@ export async function launcherArgv(input: LauncherInput): Promise<Launcher> {
           roBinds,
           env,
           network: network === 'full' ? 'full' : 'none',
-          ...(input.tmpBytes === undefined ? {} : { tmpBytes: input.tmpBytes }),
+          ...compact({ tmpBytes: input.tmpBytes }),
         },
         command,
       ),

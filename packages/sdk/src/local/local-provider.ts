@@ -202,16 +202,19 @@ export class LocalProvider implements SandboxProvider {
     const pooled = poolable ? this.pool?.take() : undefined;
     if (pooled) return this.claim(pooled, id, labels, options.maxLifetimeMs);
 
-    const live = await this.start(id, {
-      pooled: false,
-      labels,
-      env: options.env ?? {},
-      network,
-      limits,
-      readOnlyBinds,
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const live = await this.start(
+      id,
+      compact({
+        pooled: false,
+        labels,
+        env: options.env ?? {},
+        network,
+        limits,
+        readOnlyBinds,
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+      }),
+    );
     this.armLifetime(live, options.maxLifetimeMs);
     await writeRecord(live.dir, live.record);
     return this.provisioned(live.record, live.dir);
@@ -376,7 +379,7 @@ export class LocalProvider implements SandboxProvider {
         cgroupDirs: launched.cgroupDirs,
         token,
         pooled: spec.pooled,
-        ...(uid === undefined ? {} : { uid }),
+        ...compact({ uid }),
         ...compact({ creatorUid: callerUid() }),
       };
       const [pidStart, ownerStart] = await Promise.all([

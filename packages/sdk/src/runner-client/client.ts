@@ -1,4 +1,5 @@
 import type { HealthResponse } from '@corral/runner';
+import { compact } from '../compact.js';
 import type { RunnerEndpoint } from '../provider.js';
 import { Commands } from './commands.js';
 import { Files } from './files.js';
@@ -31,14 +32,16 @@ export class RunnerClient {
   async health(
     options: { signal?: AbortSignal; timeoutMs?: number } = {},
   ): Promise<HealthResponse> {
-    return this.transport.json<HealthResponse>({
-      method: 'GET',
-      path: '/healthz',
-      idempotent: true,
-      operation: 'health()',
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-    });
+    return this.transport.json<HealthResponse>(
+      compact({
+        method: 'GET',
+        path: '/healthz',
+        idempotent: true,
+        operation: 'health()',
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
+      }),
+    );
   }
 
   /** Closes pooled connections. Idempotent. */

@@ -1,8 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import type { CommandEvent, CommandInfo, CommandList, CommandStartRequest } from '@corral/runner';
+import { compact } from '../compact.js';
 import { AbortedError, ConflictError, ConnectionError, CorralError } from '../errors.js';
 import { errorFromTransport } from './errors-map.js';
+import { Tail } from './output-tail.js';
 import { checkEnv } from '../validate/sandbox-input.js';
 import { eventBytes, readEvents } from './ndjson.js';
 import type { Transport } from './transport.js';
@@ -86,34 +88,6 @@ export interface ConnectOptions {
 /** Carries an error thrown by a caller's callback through the stream handling unchanged. */
 class CallbackFailure {
   constructor(readonly error: unknown) {}
-}
-
-/** The last `limit` bytes of a stream, and how many came before them. */
-class Tail {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  dropped = 0;
-  constructor(private readonly limit: number) {}
-  push(data: Buffer): void {
-    this.chunks.push(data);
-    this.size += data.length;
-    while (this.size > this.limit && this.chunks.length > 0) {
-      const excess = this.size - this.limit;
-      const first = this.chunks[0]!;
-      if (first.length <= excess) {
-        this.chunks.shift();
-        this.size -= first.length;
-        this.dropped += first.length;
-      } else {
-        this.chunks[0] = first.subarray(excess);
-        this.size -= excess;
-        this.dropped += excess;
-      }
-    }
-  }
-  bytes(): Buffer {
-    return Buffer.concat(this.chunks);
-  }
 }
 
 class Collector {
@@ -243,14 +217,16 @@ export class CommandHandle implements AsyncIterable<CommandStreamEvent> {
   /** Signals the whole process group (default SIGKILL). False if it had already exited. */
   async kill(signal = 'SIGKILL', options: { signal?: AbortSignal } = {}): Promise<boolean> {
     try {
-      await this.transport.json({
-        method: 'POST',
-        path: commandPath(this.id, '/kill'),
-        body: JSON.stringify({ signal }),
-        headers: { 'content-type': 'application/json' },
-        operation: `kill command ${this.id}`,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      await this.transport.json(
+        compact({
+          method: 'POST',
+          path: commandPath(this.id, '/kill'),
+          body: JSON.stringify({ signal }),
+          headers: { 'content-type': 'application/json' },
+          operation: `kill command ${this.id}`,
+          signal: options.signal,
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConflictError && error.code === 'PROCESS_NOT_RUNNING') return false;
@@ -262,28 +238,32 @@ export class CommandHandle implements AsyncIterable<CommandStreamEvent> {
     data: string | Uint8Array,
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
-    const { res } = await this.transport.request({
-      method: 'POST',
-      path: commandPath(this.id, '/stdin'),
-      body:
-        typeof data === 'string'
-          ? data
-          : Buffer.from(data.buffer, data.byteOffset, data.byteLength),
-      headers: { 'content-type': 'application/octet-stream' },
-      operation: `write stdin of command ${this.id}`,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const { res } = await this.transport.request(
+      compact({
+        method: 'POST',
+        path: commandPath(this.id, '/stdin'),
+        body:
+          typeof data === 'string'
+            ? data
+            : Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+        headers: { 'content-type': 'application/octet-stream' },
+        operation: `write stdin of command ${this.id}`,
+        signal: options.signal,
+      }),
+    );
     res.resume();
   }
 
   async closeStdin(options: { signal?: AbortSignal } = {}): Promise<void> {
-    const { res } = await this.transport.request({
-      method: 'DELETE',
-      path: commandPath(this.id, '/stdin'),
-      operation: `close stdin of command ${this.id}`,
-      idempotent: true,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const { res } = await this.transport.request(
+      compact({
+        method: 'DELETE',
+        path: commandPath(this.id, '/stdin'),
+        operation: `close stdin of command ${this.id}`,
+        idempotent: true,
+        signal: options.signal,
+      }),
+    );
     res.resume();
   }
 
@@ -397,9 +377,7 @@ export class Commands {
     const stdin = options.stdin;
     const body: CommandStartRequest = {
       ...(typeof cmd === 'string' ? { shell: cmd } : { cmd: [...cmd] }),
-      ...(options.env ? { env: options.env } : {}),
-      ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...compact({ env: options.env, cwd: options.cwd, timeoutMs: options.timeoutMs }),
       ...(stdin !== undefined
         ? typeof stdin === 'string'
           ? { stdin }
@@ -415,28 +393,36 @@ export class Commands {
     const operation = `commands.run(${describe(cmd)})`;
     const signal = options.signal;
     if (background) {
-      const info = await this.transport.json<CommandInfo>({
+      const info = await this.transport.json<CommandInfo>(
+        compact({
+          method: 'POST',
+          path: '/v1/commands',
+          body: JSON.stringify(body),
+          headers: { 'content-type': 'application/json' },
+          operation,
+          signal,
+        }),
+      );
+      return new CommandHandle(
+        this.transport,
+        info,
+        compact({
+          onStdout: options.onStdout,
+          onStderr: options.onStderr,
+        }),
+      );
+    }
+
+    const { res } = await this.transport.request(
+      compact({
         method: 'POST',
         path: '/v1/commands',
         body: JSON.stringify(body),
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
         operation,
-        ...(signal ? { signal } : {}),
-      });
-      return new CommandHandle(this.transport, info, {
-        ...(options.onStdout ? { onStdout: options.onStdout } : {}),
-        ...(options.onStderr ? { onStderr: options.onStderr } : {}),
-      });
-    }
-
-    const { res } = await this.transport.request({
-      method: 'POST',
-      path: '/v1/commands',
-      body: JSON.stringify(body),
-      headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
-      operation,
-      ...(signal ? { signal } : {}),
-    });
+        signal,
+      }),
+    );
     const collector = new Collector(options);
     let id = '';
     let pid = 0;
@@ -470,24 +456,28 @@ export class Commands {
 
   /** Every command the runner knows, running or recently exited. */
   async list(options: { signal?: AbortSignal } = {}): Promise<CommandInfo[]> {
-    const list = await this.transport.json<CommandList>({
-      method: 'GET',
-      path: '/v1/commands',
-      idempotent: true,
-      operation: 'commands.list()',
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const list = await this.transport.json<CommandList>(
+      compact({
+        method: 'GET',
+        path: '/v1/commands',
+        idempotent: true,
+        operation: 'commands.list()',
+        signal: options.signal,
+      }),
+    );
     return list.commands;
   }
 
   async get(id: string, options: { signal?: AbortSignal } = {}): Promise<CommandInfo> {
-    return this.transport.json<CommandInfo>({
-      method: 'GET',
-      path: commandPath(id),
-      idempotent: true,
-      operation: `commands.get(${JSON.stringify(id)})`,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    return this.transport.json<CommandInfo>(
+      compact({
+        method: 'GET',
+        path: commandPath(id),
+        idempotent: true,
+        operation: `commands.get(${JSON.stringify(id)})`,
+        signal: options.signal,
+      }),
+    );
   }
 
   /** Reattaches to a command by id; output is replayed from `cursor` (default: all buffered). */

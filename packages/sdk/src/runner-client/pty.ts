@@ -1,4 +1,5 @@
 import type { CommandInfo, CommandStartRequest, PtySize } from '@corral/runner';
+import { compact } from '../compact.js';
 import { InvalidArgumentError } from '../errors.js';
 import { checkEnv } from '../validate/sandbox-input.js';
 import { CommandHandle, type CommandResult } from './commands.js';
@@ -121,21 +122,21 @@ export class Pty {
     const cmd = options.cmd ?? DEFAULT_SHELL;
     const body: CommandStartRequest = {
       ...(typeof cmd === 'string' ? { shell: cmd } : { cmd: [...cmd] }),
-      ...(options.env ? { env: options.env } : {}),
-      ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...compact({ env: options.env, cwd: options.cwd, timeoutMs: options.timeoutMs }),
       pty: { cols: options.cols, rows: options.rows },
       background: true,
       keepStdinOpen: true,
     };
-    const info = await this.transport.json<CommandInfo>({
-      method: 'POST',
-      path: '/v1/commands',
-      body: JSON.stringify(body),
-      headers: { 'content-type': 'application/json' },
-      operation: 'pty.create()',
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const info = await this.transport.json<CommandInfo>(
+      compact({
+        method: 'POST',
+        path: '/v1/commands',
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+        operation: 'pty.create()',
+        signal: options.signal,
+      }),
+    );
     return new PtyHandle(this.transport, info, options.onData);
   }
 }

@@ -1,4 +1,5 @@
 import type { TaskAccepted, TaskRequest, TaskResult, TaskStatus } from '@corral/runner';
+import { compact } from '../compact.js';
 import { TimeoutError } from '../errors.js';
 import type { Transport } from './transport.js';
 
@@ -16,24 +17,28 @@ export class Tasks {
    * submit answers `ConflictError` (`TASK_ALREADY_ASSIGNED`).
    */
   async submit(task: TaskRequest, options: { signal?: AbortSignal } = {}): Promise<TaskAccepted> {
-    return this.transport.json<TaskAccepted>({
-      method: 'POST',
-      path: '/task',
-      body: JSON.stringify(task),
-      headers: { 'content-type': 'application/json' },
-      operation: `tasks.submit(${JSON.stringify(task.taskID)})`,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    return this.transport.json<TaskAccepted>(
+      compact({
+        method: 'POST',
+        path: '/task',
+        body: JSON.stringify(task),
+        headers: { 'content-type': 'application/json' },
+        operation: `tasks.submit(${JSON.stringify(task.taskID)})`,
+        signal: options.signal,
+      }),
+    );
   }
 
   async get(options: { signal?: AbortSignal } = {}): Promise<TaskStatus> {
-    return this.transport.json<TaskStatus>({
-      method: 'GET',
-      path: '/task',
-      idempotent: true,
-      operation: 'tasks.get()',
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    return this.transport.json<TaskStatus>(
+      compact({
+        method: 'GET',
+        path: '/task',
+        idempotent: true,
+        operation: 'tasks.get()',
+        signal: options.signal,
+      }),
+    );
   }
 
   /**
@@ -50,15 +55,17 @@ export class Tasks {
         );
       }
       const waitMs = Math.min(LONG_POLL_MS, remaining);
-      const status = await this.transport.json<TaskStatus>({
-        method: 'GET',
-        path: '/task',
-        query: { wait: true, waitMs: Math.ceil(waitMs) },
-        idempotent: true,
-        timeoutMs: waitMs + 10_000,
-        operation: 'tasks.wait()',
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      const status = await this.transport.json<TaskStatus>(
+        compact({
+          method: 'GET',
+          path: '/task',
+          query: { wait: true, waitMs: Math.ceil(waitMs) },
+          idempotent: true,
+          timeoutMs: waitMs + 10_000,
+          operation: 'tasks.wait()',
+          signal: options.signal,
+        }),
+      );
       if (status.state === 'exited' && status.result) return status.result;
     }
   }

@@ -1,3 +1,4 @@
+import { compact } from '../compact.js';
 import { IsolationUnavailableError, SandboxNotFoundError } from '../errors.js';
 import type { ProvisionedSandbox, SandboxInfo, SandboxProvider } from '../provider.js';
 import { RunnerClient } from '../runner-client/index.js';
@@ -67,7 +68,7 @@ export class Sandbox implements AsyncDisposable {
     try {
       provisioned = await provider.create({
         ...providerOptions,
-        ...(budget.signal ? { signal: budget.signal } : {}),
+        ...compact({ signal: budget.signal }),
       });
       checkIsolation(options, provisioned.info);
       const runner = new RunnerClient(provisioned.endpoint);
@@ -93,7 +94,7 @@ export class Sandbox implements AsyncDisposable {
     throwIfAborted(options.signal, 'Sandbox.list');
     const provider = await defaultRegistry.resolve(options.provider);
     return provider.list({
-      ...(options.labels ? { labels: options.labels } : {}),
+      ...compact({ labels: options.labels }),
       ...signalOnly(options),
     });
   }

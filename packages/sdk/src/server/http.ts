@@ -2,6 +2,7 @@
  * JSON calls to a `corral serve` API, and the one place its answers and transport failures become
  * SDK errors. The server's error body is `{ error: { code, message, field? } }` (docs/server.md).
  */
+import { compact } from '../compact.js';
 import {
   AbortedError,
   AuthenticationError,
@@ -39,7 +40,7 @@ export function serverHttp(url: string, token: string, fetchImpl: typeof fetch):
             ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
           },
           ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
-          ...(call.signal ? { signal: call.signal } : {}),
+          ...compact({ signal: call.signal }),
         });
       } catch (error) {
         if (call.signal?.aborted)

@@ -1,3 +1,4 @@
+import { compact } from '../compact.js';
 import type { Commands } from '../runner-client/index.js';
 import { DEFAULT_OUTPUT_LIMITS, truncateText } from './truncate.js';
 import type { OutputLimits, TruncatedText } from './truncate.js';
@@ -40,9 +41,7 @@ export async function runBounded(
   const forward = options.onOutput ? streamBudget(limits.maxBytes, options.onOutput) : undefined;
   const result = await commands.run(cmd, {
     timeoutMs: options.timeoutMs,
-    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
-    ...(options.env === undefined ? {} : { env: options.env }),
-    ...(options.signal ? { signal: options.signal } : {}),
+    ...compact({ cwd: options.cwd, env: options.env, signal: options.signal }),
     ...(forward
       ? {
           onStdout: (text: string) => forward('stdout', text),

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { compact } from '@corral/sdk';
 import { ServerError } from '../errors.js';
 import { workPath, type SandboxService } from '../sandbox-service.js';
 import { execSchema, sandboxCreateSchema } from '../schemas.js';
@@ -42,9 +43,7 @@ export function sandboxRoutes(
         let seq = 0;
         const result = await client.commands.run(body.command, {
           ...(body.cwd === undefined ? {} : { cwd: workPath(body.cwd) }),
-          ...(body.env ? { env: body.env } : {}),
-          ...(body.timeoutMs === undefined ? {} : { timeoutMs: body.timeoutMs }),
-          ...(body.stdin === undefined ? {} : { stdin: body.stdin }),
+          ...compact({ env: body.env, timeoutMs: body.timeoutMs, stdin: body.stdin }),
           signal: out.signal,
           onStdout: (text) => out.send('stdout', { text }, ++seq),
           onStderr: (text) => out.send('stderr', { text }, ++seq),

@@ -3,6 +3,7 @@
  * controller-runtime wires upstream's reconcilers to an API server: watches feed a deduplicating
  * work queue, reconciles read the latest object and write back through the store.
  */
+import { compact } from '@corral/sdk';
 import { systemClock, type Clock } from '../clock.js';
 import type { KubeObject, ObjectStore, StoreEvent } from '../store/types.js';
 import { detectFlavor, gvrsFor, type ApiFlavor } from './api.js';
@@ -89,13 +90,11 @@ export function startAgentSandboxController(
           return undefined;
       }
     },
-    {
+    compact({
       timers,
-      ...(options.reconcileDelayMs !== undefined
-        ? { reconcileDelayMs: options.reconcileDelayMs }
-        : {}),
-      ...(options.onError !== undefined ? { onError: options.onError } : {}),
-    },
+      reconcileDelayMs: options.reconcileDelayMs,
+      onError: options.onError,
+    }),
   );
   const ctx: ControllerContext = {
     store,

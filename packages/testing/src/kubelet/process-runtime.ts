@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Socket } from 'node:net';
-import { UidAllocator } from '@corral/sdk';
+import { UidAllocator, compact } from '@corral/sdk';
 import { ContainerLog, DEFAULT_CONTAINER_LOG_BYTES } from './container-log.js';
 import { LoopbackAllocator } from './loopback-allocator.js';
 import type { ExecRequest, ExecSession, PodProcess, PodProcessState } from './pod-process.js';
@@ -217,7 +217,7 @@ async function runPodSandbox(
     name: id,
     level: env.level,
     baseDir: entry.baseDir,
-    ...(entry.hostUid !== undefined ? { uid: entry.hostUid } : {}),
+    ...compact({ uid: entry.hostUid }),
     network:
       egress !== undefined && egress.domains.length > 0
         ? { mode: 'allow', domains: [...egress.domains] }
@@ -225,7 +225,7 @@ async function runPodSandbox(
     ...(egress?.hosts !== undefined ? { proxyHosts: { ...egress.hosts } } : {}),
     limits: {},
     cgroups: env.report.cgroups,
-    files: { 'runner.mjs': env.bundle, ...(agentDir !== undefined ? { agent: agentDir } : {}) },
+    files: compact({ 'runner.mjs': env.bundle, agent: agentDir }),
     env: entry.spec.env,
     command: (p) => [
       p.node,

@@ -1,4 +1,5 @@
 /** The built-in kinds Corral touches, served without CRD schemas. */
+import { compact } from '@corral/sdk';
 import { withApiVersion } from '../conversion/generic.js';
 import type { ResourceType } from './types.js';
 import { RBAC_BUILTINS } from './rbac-builtins.js';
@@ -162,7 +163,7 @@ export function builtinResources(): ResourceType[] {
     ],
     storageVersion: s.version,
     builtin: true,
-    ...(s.fieldSelectors ? { fieldSelectors: s.fieldSelectors } : {}),
+    ...compact({ fieldSelectors: s.fieldSelectors }),
     convert: (object, toVersion) => withApiVersion(s.group, object, toVersion),
   }));
 }

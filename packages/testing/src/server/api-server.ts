@@ -5,6 +5,7 @@
  * `rest-delete.ts`), watch streams (`watch-handler.ts`) and registered subresources.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { compact } from '@corral/sdk';
 import type { FakeObjectStore } from '../store/object-store.js';
 import { methodNotAllowed, notFound, StatusError } from '../store/status-error.js';
 import type { Subresource } from '../store/types.js';
@@ -150,26 +151,26 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       for (const [k, v] of url.searchParams) query[k] = v;
       const resource =
         route.kind === 'resource'
-          ? {
+          ? compact({
               group: route.group,
               version: route.version,
               resource: route.resource,
-              ...(route.namespace !== undefined ? { namespace: route.namespace } : {}),
-              ...(route.name !== undefined ? { name: route.name } : {}),
-              ...(route.subresource !== undefined ? { subresource: route.subresource } : {}),
-            }
+              namespace: route.namespace,
+              name: route.name,
+              subresource: route.subresource,
+            })
           : undefined;
-      const record = log.start({
-        method,
-        path: url.pathname,
-        query,
-        verb,
-        ...(resource !== undefined ? { resource } : {}),
-        ...(req.headers['user-agent'] !== undefined
-          ? { userAgent: req.headers['user-agent'] }
-          : {}),
-        startedAt: Date.now(),
-      });
+      const record = log.start(
+        compact({
+          method,
+          path: url.pathname,
+          query,
+          verb,
+          resource,
+          userAgent: req.headers['user-agent'],
+          startedAt: Date.now(),
+        }),
+      );
       const actions = faults.take({
         method,
         path: url.pathname,

@@ -2,6 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
+import { compact } from '@corral/sdk';
 
 export interface KubeconfigParams {
   url: string;
@@ -22,7 +23,7 @@ export function makeKubeConfig(p: KubeconfigParams): KubeConfig {
   };
   kc.loadFromOptions({
     clusters: [cluster],
-    users: [{ name: p.contextName, ...(p.token !== undefined ? { token: p.token } : {}) }],
+    users: [compact({ name: p.contextName, token: p.token })],
     contexts: [
       { name: p.contextName, cluster: p.contextName, user: p.contextName, namespace: p.namespace },
     ],

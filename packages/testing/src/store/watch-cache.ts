@@ -2,6 +2,7 @@
  * The watch cache (the API server's `cacher` and its event history): every committed write
  * bumps the one resourceVersion counter and is delivered to matching watchers, in their version.
  */
+import { compact } from '@corral/sdk';
 import type { ResourceType } from '../resources/types.js';
 import { deepClone } from './patch.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
@@ -116,9 +117,13 @@ export function watch(
   };
   const from = opts.resourceVersion;
   if (from === undefined || from === '' || from === '0') {
-    const snapshot = list(s, gvr, {
-      ...(w.namespace !== undefined ? { namespace: w.namespace } : {}),
-    });
+    const snapshot = list(
+      s,
+      gvr,
+      compact({
+        namespace: w.namespace,
+      }),
+    );
     s.watchers.add(w);
     for (const object of snapshot.items) {
       if (!s.watchers.has(w)) break;

@@ -12,6 +12,7 @@ import {
   type AgentRun,
   type AgentRunRecord,
 } from '@corral/agents';
+import { compact } from '@corral/sdk';
 import type { CliContext } from '../../context.js';
 import { signalExitCode } from '../../error-handler.js';
 import { ExitCode } from '../../exit-codes.js';
@@ -224,7 +225,7 @@ function buildRequest(
     throw new InvalidAgentOptionsError('the prompt is empty. Say what the agent should do.');
   const workspace =
     flags.repo !== undefined
-      ? { repo: flags.repo, ...(flags.ref === undefined ? {} : { ref: flags.ref }) }
+      ? compact({ repo: flags.repo, ref: flags.ref })
       : { dir: resolve(flags.workspace ?? '.') };
   const host = flags.repo === undefined ? undefined : remoteHost(flags.repo);
   return {
@@ -234,7 +235,7 @@ function buildRequest(
     workspace,
     mode: flags.plan ? 'plan' : 'execute',
     timeoutMs: parseDuration(flags.timeout, '--timeout'),
-    ...(flags.model === undefined ? {} : { model: flags.model }),
+    ...compact({ model: flags.model }),
     ...(flags.maxTurns === undefined
       ? {}
       : { maxTurns: parsePositiveInteger(flags.maxTurns, '--max-turns', '--max-turns 20') }),

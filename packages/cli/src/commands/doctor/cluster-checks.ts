@@ -5,6 +5,7 @@ import {
   loadKubeConfig,
 } from '@corral/agent-sandbox';
 import { VersionApi } from '@kubernetes/client-node';
+import { compact } from '@corral/sdk';
 import { withSignal } from '../../kube/call-options.js';
 import { DEPLOY_DOC, INSTALL_FIX, attempt } from './kube-error.js';
 import type { Check, CheckOutcome } from './types.js';
@@ -16,12 +17,14 @@ export const kubeconfigCheck: Check = {
   run(state) {
     const { options } = state;
     try {
-      state.kube = loadKubeConfig({
-        env: { ...state.env },
-        ...(options.kubeconfig === undefined ? {} : { kubeconfigPath: options.kubeconfig }),
-        ...(options.context === undefined ? {} : { context: options.context }),
-        ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
-      });
+      state.kube = loadKubeConfig(
+        compact({
+          env: { ...state.env },
+          kubeconfigPath: options.kubeconfig,
+          context: options.context,
+          namespace: options.namespace,
+        }),
+      );
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const notFound = (error as { code?: unknown }).code === 'CONFIG_NOT_FOUND';

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@corral/sdk';
+import { InvalidArgumentError, compact } from '@corral/sdk';
 import { stringify } from 'yaml';
 import type { CliContext } from '../../context.js';
 import { isInteractive, painter } from '../../output/style.js';
@@ -49,14 +49,14 @@ export function doctorOptions(flags: DoctorFlags): DoctorOptions {
       '--provider local takes no Kubernetes flags (--kubeconfig, --context, -n, --warm-pool).',
     );
   }
-  return {
+  return compact({
     mode,
     runtimeClass: flags.runtimeClass,
-    ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }),
-    ...(flags.context === undefined ? {} : { context: flags.context }),
-    ...(flags.namespace === undefined ? {} : { namespace: flags.namespace }),
-    ...(flags.warmPool === undefined ? {} : { warmPool: flags.warmPool }),
-  };
+    kubeconfig: flags.kubeconfig,
+    context: flags.context,
+    namespace: flags.namespace,
+    warmPool: flags.warmPool,
+  });
 }
 
 export function checksFor(options: DoctorOptions): Check[] {

@@ -1,5 +1,6 @@
 import { AppsV1Api, CoreV1Api, NodeV1Api } from '@kubernetes/client-node';
 import type { V1Container } from '@kubernetes/client-node';
+import { compact } from '@corral/sdk';
 import { withSignal } from '../../kube/call-options.js';
 import { DEPLOY_DOC, INSTALL_FIX, attempt } from './kube-error.js';
 import type { Check, CheckOutcome } from './types.js';
@@ -88,15 +89,15 @@ export const controllerCheck: Check = {
     const args = controller.containers.flatMap((c) => [...(c.command ?? []), ...(c.args ?? [])]);
     const extensions = extensionsFlag(args);
     const where = `${controller.kind} ${CONTROLLER_NAMESPACE}/${controller.name}`;
-    const data = {
+    const data = compact({
       kind: controller.kind,
       name: controller.name,
       readyReplicas: controller.ready,
       replicas: controller.desired,
       extensions,
       images: controller.containers.map((c) => c.image),
-      ...(controller.simulated === undefined ? {} : { simulated: controller.simulated }),
-    };
+      simulated: controller.simulated,
+    });
     if (controller.ready < 1) {
       return {
         status: 'fail',

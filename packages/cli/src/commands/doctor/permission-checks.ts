@@ -1,4 +1,5 @@
 import { AuthorizationV1Api } from '@kubernetes/client-node';
+import { compact } from '@corral/sdk';
 import { withSignal } from '../../kube/call-options.js';
 import { attempt } from './kube-error.js';
 import type { Check, CheckOutcome } from './types.js';
@@ -88,13 +89,13 @@ export function permissionChecks(): Check[] {
                   apiVersion: 'authorization.k8s.io/v1',
                   kind: 'SelfSubjectAccessReview',
                   spec: {
-                    resourceAttributes: {
+                    resourceAttributes: compact({
                       namespace,
                       verb,
                       group: rule.group,
                       resource: rule.resource,
-                      ...(rule.subresource === undefined ? {} : { subresource: rule.subresource }),
-                    },
+                      subresource: rule.subresource,
+                    }),
                   },
                 },
               },

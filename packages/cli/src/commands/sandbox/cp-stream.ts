@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Sandbox } from '@corral/sdk';
+import { compact } from '@corral/sdk';
 import type { OutputStream } from '../../context.js';
 
 /** Chunks that pass through, counted. */
@@ -74,9 +75,13 @@ export async function upload(
 ): Promise<number> {
   const total = { bytes: 0 };
   const source = from === '-' ? stdin : createReadStream(from, { highWaterMark: 1024 * 1024 });
-  await sandbox.files.write(target, Readable.from(counted(source, total)), {
-    signal,
-    ...(mode === undefined ? {} : { mode }),
-  });
+  await sandbox.files.write(
+    target,
+    Readable.from(counted(source, total)),
+    compact({
+      signal,
+      mode,
+    }),
+  );
   return total.bytes;
 }

@@ -1,4 +1,4 @@
-import { Sandbox } from '@corral/sdk';
+import { Sandbox, compact } from '@corral/sdk';
 import type { CliContext } from '../../context.js';
 import { createUi } from '../../output/ui.js';
 import { parseDuration } from '../../parse/duration.js';
@@ -52,7 +52,7 @@ export async function sandboxExecCommand(
         timeoutMs,
         env,
         stdin,
-        ...(flags.cwd === undefined ? {} : { cwd: flags.cwd }),
+        ...compact({ cwd: flags.cwd }),
       };
       const outcome = terminal
         ? await runOnTerminal(sandbox, argv, { ...execOptions, interactive }, ctx, ui, terminal)
@@ -86,10 +86,14 @@ async function execThroughApi(
   }
   ui.status(ui.paint('dim', `runner of ${id} not reachable; using the pods/exec API`));
   const started = performance.now();
-  const result = await pods.exec(id, argv, {
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    signal: ctx.signal,
-  });
+  const result = await pods.exec(
+    id,
+    argv,
+    compact({
+      timeoutMs: options.timeoutMs,
+      signal: ctx.signal,
+    }),
+  );
   if (ui.json) {
     ui.result({
       ok: true,

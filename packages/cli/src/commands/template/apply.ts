@@ -1,7 +1,7 @@
 import { EXTENSIONS_GROUP, buildSandboxTemplate, runnerFromConfigMap } from '@corral/agent-sandbox';
 import type { KubeObject } from '@corral/agent-sandbox';
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import { InvalidArgumentError } from '@corral/sdk';
+import { InvalidArgumentError, compact } from '@corral/sdk';
 import type { CliContext } from '../../context.js';
 import { connectKube } from '../../kube/connect.js';
 import { toCliError } from '../../kube/errors.js';
@@ -63,12 +63,14 @@ export async function templateApplyCommand(
   const agent: AgentTemplateParts | undefined =
     flags.agent === undefined
       ? undefined
-      : agentTemplateParts({
-          agent: flags.agent,
-          ...(flags.apiKeySecret === undefined ? {} : { apiKeySecret: flags.apiKeySecret }),
-          ...(flags.modelUrl === undefined ? {} : { modelUrl: flags.modelUrl }),
-          ...(flags.image === undefined ? {} : { image: flags.image }),
-        });
+      : agentTemplateParts(
+          compact({
+            agent: flags.agent,
+            apiKeySecret: flags.apiKeySecret,
+            modelUrl: flags.modelUrl,
+            image: flags.image,
+          }),
+        );
   const port =
     flags.port === undefined ? undefined : parsePositiveInteger(flags.port, '--port', '8888');
   // Everything local is checked before the cluster is contacted.
@@ -107,8 +109,7 @@ export async function templateApplyCommand(
             : bundle === undefined
               ? { image: flags.image! }
               : runnerFromConfigMap(bundle.configMap.metadata!.name!)),
-          ...(port === undefined ? {} : { port }),
-          ...(flags.runtimeClass === undefined ? {} : { runtimeClassName: flags.runtimeClass }),
+          ...compact({ port, runtimeClassName: flags.runtimeClass }),
         }),
       );
     } else {

@@ -3,6 +3,7 @@
  * forward outlives a suspend: it keeps its port and dials the new pod after a resume.
  */
 import type { AgentSandboxClient } from '@corral/agent-sandbox';
+import { compact } from '../../compact.js';
 import { startPortForward, type PortForwardServer } from '../port-forward.js';
 import type { PortForwardConnection } from './resolve-connection.js';
 import type { RunnerConnector } from './runner-connector.js';
@@ -35,10 +36,10 @@ export function portForwardConnector(
       }
       const server = await pending;
       if (server.pod !== target.podName) server.retarget(target.podName);
-      return {
+      return compact({
         baseUrl: server.url,
-        ...(target.runnerToken !== undefined ? { token: target.runnerToken } : {}),
-      };
+        token: target.runnerToken,
+      });
     },
     async podStopped(id) {
       const forward = await forwards.get(id)?.catch(() => undefined);

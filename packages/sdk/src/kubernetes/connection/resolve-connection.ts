@@ -5,6 +5,7 @@
  * needs every candidate's connection, so an `AutoConnection` carries them all.
  */
 import type { NetworkSource } from '@corral/agent-sandbox';
+import { compact } from '../../compact.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { ConnectionMode, ConnectionOptions } from './connection-options.js';
 
@@ -137,10 +138,10 @@ export function resolveConnection(
       `connection.gatewayPort must be a TCP port (1-65535), got ${String(conn.gatewayPort)}.`,
     );
   }
-  const base: ConnectionBase = {
+  const base: ConnectionBase = compact({
     port,
-    ...(conn.runnerToken !== undefined ? { runnerToken: conn.runnerToken } : {}),
-  };
+    runnerToken: conn.runnerToken,
+  });
   switch (mode) {
     case 'direct':
       return directConnection(conn, base);
@@ -161,7 +162,7 @@ function directConnection(conn: ConnectionOptions, base: ConnectionBase): Direct
     mode: 'direct',
     preferServiceFqdn: conn.preferServiceFqdn === true,
     clusterDomain: conn.clusterDomain ?? 'cluster.local',
-    ...(conn.networkSource !== undefined ? { networkSource: conn.networkSource } : {}),
+    ...compact({ networkSource: conn.networkSource }),
   };
 }
 
@@ -172,7 +173,7 @@ function routerConnection(conn: ConnectionOptions, base: ConnectionBase): Router
     ...base,
     mode: 'router',
     routerUrl,
-    ...(conn.routerToken !== undefined ? { routerToken: conn.routerToken } : {}),
+    ...compact({ routerToken: conn.routerToken }),
   };
 }
 
@@ -187,10 +188,9 @@ function gatewayConnection(conn: ConnectionOptions, base: ConnectionBase): Gatew
     ...base,
     mode: 'gateway',
     gatewayName: conn.gatewayName,
-    ...(conn.gatewayNamespace !== undefined ? { gatewayNamespace: conn.gatewayNamespace } : {}),
+    ...compact({ gatewayNamespace: conn.gatewayNamespace }),
     gatewayScheme: conn.gatewayScheme ?? 'http',
-    ...(conn.gatewayPort !== undefined ? { gatewayPort: conn.gatewayPort } : {}),
-    ...(conn.routerToken !== undefined ? { routerToken: conn.routerToken } : {}),
+    ...compact({ gatewayPort: conn.gatewayPort, routerToken: conn.routerToken }),
   };
 }
 
@@ -224,7 +224,7 @@ function autoConnection(
     mode: first,
     inCluster: (env.KUBERNETES_SERVICE_HOST ?? '') !== '',
     env,
-    ...(networkSource !== undefined ? { networkSource } : {}),
+    ...compact({ networkSource }),
     // the candidate itself carries no source: `auto` judges each path in `chooseConnectionPath`
     direct: directConnection(withoutSource, base),
     ...(hasRouterCandidate(conn, first) ? { router: routerConnection(conn, base) } : {}),
