@@ -7,23 +7,10 @@
  * `--resume <session_id>` once the user approves.
  */
 import { truncateOutput, type AgentEventBody } from '../events.js';
+import { jsonLine, num, obj, str } from './json-line.js';
 import type { AgentProfile, OutputParser, RunMode } from './types.js';
 
 export const CLAUDE_CODE_VERSION = '2.1.332';
-
-type Json = Record<string, unknown>;
-
-function obj(v: unknown): Json | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
-
-function num(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
-}
 
 function toolOutput(content: unknown): string {
   if (typeof content === 'string') return content;
@@ -46,12 +33,7 @@ export function claudeCodeParser(mode: RunMode): OutputParser {
   let turns = 0;
   return {
     line(line) {
-      let msg: Json | undefined;
-      try {
-        msg = obj(JSON.parse(line));
-      } catch {
-        return [];
-      }
+      const msg = jsonLine(line);
       if (!msg) return [];
       const out: AgentEventBody[] = [];
       const type = str(msg.type);

@@ -11,15 +11,10 @@
  * workspace fails with PLAN_MODIFIED_WORKSPACE and the changes are reverted.
  */
 import { truncateOutput, type AgentEventBody } from '../events.js';
+import { jsonLine, num, obj, str, type Json } from './json-line.js';
 import type { AgentProfile, OutputParser, RunMode } from './types.js';
 
 export const CODEX_VERSION = '0.171.0';
-
-type Json = Record<string, unknown>;
-const obj = (v: unknown): Json | undefined =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined;
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
 export const PLAN_INSTRUCTION =
   'PLAN ONLY: do not modify any file and do not run commands that change state. Read what you ' +
@@ -35,12 +30,7 @@ export function codexParser(mode: RunMode): OutputParser {
   const started = new Set<string>();
   return {
     line(line) {
-      let msg: Json | undefined;
-      try {
-        msg = obj(JSON.parse(line));
-      } catch {
-        return [];
-      }
+      const msg = jsonLine(line);
       if (!msg) return [];
       const out: AgentEventBody[] = [];
       switch (msg.type) {

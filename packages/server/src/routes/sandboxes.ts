@@ -64,12 +64,7 @@ export function sandboxRoutes(
     return c.json({ entries: entries.map((e) => ({ name: e.name, type: e.type, size: e.size })) });
   });
   app.get('/api/v1/sandboxes/:id/files', async (c) => {
-    const raw = c.req.query('path');
-    if (!raw)
-      throw new ServerError('INVALID_FIELD', 'path: required (?path=<file in the work dir>)', {
-        field: 'path',
-      });
-    const path = workPath(raw);
+    const path = requiredFilePath(c.req.query('path'));
     const client = await sandboxes.client(c.req.param('id'));
     const bytes = await client.files.read(path, { format: 'bytes', signal: c.req.raw.signal });
     return c.body(new Uint8Array(bytes), 200, { 'content-type': 'application/octet-stream' });
@@ -78,16 +73,20 @@ export function sandboxRoutes(
     '/api/v1/sandboxes/:id/files',
     bodyLimit({ maxSize: maxFileBytes, onError: tooLarge(maxFileBytes) }),
     async (c) => {
-      const raw = c.req.query('path');
-      if (!raw)
-        throw new ServerError('INVALID_FIELD', 'path: required (?path=<file in the work dir>)', {
-          field: 'path',
-        });
-      const path = workPath(raw);
+      const path = requiredFilePath(c.req.query('path'));
       const client = await sandboxes.client(c.req.param('id'));
       const bytes = new Uint8Array(await c.req.arrayBuffer());
       await client.files.write(path, bytes, { signal: c.req.raw.signal });
       return c.body(null, 204);
     },
   );
+}
+
+/** The `?path=` of a file route, required, as a path inside the work dir. */
+function requiredFilePath(raw: string | undefined): string {
+  if (!raw)
+    throw new ServerError('INVALID_FIELD', 'path: required (?path=<file in the work dir>)', {
+      field: 'path',
+    });
+  return workPath(raw);
 }
