@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { LimitsNotApplied, ResourceLimits } from '../provider.js';
 import { prepareDelegatedV2 } from './cgroup-v2-delegation.js';
 import type { CgroupLayout } from './detect.js';
-import { IsolationUnavailableError } from '../errors.js';
+import { ConflictError, IsolationUnavailableError } from '../errors.js';
 
 const CPU_PERIOD_US = 100_000;
 
@@ -65,6 +65,27 @@ export async function createSandboxCgroup(
   }
 }
 
+/**
+ * The sandbox's cgroup directory. One left by a process that died (no tasks in it) is taken
+ * over; one with tasks belongs to a live sandbox of the same id in another Corral on this host.
+ */
+async function makeCgroupDir(dir: string, name: string): Promise<void> {
+  try {
+    await mkdir(dir);
+    return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const procs = await readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => '');
+  if (procs.trim() !== '')
+    throw new ConflictError(
+      `a sandbox with id ${name} is running in another Corral process on this host (its cgroup ${dir} has processes); ` +
+        'use another id (or task id), or stop the other sandbox first',
+    );
+  await rmdir(dir);
+  await mkdir(dir);
+}
+
 async function createV1(
   layout: CgroupLayout,
   name: string,
@@ -74,7 +95,7 @@ async function createV1(
   for (const [controller, parent] of Object.entries(layout.parents)) {
     await mkdir(parent, { recursive: true });
     const dir = join(parent, name);
-    await mkdir(dir);
+    await makeCgroupDir(dir, name);
     made.dirs.push(dir);
     made.procsFiles.push(join(dir, 'cgroup.procs'));
     if (controller === 'memory' && limits.memoryBytes !== undefined) {
@@ -141,7 +162,7 @@ async function createV2(
     }
   }
   const dir = join(parent, name);
-  await mkdir(dir);
+  await makeCgroupDir(dir, name);
   made.dirs.push(dir);
   made.procsFiles.push(join(dir, 'cgroup.procs'));
   const set = async (
