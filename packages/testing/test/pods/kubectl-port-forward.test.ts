@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeCluster } from '../../src/cluster.js';
 import { podsPath, RUNNER_IMAGE, startRunnerCluster, waitFor } from './harness.js';
@@ -93,12 +93,19 @@ describe.skipIf(KUBECTL === undefined)(
                 image: RUNNER_IMAGE,
                 ports: [{ containerPort: 8888 }],
                 env: [{ name: 'CORRAL_RUNNER_MODE', value: 'serve' }],
+                // Running is the process started; Ready (this probe) is the runner listening
+                readinessProbe: { httpGet: { path: '/healthz', port: 8888 }, periodSeconds: 1 },
               },
             ],
           },
         },
       });
-      await waitFor(cluster.kubeConfig, podsPath(), 'pf', (p) => p.status?.phase === 'Running');
+      type Condition = { type?: string; status?: string };
+      await waitFor(cluster.kubeConfig, podsPath(), 'pf', (p: V1Pod) =>
+        (p.status?.conditions ?? []).some(
+          (c: Condition) => c.type === 'Ready' && c.status === 'True',
+        ),
+      );
     });
     afterAll(async () => {
       await cluster.stop();
