@@ -4,7 +4,7 @@ export type { AgentRunnerOptions, AgentRunRequest } from './runner.js';
 export { AgentRun } from './run.js';
 export type { AgentRunRecord, AgentRunState, SetupTimings } from './run.js';
 export type { AgentRunInput, AgentRunOptions } from './options.js';
-export { AGENT_DIR, POD_MODEL_ENV } from './placement.js';
+export { AGENT_DIR, POD_MODEL_ENV, takesMaxTurns } from './placement.js';
 export type { AgentPlacement } from './placement.js';
 
 // Plan checkpoints (resume a plan run in a new sandbox).

@@ -72,7 +72,8 @@ export function checkPlacementLimits(
     );
 }
 
-function takesMaxTurns(profile: AgentProfile): boolean {
+/** The agent enforces `maxTurns` itself: its command line changes with it. */
+export function takesMaxTurns(profile: AgentProfile): boolean {
   const base = { bin: 'agent', prompt: 'p', mode: 'execute' as const, baseUrl: 'http://x' };
   const without = profile.command(base).join('\0');
   return profile.command({ ...base, maxTurns: 7 }).join('\0') !== without;

@@ -5,7 +5,7 @@
  */
 import { AgentError } from '@corral/agents';
 import type { CliContext } from '../../context.js';
-import { describeError, type HandledError } from '../../error-handler.js';
+import { BY_CODE, describeError, type HandledError } from '../../error-handler.js';
 import { ExitCode } from '../../exit-codes.js';
 import { isInteractive, painter } from '../../output/style.js';
 
@@ -92,7 +92,10 @@ export function describeAgentFailure(
   error: CodedError,
   fallbackExit: number = AGENT_FAILED_EXIT,
 ): HandledError {
-  const mapping = AGENT_CODES[error.code];
+  // a run's error can be the sandbox's (e.g. WARM_POOL_NOT_FOUND on Kubernetes): the CLI's table
+  const mapping =
+    AGENT_CODES[error.code] ??
+    (Object.hasOwn(BY_CODE, error.code) ? BY_CODE[error.code as keyof typeof BY_CODE] : undefined);
   return {
     exitCode: mapping?.exitCode ?? fallbackExit,
     code: error.code,

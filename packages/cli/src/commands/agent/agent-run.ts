@@ -16,6 +16,7 @@ import { compact } from '@corral/sdk';
 import type { CliContext } from '../../context.js';
 import { signalExitCode } from '../../error-handler.js';
 import { ExitCode } from '../../exit-codes.js';
+import { withKubernetes } from '../../kube/provider.js';
 import { createUi, type Ui } from '../../output/ui.js';
 import { parseDuration } from '../../parse/duration.js';
 import { parsePositiveInteger } from '../../parse/number.js';
@@ -27,9 +28,10 @@ import {
   AGENT_FAILED_EXIT,
 } from './agent-errors.js';
 import { agentCacheDir } from './agent-list.js';
+import { checkAgentProvider, type AgentProviderFlags } from './agent-provider.js';
 import { Transcript } from './transcript.js';
 
-export interface AgentRunFlags {
+export interface AgentRunFlags extends AgentProviderFlags {
   agent: string;
   agentCommand?: string;
   workspace?: string;
@@ -38,18 +40,17 @@ export interface AgentRunFlags {
   plan: boolean;
   yes: boolean;
   model?: string;
-  maxTurns?: string;
   timeout: string;
   out?: string;
   taskId?: string;
-  cacheDir?: string;
   json: boolean;
 }
 
 /**
- * `corral agent run`: one agent run in a fresh local sandbox through `AgentRunner` (the key
- * stays in this process; the sandbox reaches the model only through the run's gateway). With
- * `--plan` the plan phase runs read-only, the plan is printed and, unless `--yes`, the user
+ * `corral agent run`: one agent run in a fresh sandbox through `AgentRunner` — locally (the key
+ * stays in this process; the sandbox reaches the model only through the run's gateway) or in a
+ * runner pod (`--provider kubernetes`: the agent in the image, the key in the pod from a Secret).
+ * With `--plan` the plan phase runs read-only, the plan is printed and, unless `--yes`, the user
  * answers y/N on stdin; the same session then executes in the same sandbox.
  */
 export async function agentRunCommand(
@@ -60,21 +61,24 @@ export async function agentRunCommand(
   const ui = createUi(ctx, { json: flags.json });
   let request: Parameters<AgentRunner['run']>[0];
   let profile: AgentProfile;
+  let where: ReturnType<typeof checkAgentProvider>;
   try {
     profile = await chooseProfile(flags, ctx);
     request = buildRequest(prompt, flags, profile);
-    checkKey(profile, ctx);
+    where = checkAgentProvider(flags, profile, ctx);
   } catch (error) {
-    // nothing was made yet: a bad flag, an unknown agent or a missing key
+    // nothing was made yet: a bad flag, an unknown agent, a missing key, a refused limit
     return reportAgentError(describeAgentError(error, ctx), ctx, flags);
   }
-  return withProvider(ctx, 'local', async (provider) => {
+  return withProvider(withKubernetes(ctx, flags), where, async (provider) => {
     const runner = new AgentRunner({
       provider,
-      cacheDir: agentCacheDir(flags, ctx),
       concurrency: 1,
       profiles: [profile],
-      upstreams: upstreamsFrom(ctx.env),
+      // on Kubernetes the image has the agent and the pod the key: neither is read here
+      ...(where === 'local'
+        ? { cacheDir: agentCacheDir(flags, ctx), upstreams: upstreamsFrom(ctx.env) }
+        : {}),
     });
     let run: AgentRun | undefined;
     const cancel = () => void run?.cancel();
@@ -253,17 +257,6 @@ function remoteHost(repo: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-const KEY_ENV = { anthropic: 'ANTHROPIC_API_KEY', openai: 'OPENAI_API_KEY' } as const;
-
-function checkKey(profile: AgentProfile, ctx: CliContext): void {
-  if (profile.api === 'none') return;
-  const name = KEY_ENV[profile.api];
-  if (!ctx.env[name])
-    throw new AgentError(`${profile.name} needs a model API key: set ${name}.`, {
-      code: 'MISSING_API_KEY',
-    });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../../context.js';
+import { addKubeFlags } from '../../kube/flags.js';
 import type { AgentInstallFlags, AgentListFlags } from './agent-list.js';
 import type { AgentRunFlags } from './agent-run.js';
 
@@ -53,7 +54,7 @@ export function registerAgentCommands(
         return (await import('./agent-list.js')).agentInstallCommand(names, flags, ctx);
       }),
     );
-  agent
+  const run = agent
     .command('run')
     .description(
       'run an agent on a prompt in a fresh sandbox: live transcript, the diff at the end, exit 0 when the agent succeeded',
@@ -71,7 +72,20 @@ export function registerAgentCommands(
     .option('--timeout <duration>', 'stop the agent and delete the sandbox after this long', '30m')
     .option('--out <file>', 'write the unified diff of the changes to this file')
     .option('--task-id <id>', 'the task id (default: agent-<random>)')
-    .addOption(cacheDir())
+    .option(
+      '--provider <name>',
+      'where the sandbox runs: local (agent from the install cache, key stays on this host) or kubernetes (agent in the image, key in a Secret; docs/agents-kubernetes.md)',
+      'local',
+    )
+    .addOption(
+      new Option(
+        '--cache-dir <dir>',
+        'local: where agents are installed (default: CORRAL_AGENT_CACHE, else <CORRAL_STATE_DIR>/agents, else /var/cache/corral-agents as root, else ~/.cache/corral/agents)',
+      ),
+    )
+    .option('--warm-pool <name>', 'kubernetes: the SandboxWarmPool to claim from')
+    .option('--template <name>', 'kubernetes: the SandboxTemplate (v1alpha1 clusters only)');
+  addKubeFlags(run)
     .option('--json', 'print the event stream as NDJSON on stdout, then the record', false)
     .action(
       act(async (prompt: string, flags: AgentRunFlags) => {
