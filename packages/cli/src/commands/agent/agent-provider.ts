@@ -83,3 +83,15 @@ function checkKey(profile: AgentProfile, ctx: Pick<CliContext, 'env'>): void {
       { code: 'MISSING_API_KEY' },
     );
 }
+
+/** The claim's own reason ("Pod failed") does not say why; on an agent template it is mostly these. */
+const POD_DID_NOT_START = new Set(['CLAIM_FAILED', 'SANDBOX_FAILED', 'POD_ENDED_EARLY']);
+
+export function podStartHint(code: string): string | undefined {
+  if (!POD_DID_NOT_START.has(code)) return undefined;
+  return (
+    'The runner pod did not start. An agent template takes the key from a Secret: check that it exists in this namespace ' +
+    '(`corral template apply --agent` printed its `kubectl create secret` line), and that the image has the agent; ' +
+    '`kubectl get events -n <namespace>` says why the pod failed (docs/agents-kubernetes.md).'
+  );
+}

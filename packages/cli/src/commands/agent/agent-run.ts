@@ -28,7 +28,7 @@ import {
   AGENT_FAILED_EXIT,
 } from './agent-errors.js';
 import { agentCacheDir } from './agent-list.js';
-import { checkAgentProvider, type AgentProviderFlags } from './agent-provider.js';
+import { checkAgentProvider, podStartHint, type AgentProviderFlags } from './agent-provider.js';
 import { Transcript } from './transcript.js';
 
 export interface AgentRunFlags extends AgentProviderFlags {
@@ -86,7 +86,7 @@ export async function agentRunCommand(
     try {
       run = await runner.run(request);
       const record = await drive(run, flags, ctx, ui);
-      return await finish(record, flags, ctx, ui);
+      return await finish(record, { ...flags, provider: where }, ctx, ui);
     } catch (error) {
       return reportAgentError(describeAgentError(error, ctx), ctx, flags);
     } finally {
@@ -171,6 +171,7 @@ async function finish(
   }
   const error = record.error ?? { code: 'AGENT_FAILED', message: 'the agent did not succeed' };
   const described = describeAgentFailure(error);
+  if (flags.provider === 'kubernetes') described.hint = podStartHint(error.code) ?? described.hint;
   const paint = ui.paint;
   ctx.stderr.write(
     `${paint('red', 'Error:')} ${described.message}\n${paint('dim', `Hint: ${described.hint}`)}\n`,
