@@ -237,6 +237,27 @@ describe.skipIf(SKIP_REASON !== '')(
       expect(await readFile(out, 'utf8')).toContain('-hello\n+goodbye\n');
     });
 
+    it('--agent generic runs its command in the pod: its change is the diff', async () => {
+      const ws = await workspace('generic');
+      const out = join(dir, 'generic.diff');
+      const run = await cli([
+        '--agent',
+        'generic',
+        '--agent-command',
+        'echo "$1" > note.txt',
+        '--warm-pool',
+        POOL,
+        '--workspace',
+        ws,
+        '--out',
+        out,
+        'written in the pod',
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toContain('1 file(s) changed');
+      expect(await readFile(out, 'utf8')).toContain('+written in the pod\n');
+    });
+
     it('an unknown warm pool is WARM_POOL_NOT_FOUND, exit 3, before any claim is made', async () => {
       const ws = await workspace('no-pool');
       const before = claimCreates();
