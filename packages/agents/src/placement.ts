@@ -72,6 +72,22 @@ export function checkPlacementLimits(
     );
 }
 
+/**
+ * A repository on the host's disk is bound into a local sandbox; a pod cannot see host paths,
+ * so on `image` it is refused before the claim instead of failing the clone inside the pod.
+ */
+export function checkPlacementWorkspace(
+  placement: AgentPlacement,
+  workspace: { dir: string } | { repo: string },
+): void {
+  if (placement !== 'image' || !('repo' in workspace)) return;
+  const { repo } = workspace;
+  if (repo.startsWith('/') || repo.startsWith('file://'))
+    throw new InvalidAgentOptionsError(
+      `workspace.repo ${repo} is a path on this machine, which a pod cannot see: pass the directory as workspace.dir (it is copied in), or a git URL the pod can reach.`,
+    );
+}
+
 /** The agent enforces `maxTurns` itself: its command line changes with it. */
 export function takesMaxTurns(profile: AgentProfile): boolean {
   const base = { bin: 'agent', prompt: 'p', mode: 'execute' as const, baseUrl: 'http://x' };

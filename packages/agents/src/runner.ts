@@ -21,6 +21,7 @@ import type { Pricing } from './gateway/usage.js';
 import type { RunCheckpoint } from './checkpoint.js';
 import {
   checkPlacementLimits,
+  checkPlacementWorkspace,
   defaultPlacement,
   imageAgent,
   type AgentPlacement,
@@ -143,7 +144,10 @@ export class AgentRunner {
     resumeFrom?: RunCheckpoint,
   ): Promise<AgentRun> {
     const profile = this.profile(agent);
-    if (!resumeFrom) await checkWorkspace(options.workspace);
+    if (!resumeFrom) {
+      await checkWorkspace(options.workspace);
+      checkPlacementWorkspace(this.placement, options.workspace);
+    }
     checkPlacementLimits(this.placement, options, profile);
     const onHost = this.placement === 'host';
     const installed = !profile.npm

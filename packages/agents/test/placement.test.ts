@@ -9,6 +9,7 @@ import { createLocalProvider } from '@corral/sdk';
 import { claudeCode, codex } from '@corral/agents';
 import {
   checkPlacementLimits,
+  checkPlacementWorkspace,
   defaultPlacement,
   imageAgent,
   imageAgentLaunch,
@@ -71,6 +72,18 @@ describe('image placement', () => {
     expect(() => checkPlacementLimits('image', { maxTurns: 3 }, codex)).toThrow(
       'maxTurns cannot be enforced',
     );
+  });
+
+  it('a repository on this machine is refused on image (a pod cannot see it), bound on host', () => {
+    for (const repo of ['/srv/git/app.git', 'file:///srv/git/app.git'])
+      expect(() => checkPlacementWorkspace('image', { repo })).toThrow(
+        `workspace.repo ${repo} is a path on this machine, which a pod cannot see`,
+      );
+    expect(() => checkPlacementWorkspace('host', { repo: '/srv/git/app.git' })).not.toThrow();
+    expect(() =>
+      checkPlacementWorkspace('image', { repo: 'https://git.example.test/app.git' }),
+    ).not.toThrow();
+    expect(() => checkPlacementWorkspace('image', { dir: '/srv/app' })).not.toThrow();
   });
 
   it('a local provider defaults to host', async () => {

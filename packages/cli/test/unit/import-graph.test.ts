@@ -61,6 +61,8 @@ describe('the static import graph has no @kubernetes/client-node', () => {
     'packages/cli/src/commands/run.ts',
     'packages/cli/src/commands/task-run.ts',
     'packages/cli/src/commands/sandbox/list.ts',
+    // a local agent run; --provider kubernetes loads it through openKubernetesProvider's import()
+    'packages/cli/src/commands/agent/agent-run.ts',
   ])('%s', async (entry) => {
     const reached = await staticPackages(entry);
     expect(reached.get('@kubernetes/client-node')).toBeUndefined();
