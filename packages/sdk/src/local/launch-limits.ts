@@ -31,8 +31,11 @@ export async function workDiskLimit(
   workDir: string,
   uid: number | undefined,
   warnings: string[],
+  mountedBytes?: number,
 ): Promise<DiskLimit> {
   if (limits.diskBytes === undefined) return {};
+  // made ahead of time and renamed into place (spare-work-disk.ts)
+  if (mountedBytes !== undefined) return { appliedBytes: mountedBytes };
   const disk = await mountWorkDisk({ baseDir, workDir, bytes: limits.diskBytes, uid });
   if (!disk.warning) return { appliedBytes: disk.appliedBytes };
   warnings.push(disk.warning);

@@ -78,6 +78,8 @@ export interface LaunchOptions {
   protectedNode?: string;
   /** `--size` of the sandbox's `/tmp` (bubblewrap, unshare). */
   tmpBytes?: number;
+  /** `work/` is already the mount point of an empty work disk of this size (a spare). */
+  workDiskMountedBytes?: number;
 }
 
 export interface LaunchedSandbox {
@@ -146,12 +148,26 @@ async function launchWith(
 ): Promise<LaunchedSandbox> {
   const { level, uid } = options;
   const network = options.network.mode;
-  const warnings: string[] = [];
-  const disk = await workDiskLimit(options.limits, options.baseDir, dirs.work, uid, warnings);
-  held.proxy = await startNetwork(options, dirs);
   checkNetworkForLevel(network, level);
-  const limits = await cgroupLimits(options.cgroups, options.name, options.limits, level, warnings);
-  held.cgroupDirs = limits.dirs;
+  // independent steps, made at once; each lands in `held` as soon as it exists, so a failure of
+  // one still undoes the others (the warnings keep a fixed order)
+  const diskWarnings: string[] = [];
+  const cgroupWarnings: string[] = [];
+  const [disk, , limits] = await allHeld([
+    workDiskLimit(
+      options.limits,
+      options.baseDir,
+      dirs.work,
+      uid,
+      diskWarnings,
+      options.workDiskMountedBytes,
+    ),
+    startNetwork(options, dirs).then((p) => (held.proxy = p)),
+    cgroupLimits(options.cgroups, options.name, options.limits, level, cgroupWarnings).then(
+      (l) => ((held.cgroupDirs = l.dirs), l),
+    ),
+  ]);
+  const warnings = [...diskWarnings, ...cgroupWarnings];
   addDiskLimit(limits, disk);
 
   const env = sandboxEnv(options, inPaths);
@@ -208,6 +224,16 @@ async function launchWith(
       baseDir: options.baseDir,
     }),
   };
+}
+
+/** `Promise.all` that lets every step finish (and record what it made) before rejecting. */
+async function allHeld<T extends readonly unknown[]>(steps: {
+  [K in keyof T]: Promise<T[K]>;
+}): Promise<T> {
+  const settled = await Promise.allSettled(steps);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** Undoes a launch that failed part-way, newest first. */
@@ -271,11 +297,6 @@ async function startNetwork(
   dirs: SandboxDirs,
 ): Promise<EgressProxy | undefined> {
   if (options.network.mode !== 'allow') return undefined;
-  if (options.level !== 'bubblewrap') {
-    throw new InvalidArgumentError(
-      `Network mode 'allow' needs bubblewrap isolation (got '${options.level}'); use isolation 'bubblewrap'.`,
-    );
-  }
   await mkdir(dirs.net, { recursive: true, mode: 0o755 });
   await writeFile(join(dirs.net, BRIDGE_FILE), BRIDGE_SOURCE, { mode: 0o644 });
   await writeFile(join(dirs.net, NODE_PROXY_PRELOAD_FILE), NODE_PROXY_PRELOAD_SOURCE, {
@@ -292,6 +313,11 @@ async function startNetwork(
 
 /** The network modes an isolation level cannot keep. */
 function checkNetworkForLevel(network: NetworkMode['mode'], level: LaunchLevel): void {
+  if (network === 'allow' && level !== 'bubblewrap') {
+    throw new InvalidArgumentError(
+      `Network mode 'allow' needs bubblewrap isolation (got '${level}'); use isolation 'bubblewrap'.`,
+    );
+  }
   if (network !== 'full' && level === 'none') {
     throw new InvalidArgumentError(
       `isolation 'none' cannot keep network mode '${network}' (the host network is shared); ask for network 'full'`,

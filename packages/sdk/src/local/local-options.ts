@@ -29,6 +29,11 @@ export interface LocalProviderOptions {
   stopGraceMs?: number;
   /** Lifetime of a sandbox whose `create` passes no `maxLifetimeMs`. Default 3 600 000 (1 h). */
   maxLifetimeMs?: number;
+  /**
+   * As root, after its second create, keep one empty work disk formatted and mounted for the
+   * next create (docs/decisions/0049). Default true; released by `close()` and at exit.
+   */
+  spareWorkDisk?: boolean;
 }
 
 const GiB = 1024 * 1024 * 1024;

@@ -8,7 +8,12 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { RUNNER_LITE_NODE_FLAGS, RUNNER_NODE_FLAGS, runnerBundlePath } from '@corral/runner';
-import { ConflictError, InvalidArgumentError, ProviderClosedError } from '../errors.js';
+import {
+  AbortedError,
+  ConflictError,
+  InvalidArgumentError,
+  ProviderClosedError,
+} from '../errors.js';
 import type {
   IsolationLevel,
   NetworkMode,
@@ -45,7 +50,8 @@ import {
   writeRecord,
   type SandboxRecord,
 } from './state.js';
-import { releaseWorkDisk } from './work-disk.js';
+import { SpareWorkDisk } from './spare-work-disk.js';
+import { diskImageBytes, releaseWorkDisk } from './work-disk.js';
 import { WarmPool } from './warm-pool.js';
 import {
   callerUid,
@@ -78,6 +84,7 @@ export class LocalProvider implements SandboxProvider {
   private readonly live = new Map<string, Live>();
   private readonly uids: UidAllocator;
   private readonly pool: WarmPool<Live> | undefined;
+  private readonly spareDisk: SpareWorkDisk | undefined;
   private report: IsolationReport | undefined;
   private detection: Promise<IsolationReport> | undefined;
   private stateReady: Promise<void> | undefined;
@@ -88,6 +95,8 @@ export class LocalProvider implements SandboxProvider {
   constructor(private readonly options: LocalProviderOptions = {}) {
     this.stateDir = options.stateDir ?? defaultStateDir();
     this.uids = new UidAllocator(options.uidBase ?? 10_001);
+    if (options.spareWorkDisk !== false && SpareWorkDisk.usable())
+      this.spareDisk = new SpareWorkDisk(this.stateDir, POOL_REFILL_DELAY_MS);
     const minReady = options.minReady ?? 0;
     checkMaxLifetime(options.maxLifetimeMs);
     if (!Number.isInteger(minReady) || minReady < 0) {
@@ -165,6 +174,27 @@ export class LocalProvider implements SandboxProvider {
   /** Resolves once the warm pool holds `minReady` sandboxes. */
   async whenPoolReady(options: { signal?: AbortSignal } = {}): Promise<void> {
     await this.pool?.whenReady(options.signal);
+  }
+
+  /**
+   * Resolves once the spare work disk being made (if any) is ready; true when one is. Benchmarks
+   * and tests use it to measure a create that finds the spare (docs/decisions/0049).
+   */
+  async whenSpareDiskReady(options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    const ready = this.spareDisk?.ready() ?? Promise.resolve(false);
+    const { signal } = options;
+    if (!signal) return ready;
+    signal.throwIfAborted();
+    let onAbort = () => undefined as void;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new AbortedError(undefined, { cause: signal.reason }));
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([ready, aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
   async create(options: ProviderCreateOptions = {}): Promise<ProvisionedSandbox> {
@@ -269,6 +299,7 @@ export class LocalProvider implements SandboxProvider {
   async close(): Promise<void> {
     this.closed = true;
     await this.pool?.close();
+    await this.spareDisk?.close();
   }
 
   // ---- internals ----
@@ -316,6 +347,10 @@ export class LocalProvider implements SandboxProvider {
         throw new ConflictError(`a sandbox with id ${id} already exists`);
       throw error;
     }
+    const limits = { ...DEFAULT_LIMITS, ...spec.limits };
+    const diskBytes = limits.diskBytes === undefined ? undefined : diskImageBytes(limits.diskBytes);
+    const spareTaken =
+      diskBytes !== undefined && (await this.spareDisk?.takeInto(dir, diskBytes)) === true;
     const uid = dropUid ? this.uids.allocate() : undefined;
     const token = randomBytes(24).toString('base64url');
     const timeoutMs = spec.timeoutMs ?? this.options.startTimeoutMs ?? 15_000;
@@ -328,8 +363,9 @@ export class LocalProvider implements SandboxProvider {
         baseDir: dir,
         ...(uid === undefined ? {} : { uid }),
         network: spec.network,
-        limits: { ...DEFAULT_LIMITS, ...spec.limits },
+        limits,
         tmpBytes: tmpBytesFor(spec.limits),
+        ...(spareTaken ? { workDiskMountedBytes: diskBytes } : {}),
         cgroups: report.cgroups,
         files: { ...spec.readOnlyBinds, 'runner.mjs': runner },
         ...(this.options.proxyHosts ? { proxyHosts: this.options.proxyHosts } : {}),

@@ -28,6 +28,11 @@ export interface WorkDisk {
   warning?: string;
 }
 
+/** The image's size for a requested bound: whole 4 KiB blocks. */
+export function diskImageBytes(requested: number): number {
+  return Math.floor(requested / 4096) * 4096;
+}
+
 /** Makes and mounts the image on `workDir` (an empty directory), owned by `uid`. */
 export async function mountWorkDisk(options: {
   baseDir: string;
@@ -42,7 +47,7 @@ export async function mountWorkDisk(options: {
     };
   }
   const image = join(options.baseDir, WORK_IMAGE);
-  const bytes = Math.floor(options.bytes / 4096) * 4096;
+  const bytes = diskImageBytes(options.bytes);
   const owner = options.uid ?? 0;
   try {
     const handle = await open(image, 'wx', 0o600);
