@@ -17,7 +17,14 @@ import {
   findInstalled,
   type AgentRunRecord,
 } from '../../packages/agents/src/index.js';
-import { BRIDGE_FILE, BRIDGE_SOURCE } from '../../packages/agents/src/gateway/bridge.js';
+import {
+  BRIDGE_FILE,
+  BRIDGE_PY_FILE,
+  BRIDGE_PY_SOURCE,
+  BRIDGE_READY,
+  BRIDGE_SOURCE,
+} from '../../packages/agents/src/gateway/bridge.js';
+import { bridgeArgv } from '../../packages/agents/src/in-sandbox.js';
 import { startModelServer } from '../../packages/agents/test/model-server/model-server.js';
 import { type Benchmark, type BenchRow, median, percentile } from '../lib.js';
 
@@ -41,6 +48,29 @@ async function runMs(client: RunnerClient, argv: string[], env: Record<string, s
   const r = await client.commands.run(argv, { env });
   if (r.exitCode !== 0) throw new Error(`${argv.join(' ')} exited with ${r.exitCode}: ${r.stderr}`);
   return performance.now() - start;
+}
+
+/** Starts the bridge a run starts (Python's where the host has it) and times its ready line. */
+async function bridgeReadyMs(client: RunnerClient): Promise<number> {
+  const start = performance.now();
+  let out = '';
+  let ready: (ms: number) => void = () => undefined;
+  const readyAt = new Promise<number>((resolve) => (ready = resolve));
+  const handle = await client.commands.run(bridgeArgv(), {
+    background: true,
+    keepStdinOpen: false,
+    onStdout: (text) => {
+      out += text;
+      if (out.includes(BRIDGE_READY)) ready(performance.now() - start);
+    },
+  });
+  const failed = handle.wait().then((r) => {
+    throw new Error(`the bridge exited with ${r.exitCode} before it was ready: ${r.stderr}`);
+  });
+  const ms = await Promise.race([readyAt, failed]);
+  failed.catch(() => undefined);
+  await handle.kill('SIGKILL');
+  return ms;
 }
 
 /** A small git repository, like the workspaces agents get. */
@@ -109,6 +139,7 @@ const bench: Benchmark = {
       const bridgeDir = join(stateDir, 'bridge');
       await mkdir(bridgeDir);
       await writeFile(join(bridgeDir, BRIDGE_FILE), BRIDGE_SOURCE);
+      await writeFile(join(bridgeDir, BRIDGE_PY_FILE), BRIDGE_PY_SOURCE);
       const sandbox = await provider.create({
         readOnlyBinds: { agent: installed.dir, gateway: bridgeDir },
       });
@@ -122,16 +153,9 @@ const bench: Benchmark = {
         await runMs(client, [bin, '--version'], inner); // page cache, like the host's first run
         for (let i = 0; i < runs; i++) {
           execTrue.push(await runMs(client, ['true']));
-          // the in-sandbox half of the gateway (a run starts it beside the workspace copy)
-          bridgeStart.push(
-            await runMs(client, [
-              process.execPath.startsWith('/usr/') ? process.execPath : '/opt/corral/node',
-              `/opt/corral/gateway/${BRIDGE_FILE}`,
-              '/nonexistent.sock',
-              '8089',
-              'true',
-            ]),
-          );
+          // the in-sandbox half of the gateway (a run starts it beside the workspace copy),
+          // up to its ready line, as a run waits for it
+          bridgeStart.push(await bridgeReadyMs(client));
           sandboxVersion.push(await runMs(client, [bin, '--version'], inner));
         }
       } finally {
@@ -233,7 +257,7 @@ const bench: Benchmark = {
           baseline: { label: 'host', value: hostP50 },
         },
         {
-          name: 'bridge start in a sandbox p50',
+          name: `bridge ready in a sandbox (${bridgeArgv()[0]?.endsWith('python3') ? 'Python' : 'node'}) p50`,
           value: median(bridgeStart),
           unit: 'ms',
           baseline: { label: 'exec true in sandbox', value: median(execTrue) },

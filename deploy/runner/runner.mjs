@@ -446,7 +446,7 @@ var FRAME = {
   ready: 17
 };
 var HELPER_SOURCE = String.raw`
-import os, sys, json, struct, selectors, subprocess, signal, errno
+import os, sys, struct, selectors, subprocess, signal, errno
 try:
     # W14: commands inherit this score, so the OOM killer takes them (or this helper), never the
     # runner; written before the helper turns non-dumpable, which makes its /proc files root's
@@ -544,12 +544,22 @@ class Proc:
             return
         self.set_inreg(bool(self.inbuf))
 
-def spawn(n, spec):
+def parse_spec(payload):
+    # NUL-separated: argc, argv..., cwd, NAME=value... (none of them can hold a NUL)
+    parts = payload.split(b'\0')
+    argc = int(parts[0])
+    env = dict(e.split(b'=', 1) for e in parts[argc + 2:])
+    return parts[1:argc + 1], parts[argc + 1], env
+
+def spawn(n, payload):
+    argv, cwd, env = parse_spec(payload)
     try:
-        popen = subprocess.Popen(spec['argv'], cwd=spec['cwd'], env=spec['env'], stdin=subprocess.PIPE,
+        popen = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                                  close_fds=True, bufsize=0)
     except OSError as e:
+        # json only here: its import is a fifth of the helper's start, paid on the rare failure
+        import json
         code = errno.errorcode.get(e.errno, 'EIO') if e.errno else 'EIO'
         send(11, n, json.dumps({'code': code, 'errno': e.errno or 5, 'message': str(e)}).encode())
         return
@@ -559,7 +569,7 @@ def spawn(n, spec):
 
 def control(t, n, payload):
     if t == 1:
-        spawn(n, json.loads(payload))
+        spawn(n, payload)
         return
     p = procs.get(n)
     if p is None:
@@ -598,10 +608,10 @@ def reap(p):
     p.popen.returncode = 0
     p.exited = True
     if os.WIFSIGNALED(status):
-        body = {'code': None, 'signal': os.WTERMSIG(status)}
+        body = '{"code":null,"signal":%d}' % os.WTERMSIG(status)
     else:
-        body = {'code': os.waitstatus_to_exitcode(status), 'signal': None}
-    send(14, p.n, json.dumps(body).encode())
+        body = '{"code":%d,"signal":null}' % os.waitstatus_to_exitcode(status)
+    send(14, p.n, body.encode())
     p.maybe_done()
 
 def shutdown():
@@ -796,6 +806,19 @@ var HelperChild = class extends EventEmitter {
 var HEADER_BYTES = 9;
 var BOOTSTRAP = "import os,sys;n=int(sys.argv[1]);b=bytearray();[b.extend(os.read(0,n-len(b)) or sys.exit(3)) for _ in iter(lambda:len(b)<n,False)];exec(bytes(b))";
 var PYTHONS = ["/usr/bin/python3", "/usr/local/bin/python3", "python3"];
+function encodeSpawn(argv2, options) {
+  const fields = [String(argv2.length), ...argv2, options.cwd];
+  for (const [k, v] of Object.entries(options.env)) if (v !== void 0) fields.push(`${k}=${v}`);
+  const bad = fields.find((f) => f.includes("\0"));
+  if (bad !== void 0) {
+    const error = new TypeError(
+      `The argument, working directory or environment entry ${JSON.stringify(bad.slice(0, 80))} contains a null byte; remove it`
+    );
+    error.code = "ERR_INVALID_ARG_VALUE";
+    throw error;
+  }
+  return Buffer.from(fields.join("\0"));
+}
 var ExecHelper = class _ExecHelper {
   constructor(proc, logger2) {
     this.proc = proc;
@@ -870,13 +893,7 @@ var ExecHelper = class _ExecHelper {
     this.children.set(n, child);
     child.once("close", () => this.children.delete(n));
     child.once("error", () => this.children.delete(n));
-    const env = {};
-    for (const [k, v] of Object.entries(options.env)) if (v !== void 0) env[k] = v;
-    this.send(
-      FRAME.spawn,
-      n,
-      Buffer.from(JSON.stringify({ argv: [file, ...args], cwd: options.cwd, env }))
-    );
+    this.send(FRAME.spawn, n, encodeSpawn([file, ...args], options));
     return child;
   }
   /** Ends the helper (it SIGKILLs the groups it still watches when its stdin closes). */

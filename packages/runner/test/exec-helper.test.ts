@@ -83,6 +83,37 @@ describe.skipIf(!hasPython)('exec helper (needs /usr/bin/python3 with ctypes)', 
     expect(error.message).toBe('spawn no-such-program-corral ENOENT');
   });
 
+  it('passes arguments and environment values byte for byte, "=" and non-ASCII included', async () => {
+    const helper = await start();
+    const args = ['a b', '', 'x=y', 'ünï  cødé', '--flag=1'];
+    const child = helper.spawn('/usr/bin/printf', ['%s|', ...args], {
+      cwd: '/',
+      env: { PATH: '/usr/bin:/bin', WITH_EQ: 'k=v=w', EMPTY: '' },
+    });
+    expect((await run(child)).out).toBe(`${args.join('|')}|`);
+    const env = await run(
+      helper.spawn('/bin/sh', ['-c', 'printf "%s|%s" "$WITH_EQ" "${EMPTY-unset}"'], {
+        cwd: '/',
+        env: { PATH: '/usr/bin:/bin', WITH_EQ: 'k=v=w', EMPTY: '' },
+      }),
+    );
+    expect(env.out).toBe('k=v=w|');
+  });
+
+  it('refuses a null byte in an argument, as child_process.spawn does, and keeps serving', async () => {
+    const helper = await start();
+    expect(() =>
+      helper.spawn('echo', ['a\0b'], { cwd: '/', env: { PATH: '/usr/bin:/bin' } }),
+    ).toThrow(/contains a null byte/);
+    expect(() => helper.spawn('echo', [], { cwd: '/', env: { BAD: 'x\0y' } })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
+    );
+    const ok = await run(
+      helper.spawn('echo', ['still here'], { cwd: '/', env: { PATH: '/usr/bin:/bin' } }),
+    );
+    expect(ok.out).toBe('still here\n');
+  });
+
   it('kills through the helper and reports the signal', async () => {
     const helper = await start();
     const child = helper.spawn('sleep', ['30'], { cwd: '/', env: { PATH: '/usr/bin:/bin' } });

@@ -12,7 +12,13 @@ import https from 'node:https';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelApi } from '../profiles/types.js';
-import { BRIDGE_FILE, BRIDGE_SOURCE, GATEWAY_SOCKET } from './bridge.js';
+import {
+  BRIDGE_FILE,
+  BRIDGE_PY_FILE,
+  BRIDGE_PY_SOURCE,
+  BRIDGE_SOURCE,
+  GATEWAY_SOCKET,
+} from './bridge.js';
 import { costUsd, DEFAULT_PRICING, UsageScanner, type Pricing, type Usage } from './usage.js';
 
 export interface GatewayLimits {
@@ -88,6 +94,7 @@ async function makeGatewayDir(parentDir: string): Promise<string> {
   const dir = join(parentDir, randomBytes(18).toString('base64url'));
   await mkdir(dir, { mode: 0o755 });
   await writeFile(join(dir, BRIDGE_FILE), BRIDGE_SOURCE, { mode: 0o644 });
+  await writeFile(join(dir, BRIDGE_PY_FILE), BRIDGE_PY_SOURCE, { mode: 0o644 });
   return dir;
 }
 

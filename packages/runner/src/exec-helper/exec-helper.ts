@@ -22,6 +22,25 @@ export interface SpawnOptions {
   env: NodeJS.ProcessEnv;
 }
 
+/**
+ * The spawn frame's payload: argc, argv, cwd and `NAME=value` entries, NUL-separated (the
+ * helper splits them without importing json). None of them can hold a NUL in an exec, so one
+ * that does is refused here as `child_process.spawn` refuses it.
+ */
+export function encodeSpawn(argv: string[], options: SpawnOptions): Buffer {
+  const fields = [String(argv.length), ...argv, options.cwd];
+  for (const [k, v] of Object.entries(options.env)) if (v !== undefined) fields.push(`${k}=${v}`);
+  const bad = fields.find((f) => f.includes('\0'));
+  if (bad !== undefined) {
+    const error = new TypeError(
+      `The argument, working directory or environment entry ${JSON.stringify(bad.slice(0, 80))} contains a null byte; remove it`,
+    ) as TypeError & { code: string };
+    error.code = 'ERR_INVALID_ARG_VALUE';
+    throw error;
+  }
+  return Buffer.from(fields.join('\0'));
+}
+
 export class ExecHelper {
   private readonly children = new Map<number, HelperChild>();
   private next = 1;
@@ -100,13 +119,7 @@ export class ExecHelper {
     this.children.set(n, child);
     child.once('close', () => this.children.delete(n));
     child.once('error', () => this.children.delete(n));
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(options.env)) if (v !== undefined) env[k] = v;
-    this.send(
-      FRAME.spawn,
-      n,
-      Buffer.from(JSON.stringify({ argv: [file, ...args], cwd: options.cwd, env })),
-    );
+    this.send(FRAME.spawn, n, encodeSpawn([file, ...args], options));
     return child;
   }
 

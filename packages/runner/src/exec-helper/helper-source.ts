@@ -29,7 +29,7 @@ export const FRAME = {
 } as const;
 
 export const HELPER_SOURCE = String.raw`
-import os, sys, json, struct, selectors, subprocess, signal, errno
+import os, sys, struct, selectors, subprocess, signal, errno
 try:
     # W14: commands inherit this score, so the OOM killer takes them (or this helper), never the
     # runner; written before the helper turns non-dumpable, which makes its /proc files root's
@@ -127,12 +127,22 @@ class Proc:
             return
         self.set_inreg(bool(self.inbuf))
 
-def spawn(n, spec):
+def parse_spec(payload):
+    # NUL-separated: argc, argv..., cwd, NAME=value... (none of them can hold a NUL)
+    parts = payload.split(b'\0')
+    argc = int(parts[0])
+    env = dict(e.split(b'=', 1) for e in parts[argc + 2:])
+    return parts[1:argc + 1], parts[argc + 1], env
+
+def spawn(n, payload):
+    argv, cwd, env = parse_spec(payload)
     try:
-        popen = subprocess.Popen(spec['argv'], cwd=spec['cwd'], env=spec['env'], stdin=subprocess.PIPE,
+        popen = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                                  close_fds=True, bufsize=0)
     except OSError as e:
+        # json only here: its import is a fifth of the helper's start, paid on the rare failure
+        import json
         code = errno.errorcode.get(e.errno, 'EIO') if e.errno else 'EIO'
         send(11, n, json.dumps({'code': code, 'errno': e.errno or 5, 'message': str(e)}).encode())
         return
@@ -142,7 +152,7 @@ def spawn(n, spec):
 
 def control(t, n, payload):
     if t == 1:
-        spawn(n, json.loads(payload))
+        spawn(n, payload)
         return
     p = procs.get(n)
     if p is None:
@@ -181,10 +191,10 @@ def reap(p):
     p.popen.returncode = 0
     p.exited = True
     if os.WIFSIGNALED(status):
-        body = {'code': None, 'signal': os.WTERMSIG(status)}
+        body = '{"code":null,"signal":%d}' % os.WTERMSIG(status)
     else:
-        body = {'code': os.waitstatus_to_exitcode(status), 'signal': None}
-    send(14, p.n, json.dumps(body).encode())
+        body = '{"code":%d,"signal":null}' % os.waitstatus_to_exitcode(status)
+    send(14, p.n, body.encode())
     p.maybe_done()
 
 def shutdown():

@@ -21,6 +21,29 @@ export function checkMaxLifetime(value: number | undefined): void {
 }
 
 /**
+ * Sets `expiresAt` on the record and arms a timer that calls `expire` then. A delay over
+ * setTimeout's 2^31-1 ms would fire at once, so a long lifetime is waited for in steps.
+ */
+export function armLifetimeTimer(
+  live: { record: { expiresAt?: string }; lifetimeTimer?: NodeJS.Timeout },
+  maxLifetimeMs: number,
+  expire: () => void,
+): void {
+  checkMaxLifetime(maxLifetimeMs);
+  const expiresAt = Date.now() + maxLifetimeMs;
+  live.record.expiresAt = new Date(expiresAt).toISOString();
+  const arm = (): void => {
+    const leftMs = expiresAt - Date.now();
+    live.lifetimeTimer = setTimeout(
+      () => (leftMs > MAX_TIMER_MS ? arm() : expire()),
+      Math.min(Math.max(leftMs, 0), MAX_TIMER_MS),
+    );
+    live.lifetimeTimer.unref();
+  };
+  arm();
+}
+
+/**
  * The uid of the person behind this process: `SUDO_UID` when root runs Corral through sudo
  * (root's sandboxes share `/var/lib/corral`, so `rm --all` must know whose is whose), else the
  * process uid. A convenience, not a boundary: root may remove any sandbox with `--all-users`.

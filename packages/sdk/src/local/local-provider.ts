@@ -7,13 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
-import { RUNNER_LITE_NODE_FLAGS, RUNNER_NODE_FLAGS, runnerBundlePath } from '@corral/runner';
-import {
-  AbortedError,
-  ConflictError,
-  InvalidArgumentError,
-  ProviderClosedError,
-} from '../errors.js';
+import { runnerBundlePath } from '@corral/runner';
+import { ConflictError, InvalidArgumentError, ProviderClosedError } from '../errors.js';
 import type {
   IsolationLevel,
   NetworkMode,
@@ -34,6 +29,7 @@ import { localSandboxInfo } from './local-info.js';
 import { checkDiskLimit, checkReadOnlyBinds, ID_RE, newId, sameJson } from './local-input.js';
 import { DEFAULT_LIMITS, tmpBytesFor, type LocalProviderOptions } from './local-options.js';
 import { checkNetworkForLevel } from './network-for-level.js';
+import { runnerCommand } from './runner-command.js';
 import { linkRunnerSocket, waitForListening } from './runner-socket.js';
 import { warmUpRunner } from './runner-warmup.js';
 import { destroyForeign, removeDir, sameProcess } from './sandbox-removal.js';
@@ -46,18 +42,17 @@ import {
   execOnlyCopy,
   hostSocketPath,
   readRecord,
-  RUNNER_SOCKET,
   writeRecord,
   type SandboxRecord,
 } from './state.js';
-import { SpareWorkDisk } from './spare-work-disk.js';
+import { releaseOrphanSpares, SpareWorkDisk } from './spare-work-disk.js';
 import { diskImageBytes, releaseWorkDisk } from './work-disk.js';
 import { WarmPool } from './warm-pool.js';
 import {
   callerUid,
   checkMaxLifetime,
   DEFAULT_LOCAL_MAX_LIFETIME_MS,
-  MAX_TIMER_MS,
+  armLifetimeTimer,
 } from './lifetime.js';
 
 export type { LocalProviderOptions } from './local-options.js';
@@ -69,6 +64,11 @@ export { DEFAULT_LIMITS } from './local-options.js';
  * (docs/decisions/0048).
  */
 const POOL_REFILL_DELAY_MS = 250;
+
+const NETWORK_MODES: Partial<Record<IsolationLevel, NetworkMode['mode'][]>> = {
+  bubblewrap: ['none', 'full', 'allow'],
+  gvisor: ['none'],
+};
 
 interface Live {
   record: SandboxRecord;
@@ -85,6 +85,7 @@ export class LocalProvider implements SandboxProvider {
   private readonly uids: UidAllocator;
   private readonly pool: WarmPool<Live> | undefined;
   private readonly spareDisk: SpareWorkDisk | undefined;
+  private sparesSwept: Promise<void> | undefined;
   private report: IsolationReport | undefined;
   private detection: Promise<IsolationReport> | undefined;
   private stateReady: Promise<void> | undefined;
@@ -140,12 +141,7 @@ export class LocalProvider implements SandboxProvider {
     }
     return {
       isolation,
-      network:
-        isolation === 'bubblewrap'
-          ? ['none', 'full', 'allow']
-          : isolation === 'gvisor'
-            ? ['none']
-            : ['none', 'full'],
+      network: NETWORK_MODES[isolation] ?? ['none', 'full'],
       resourceLimits: this.report?.cgroups.writable ?? false,
       warmPool: true,
       suspend: false,
@@ -181,20 +177,7 @@ export class LocalProvider implements SandboxProvider {
    * and tests use it to measure a create that finds the spare (docs/decisions/0049).
    */
   async whenSpareDiskReady(options: { signal?: AbortSignal } = {}): Promise<boolean> {
-    const ready = this.spareDisk?.ready() ?? Promise.resolve(false);
-    const { signal } = options;
-    if (!signal) return ready;
-    signal.throwIfAborted();
-    let onAbort = () => undefined as void;
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(new AbortedError(undefined, { cause: signal.reason }));
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-      return await Promise.race([ready, aborted]);
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-    }
+    return (await this.spareDisk?.ready(options.signal)) ?? false;
   }
 
   async create(options: ProviderCreateOptions = {}): Promise<ProvisionedSandbox> {
@@ -265,6 +248,8 @@ export class LocalProvider implements SandboxProvider {
     options: { labels?: Record<string, string>; signal?: AbortSignal } = {},
   ): Promise<SandboxInfo[]> {
     options.signal?.throwIfAborted();
+    this.sparesSwept ??= releaseOrphanSpares(this.stateDir);
+    await this.sparesSwept;
     const out: SandboxInfo[] = [];
     for (const dir of await listRecordDirs(this.stateDir)) {
       const record = await this.current(dir);
@@ -373,25 +358,7 @@ export class LocalProvider implements SandboxProvider {
         env: spec.env,
         token,
         ...(protectedNode ? { protectedNode } : {}),
-        command: (p) => [
-          p.node,
-          ...RUNNER_NODE_FLAGS,
-          // the allow-list bridge and a caller's NODE_OPTIONS run in the runner's process and
-          // may need WebAssembly (undici), which lite mode turns off
-          ...(spec.network.mode === 'allow' || spec.env.NODE_OPTIONS !== undefined
-            ? []
-            : RUNNER_LITE_NODE_FLAGS),
-          p.files['runner.mjs']!,
-          '--mode',
-          'serve',
-          '--socket',
-          `${p.run}/${RUNNER_SOCKET}`,
-          '--root',
-          p.work,
-          ...(p.tokenFile
-            ? [p.tokenFileOnce ? '--token-file-once' : '--token-file', p.tokenFile]
-            : []),
-        ],
+        command: (p) => runnerCommand(p, spec),
       });
       const stderrTail = await waitForListening(
         launched,
@@ -466,22 +433,8 @@ export class LocalProvider implements SandboxProvider {
   }
 
   private armLifetime(live: Live, requestedMs: number | undefined) {
-    const maxLifetimeMs =
-      requestedMs ?? this.options.maxLifetimeMs ?? DEFAULT_LOCAL_MAX_LIFETIME_MS;
-    checkMaxLifetime(maxLifetimeMs);
-    const expiresAt = Date.now() + maxLifetimeMs;
-    live.record.expiresAt = new Date(expiresAt).toISOString();
-    // a delay over setTimeout's 2^31-1 ms would fire at once: wait in steps instead
-    const arm = (): void => {
-      const leftMs = expiresAt - Date.now();
-      live.lifetimeTimer = setTimeout(
-        () =>
-          leftMs > MAX_TIMER_MS ? arm() : void this.delete(live.record.id).catch(() => undefined),
-        Math.min(Math.max(leftMs, 0), MAX_TIMER_MS),
-      );
-      live.lifetimeTimer.unref();
-    };
-    arm();
+    const ms = requestedMs ?? this.options.maxLifetimeMs ?? DEFAULT_LOCAL_MAX_LIFETIME_MS;
+    armLifetimeTimer(live, ms, () => void this.delete(live.record.id).catch(() => undefined));
   }
 
   /** The record if the sandbox is visible (not an unclaimed pool member); expired or orphaned ones are removed. */

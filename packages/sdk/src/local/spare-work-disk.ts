@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { mkdir, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AbortedError } from '../errors.js';
 import { processStartTime } from './host-process.js';
 import { removeDir, sameProcess } from './sandbox-removal.js';
 import { mountWorkDisk, releaseWorkDisk } from './work-disk.js';
@@ -72,16 +73,26 @@ export class SpareWorkDisk {
   }
 
   /** Resolves when the spare being made (if any) is made; true when one is ready. */
-  async ready(): Promise<boolean> {
-    while (this.timer || this.making) {
-      if (this.timer) {
-        // someone waits for it now: the timer must keep the process alive until it fires
-        this.timer.ref();
-        await new Promise<void>((r) => this.timerDone.push(r));
+  async ready(signal?: AbortSignal): Promise<boolean> {
+    signal?.throwIfAborted();
+    let onAbort = (): void => undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new AbortedError(undefined, { cause: signal?.reason }));
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      while (this.timer || this.making) {
+        if (this.timer) {
+          // someone waits for it now: the timer must keep the process alive until it fires
+          this.timer.ref();
+          await Promise.race([new Promise<void>((r) => this.timerDone.push(r)), aborted]);
+        }
+        await Promise.race([this.making, aborted]);
       }
-      await this.making;
+      return this.spare !== undefined;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
     }
-    return this.spare !== undefined;
   }
 
   async close(): Promise<void> {
@@ -119,6 +130,7 @@ export class SpareWorkDisk {
       this.stateDir,
       `${PREFIX}${process.pid}-${start}-${randomBytes(6).toString('hex')}`,
     );
+    let made = false;
     try {
       // the modes a sandbox's own directories get (launch.ts prepareDirs)
       await mkdir(dir, { mode: 0o711 });
@@ -129,13 +141,11 @@ export class SpareWorkDisk {
         bytes,
         uid: undefined,
       });
-      if (disk.appliedBytes === undefined) throw new Error(disk.warning);
+      made = disk.appliedBytes !== undefined;
     } catch {
-      // the create that needs a disk makes its own and reports why it could not
-      await this.release({ dir, bytes });
-      return;
+      // reported below: the create that needs a disk makes its own and says why it could not
     }
-    if (this.closed) {
+    if (!made || this.closed) {
       await this.release({ dir, bytes });
       return;
     }
@@ -165,17 +175,27 @@ export class SpareWorkDisk {
     rmSync(spare.dir, { recursive: true, force: true });
   }
 
-  /** Releases spares whose owner is gone (a crash, a SIGKILL), once per provider. */
   private async sweep(): Promise<void> {
     if (this.swept) return;
     this.swept = true;
-    const names = await readdir(this.stateDir).catch(() => [] as string[]);
-    for (const name of names) {
-      const match = SPARE_RE.exec(name);
-      if (!match) continue;
-      const pid = Number(match[1]);
-      if (pid === process.pid || (await sameProcess(pid, match[2]))) continue;
-      await this.release({ dir: join(this.stateDir, name), bytes: 0 });
-    }
+    await releaseOrphanSpares(this.stateDir);
+  }
+}
+
+/**
+ * Releases the spares in `stateDir` whose owner is gone (a crash, a SIGKILL): the provider
+ * calls it with the first list or create, as it cleans up orphaned sandboxes.
+ */
+export async function releaseOrphanSpares(stateDir: string): Promise<void> {
+  if (!SpareWorkDisk.usable()) return;
+  const names = await readdir(stateDir).catch(() => [] as string[]);
+  for (const name of names) {
+    const match = SPARE_RE.exec(name);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || (await sameProcess(pid, match[2]))) continue;
+    const dir = join(stateDir, name);
+    await releaseWorkDisk(dir).catch(() => undefined);
+    await removeDir(dir).catch(() => undefined);
   }
 }
