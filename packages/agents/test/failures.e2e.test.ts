@@ -171,11 +171,11 @@ describe.skipIf(!installed)(
     it('the model never answers: timeoutMs ends the run with TIMEOUT', async () => {
       server.setScript([{ hang: true }]);
       const waiting = server.nextRequest();
-      const { events, record, made } = await runToEnd('fail-hang', { timeoutMs: 30_000 });
+      const { events, record, made } = await runToEnd('fail-hang', { timeoutMs: 15_000 });
       expect(record.state).toBe('failed');
       expect(record.error).toEqual({
         code: 'TIMEOUT',
-        message: 'the run exceeded its timeoutMs (30000 ms)',
+        message: 'the run exceeded its timeoutMs (15000 ms)',
       });
       // the agent did reach the model and was waiting on it when the timeout struck
       const hung = await waiting;
@@ -190,7 +190,7 @@ describe.skipIf(!installed)(
       server.setScript([{ tool: 'Read', input: { file_path: '/work/repo/hello.txt' } }], {
         then: { stall: true },
       });
-      const { events, record, made } = await runToEnd('fail-stall', { timeoutMs: 30_000 });
+      const { events, record, made } = await runToEnd('fail-stall', { timeoutMs: 15_000 });
       expect(record.state).toBe('failed');
       expect(record.error?.code).toBe('TIMEOUT');
       const tries = made().filter((r) => r.scripted);
