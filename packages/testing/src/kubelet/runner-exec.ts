@@ -95,6 +95,9 @@ export function runnerExec(
         return;
       }
       const lines = createInterface({ input: res, crlfDelay: Infinity });
+      // readline re-emits its input's errors ("aborted" when kill() drops the request): the
+      // response's own listener above settles the session, so here they must not go uncaught
+      lines.on('error', () => undefined);
       lines.on('line', (line) => {
         if (line.trim() === '' || finished) return;
         let event: RunnerEvent;

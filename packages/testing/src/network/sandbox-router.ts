@@ -62,6 +62,8 @@ export async function startSandboxRouter(options: {
     const upstream = request(
       { host: ip, port, localAddress: options.host, method: req.method, path: req.url, headers },
       (answer) => {
+        // the pod may die mid-answer ("aborted"): the client's connection goes with it
+        answer.on('error', () => res.destroy());
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       },
