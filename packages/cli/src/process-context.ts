@@ -1,5 +1,4 @@
 import type { IsolationLevel, SandboxInfo, SandboxProvider } from '@corral/sdk';
-import { compact } from '@corral/sdk';
 import type { CliContext, DetachedCreateOptions, Terminal } from './context.js';
 
 /**
@@ -32,7 +31,7 @@ async function openProvider(
   env: NodeJS.ProcessEnv,
 ): Promise<SandboxProvider> {
   // the SDK loads with the first command that needs a provider, not with `corral --help`
-  const { createLocalProvider, resolveProvider } = await import('@corral/sdk');
+  const { compact, createLocalProvider, resolveProvider } = await import('@corral/sdk');
   if (name === 'local') {
     return createLocalProvider({
       minReady: 0,

@@ -11,6 +11,13 @@ const root = fileURLToPath(new URL('../../../../', import.meta.url));
 
 /** The packages a static import chain from `entry` reaches, with one chain per package. */
 async function staticPackages(entry: string): Promise<Map<string, string[]>> {
+  return (await staticGraph(entry)).packages;
+}
+
+/** What a static import chain from `entry` reaches: packages (with a chain) and source files. */
+async function staticGraph(
+  entry: string,
+): Promise<{ packages: Map<string, string[]>; files: Set<string> }> {
   const result = await build({
     entryPoints: [`${root}${entry}`],
     absWorkingDir: root,
@@ -49,7 +56,7 @@ async function staticPackages(entry: string): Promise<Map<string, string[]>> {
       } else queue.push([imported.path, [...chain, imported.path]]);
     }
   }
-  return found;
+  return { packages: found, files: seen };
 }
 
 describe('the static import graph has no @kubernetes/client-node', () => {
@@ -71,6 +78,11 @@ describe('the static import graph has no @kubernetes/client-node', () => {
   it('the walk does see client-node where it is imported (the check is not vacuous)', async () => {
     const reached = await staticPackages('packages/agent-sandbox/src/index.ts');
     expect(reached.get('@kubernetes/client-node')).toBeDefined();
+  });
+
+  it('corral --help loads none of the SDK (it would pull in the runner client, the providers and their builtins)', async () => {
+    const { files } = await staticGraph('packages/cli/src/main.ts');
+    expect([...files].filter((f) => !f.startsWith('packages/cli/'))).toEqual([]);
   });
 
   it('corral --help loads commander and nothing else from node_modules', async () => {
