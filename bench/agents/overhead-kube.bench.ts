@@ -26,6 +26,7 @@ import { runCli, type CliContext } from '../../packages/cli/src/index.js';
 import { startFakeCluster, type FakeCluster } from '../../packages/testing/src/index.js';
 import { startModelServer } from '../../packages/agents/test/model-server/model-server.js';
 import { type Benchmark, type BenchRow, median, percentile } from '../lib.js';
+import { timedRun } from './timed-run.js';
 
 const GOAL_MS = 1000;
 const NS = 'corral-agents';
@@ -179,28 +180,12 @@ const bench: Benchmark = {
       const toClaimGone: number[] = [];
       // one unmeasured run first: the first start of the agent reads ~200 MB into the page cache
       for (let i = -1; i < runs; i++) {
-        server.setScript([{ text: 'Done.' }]);
-        const first = server.nextRequest();
-        const start = performance.now();
-        const run = await runner.run({
-          agent: 'claude-code',
-          taskId: `bench-kube-${i + 1}`,
-          prompt: 'Say done.',
-          workspace: { dir: workspace },
-          timeoutMs: 300_000,
-        });
-        let resultAt = Number.NaN;
-        run.onEvent((e) => {
-          if (e.type === 'result') resultAt = performance.now();
-        });
-        await first;
-        const firstAt = performance.now();
-        await run.wait(); // the record with diff, before cleanup
-        const recordAt = performance.now();
-        const record = await run.finished();
-        const finishedAt = performance.now();
-        if (record.state !== 'succeeded')
-          throw new Error(`bench run ${i} ${record.state}: ${JSON.stringify(record.error)}`);
+        const { record, start, firstAt, resultAt, recordAt, finishedAt } = await timedRun(
+          runner,
+          server,
+          `bench-kube-${i + 1}`,
+          workspace,
+        );
         if (i < 0) continue;
         const claim = [...claims.readyAt.keys()].find((n) => n.includes(`bench-kube-${i + 1}`));
         const readyAt = claim === undefined ? undefined : claims.readyAt.get(claim);

@@ -27,6 +27,7 @@ import {
 import { bridgeArgv } from '../../packages/agents/src/in-sandbox.js';
 import { startModelServer } from '../../packages/agents/test/model-server/model-server.js';
 import { type Benchmark, type BenchRow, median, percentile } from '../lib.js';
+import { timedRun } from './timed-run.js';
 
 const GOAL_MS = 300;
 
@@ -171,33 +172,16 @@ const bench: Benchmark = {
       const records: AgentRunRecord[] = [];
       // one unmeasured run first: the first start of the agent reads ~200 MB into the page cache
       for (let i = -1; i < runs; i++) {
-        server.setScript([{ text: 'Done.' }]);
-        const first = server.nextRequest();
-        const start = performance.now();
-        const run = await runner.run({
-          agent: 'claude-code',
-          taskId: `bench-agent-${i + 1}`,
-          prompt: 'Say done.',
-          workspace: { dir: workspace },
-          timeoutMs: 300_000,
-        });
-        let resultAt = Number.NaN;
-        // the agent's result event is parsed as its process ends, before the diff is taken
-        run.onEvent((e) => {
-          if (e.type === 'result') resultAt = performance.now();
-        });
-        await first;
-        const firstAt = performance.now();
-        await run.wait(); // the record with diff, before cleanup
-        const recordAt = performance.now();
-        const record = await run.finished();
-        const cleanedAt = performance.now();
-        if (record.state !== 'succeeded')
-          throw new Error(`bench run ${i} ${record.state}: ${JSON.stringify(record.error)}`);
+        const { record, start, firstAt, resultAt, recordAt, finishedAt } = await timedRun(
+          runner,
+          server,
+          `bench-agent-${i + 1}`,
+          workspace,
+        );
         if (i < 0) continue;
         toFirst.push(firstAt - start);
         toRecord.push(recordAt - resultAt);
-        toCleanedUp.push(cleanedAt - resultAt);
+        toCleanedUp.push(finishedAt - resultAt);
         records.push(record);
       }
       const setup = records.map((r) => r.timings.setup ?? {});

@@ -111,30 +111,28 @@ describe.skipIf(SKIP_REASON !== '')(
         metadata: { name: 'model-keys', namespace: NS },
         data: { anthropic: Buffer.from(KEY).toString('base64') },
       });
+      await agentPool(POOL, [
+        '--api-key-secret',
+        'model-keys/anthropic',
+        '--model-url',
+        `http://${MODEL_HOST}:${port}`,
+      ]);
+    });
+
+    /** `corral template apply NAME --agent claude-code …` and a cold pool of that template. */
+    async function agentPool(name: string, flags: string[]): Promise<void> {
       const applied = await corralInProcess(
-        [
-          'template',
-          'apply',
-          POOL,
-          '--agent',
-          'claude-code',
-          '--api-key-secret',
-          'model-keys/anthropic',
-          '--model-url',
-          `http://${MODEL_HOST}:${port}`,
-          '-n',
-          NS,
-        ],
+        ['template', 'apply', name, '--agent', 'claude-code', ...flags, '-n', NS],
         { KUBECONFIG: kubeconfig },
       );
       expect(applied.code, applied.stderr).toBe(0);
       cluster.store.create(GVR.pools, {
         apiVersion: 'extensions.agents.x-k8s.io/v1beta1',
         kind: 'SandboxWarmPool',
-        metadata: { name: POOL, namespace: NS },
-        spec: { replicas: 0, sandboxTemplateRef: { name: POOL } },
+        metadata: { name, namespace: NS },
+        spec: { replicas: 0, sandboxTemplateRef: { name } },
       });
-    });
+    }
 
     afterEach(async () => {
       // nothing a run made outlives it: no claim, no pod, no runner process
@@ -284,27 +282,7 @@ describe.skipIf(SKIP_REASON !== '')(
     });
 
     it('a template whose Secret is missing: the pod cannot start, a clear error, nothing left', async () => {
-      const applied = await corralInProcess(
-        [
-          'template',
-          'apply',
-          'no-key',
-          '--agent',
-          'claude-code',
-          '--api-key-secret',
-          'missing-keys',
-          '-n',
-          NS,
-        ],
-        { KUBECONFIG: kubeconfig },
-      );
-      expect(applied.code, applied.stderr).toBe(0);
-      cluster.store.create(GVR.pools, {
-        apiVersion: 'extensions.agents.x-k8s.io/v1beta1',
-        kind: 'SandboxWarmPool',
-        metadata: { name: 'no-key', namespace: NS },
-        spec: { replicas: 0, sandboxTemplateRef: { name: 'no-key' } },
-      });
+      await agentPool('no-key', ['--api-key-secret', 'missing-keys']);
       const ws = await workspace('no-key');
       const modelRequestsBefore = server.requests.filter((r) => r.scripted).length;
       const run = await cli([

@@ -211,10 +211,6 @@ export class Transport {
       req.on('error', fail);
       req.on('response', (res) => {
         clearTimeout(timer);
-        // A response whose connection dies mid-body emits 'error' ("aborted"). Its readers see
-        // that error through their own reads; this listener only keeps a response nobody reads
-        // any more (a caller that moved on) from taking the process down as an uncaught error.
-        res.on('error', () => undefined);
         const status = res.statusCode ?? 0;
         if (status >= 400) {
           void this.readText(res, options).then((text) => {
